@@ -1,0 +1,75 @@
+import BullaCrypto
+
+/// A reference to content by media type, digest and size (image-spec descriptor.md).
+///
+/// `digest` is parsed, so a descriptor with a malformed digest never exists; `size` is checked
+/// non-negative at decoding. Fields Bulla does not interpret are kept so they print in `inspect`.
+public struct Descriptor: Codable, Hashable, Sendable {
+    public var mediaType: String
+    public var digest: Digest
+    public var size: Int64
+    public var urls: [String]?
+    public var annotations: [String: String]?
+    /// Base64 of the content itself, when embedded (image-spec "Embedded content").
+    public var data: String?
+    public var artifactType: String?
+    public var platform: Platform?
+
+    public init(
+        mediaType: String, digest: Digest, size: Int64,
+        annotations: [String: String]? = nil, artifactType: String? = nil, platform: Platform? = nil
+    ) {
+        self.mediaType = mediaType
+        self.digest = digest
+        self.size = size
+        self.annotations = annotations
+        self.artifactType = artifactType
+        self.platform = platform
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case mediaType, digest, size, urls, annotations, data, artifactType, platform
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        mediaType = try container.decode(String.self, forKey: .mediaType)
+        digest = try container.decode(Digest.self, forKey: .digest)
+        size = try container.decode(Int64.self, forKey: .size)
+        urls = try container.decodeIfPresent([String].self, forKey: .urls)
+        annotations = try container.decodeIfPresent([String: String].self, forKey: .annotations)
+        data = try container.decodeIfPresent(String.self, forKey: .data)
+        artifactType = try container.decodeIfPresent(String.self, forKey: .artifactType)
+        platform = try container.decodeIfPresent(Platform.self, forKey: .platform)
+        guard size >= 0 else {
+            throw BullaError(.malformedInput, "descriptor \(digest.abbreviated) has negative size \(size)")
+        }
+        guard Self.isMediaTypeGrammar(mediaType) else {
+            throw BullaError(.malformedInput, "descriptor \(digest.abbreviated) has malformed mediaType \"\(mediaType.prefix(80))\"")
+        }
+    }
+
+    /// The `org.opencontainers.image.ref.name` annotation: the tag of an `index.json` entry.
+    public var referenceName: String? { annotations?[AnnotationKey.referenceName] }
+
+    /// RFC 6838 `type/subtype` with restricted-name characters, as image-spec requires.
+    static func isMediaTypeGrammar(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        return parts.allSatisfy { part in
+            guard let first = part.utf8.first, part.utf8.count <= 127, isAlphaNumeric(first) else { return false }
+            return part.utf8.allSatisfy { isAlphaNumeric($0) || "!#$&-^_.+".utf8.contains($0) }
+        }
+    }
+
+    private static func isAlphaNumeric(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+}
+
+/// Annotation keys with meaning to Bulla (image-spec annotations.md).
+public enum AnnotationKey {
+    public static let referenceName = "org.opencontainers.image.ref.name"
+    /// containerd's and Docker 25's full image name on `index.json` entries.
+    public static let containerdImageName = "io.containerd.image.name"
+}

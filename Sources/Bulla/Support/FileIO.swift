@@ -1,0 +1,50 @@
+import BullaCrypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Bounded file reads: a file is refused before it is read if it is larger than asked for.
+enum FileIO {
+    static func read(_ path: String, limit: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw openError(path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw openError(path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw BullaError(.malformedInput, "\(path) is not a regular file")
+        }
+        guard info.st_size <= limit else {
+            throw BullaError(.limitExceeded, "\(path) is \(info.st_size) bytes, more than the limit of \(limit)")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while filled < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                if n == 0 { break }
+                throw BullaError(.ioFailure, "cannot read \(path)", underlying: String(cString: strerror(errno)))
+            }
+            filled += n
+        }
+        return Array(bytes.prefix(filled))
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func size(_ path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
+    }
+
+    private static func openError(_ path: String) -> BullaError {
+        let code: BullaError.Code = errno == ENOENT ? .notFound : .ioFailure
+        return BullaError(code, errno == ENOENT ? "\(path) does not exist" : "cannot open \(path)", underlying: String(cString: strerror(errno)))
+    }
+}

@@ -1,0 +1,30 @@
+/// Bounds on what Bulla will read from an untrusted image, so hostile input costs bounded memory
+/// and time. Every limit has a default that real images stay far below; each can be raised
+/// (the CLI's `--limit-*` options) for the rare image that needs it.
+public struct Limits: Sendable, Hashable {
+    /// Largest manifest, index, `index.json` or `manifest.json` accepted. Registries refuse
+    /// manifests over 4 MiB, so nothing real is larger.
+    public var maxManifestBytes: Int = 4 << 20
+    /// Largest image config read into memory (only docker-archive sources read one).
+    public var maxConfigBytes: Int = 16 << 20
+    /// Deepest nesting of JSON arrays and objects accepted in any document.
+    public var maxJSONDepth: Int = 64
+    /// Most index levels followed (index → index → manifest).
+    public var maxIndexDepth: Int = 8
+    /// Most entries in an archive, directories and links included.
+    public var maxArchiveEntries: Int = 10_000
+    /// Largest single archive entry, by its declared size.
+    public var maxEntryBytes: Int64 = 64 << 30
+    /// Most bytes an archive may expand to in all.
+    public var maxArchiveBytes: Int64 = 256 << 30
+    /// Most expanded bytes per compressed byte, checked once `ratioGrace` bytes have expanded.
+    public var maxCompressionRatio: Double = 100
+    /// Expanded bytes read before the ratio is enforced (small archives compress well).
+    public var ratioGrace: Int64 = 16 << 20
+    /// Most bytes of small JSON files an archive scan keeps in memory for later parsing.
+    public var maxRetainedBytes: Int = 64 << 20
+
+    public init() {}
+
+    public static let `default` = Limits()
+}

@@ -1,0 +1,71 @@
+/// The one error type every Bulla layer throws.
+///
+/// A struct with an extensible ``Code`` rather than a large enum, so new failure kinds do not
+/// break callers that switch on codes. Equality compares the code only, which keeps tests simple
+/// (`#expect(throws: BullaError(.digestMismatch))`). The message says what was expected and what
+/// was found, and names the file or blob, so a user can act on it without a debugger.
+public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. The CLI maps codes to exit codes, the server to HTTP.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// The input is not what its format says it must be (bad JSON, a bad digest string…).
+        public static let malformedInput = Code("malformedInput")
+        /// Well-formed, but asks for something Bulla does not implement (an unknown algorithm…).
+        public static let unsupported = Code("unsupported")
+        /// A file, blob, tag or platform that was asked for is not there.
+        public static let notFound = Code("notFound")
+        /// Content does not hash to the digest that names it.
+        public static let digestMismatch = Code("digestMismatch")
+        /// Content is not as long as its descriptor says.
+        public static let sizeMismatch = Code("sizeMismatch")
+        /// The input passes a configured limit (entries, bytes, ratio, depth).
+        public static let limitExceeded = Code("limitExceeded")
+        /// An archive entry would reach outside the archive (traversal, absolute path, link escape).
+        public static let unsafeArchive = Code("unsafeArchive")
+        /// The operating system refused a read or write.
+        public static let ioFailure = Code("ioFailure")
+        /// The command line or API call itself is wrong (a bad reference form…).
+        public static let invalidArgument = Code("invalidArgument")
+        /// OpenSSL or libarchive failed in a way the input does not explain.
+        public static let internalFailure = Code("internalFailure")
+    }
+
+    public var code: Code
+    /// What happened, with the context a user needs: got and want, the file or blob.
+    public var message: String
+    /// The lower-level error, when there is one (an OpenSSL queue entry, an errno).
+    public var underlying: String?
+    /// `#fileID:#line` of the throw site, for bug reports; not part of `description`.
+    public var location: String
+
+    public init(
+        _ code: Code,
+        _ message: String = "",
+        underlying: String? = nil,
+        file: String = #fileID,
+        line: UInt = #line
+    ) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+        self.location = "\(file):\(line)"
+    }
+
+    public var description: String {
+        guard let underlying, !underlying.isEmpty else { return message }
+        return "\(message) (\(underlying))"
+    }
+
+    public static func == (lhs: BullaError, rhs: BullaError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
+    /// The same error with `context` put in front of the message ("index.json: …").
+    public func prefixed(_ context: String) -> BullaError {
+        var copy = self
+        copy.message = "\(context): \(message)"
+        return copy
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Bulla
+
+struct VerifyContentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-content",
+        abstract: "Re-hash every blob reachable from an image and check it against its descriptor.",
+        discussion: "Exit 0 when every blob is intact, 1 naming each blob that is missing, truncated or altered.")
+
+    @OptionGroup var image: ImageOptions
+    @OptionGroup var platform: PlatformOption
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Threads that hash blobs in parallel (default: the number of cores).")
+    var jobs: Int = ContentVerifier.defaultJobs
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let source = try image.open()
+        let roots = try platform.value.map { [try source.resolve(platform: $0).descriptor] }
+        let bar = ProgressBar("verifying")
+        let report = try ContentVerifier(source: source, jobs: jobs).verify(roots: roots) { bar.update($0, $1) }
+        bar.finish()
+        switch output.output {
+        case .json:
+            print(try JSONOutput.encode(report))
+        case .text:
+            for failure in report.failures {
+                let parent = failure.parent.map { " of manifest \($0.abbreviated)" } ?? ""
+                print("FAILED \(failure.role.rawValue) \(failure.digest)\(parent): \(failure.message)")
+            }
+            if report.verified {
+                print("verified \(report.blobs) blobs, \(Terminal.bytes(report.bytes)), of \(report.reference) (\(report.roots.map(\.description).joined(separator: ", ")))")
+            }
+        }
+        guard report.verified else {
+            throw VerificationFailed(message: "\(report.failures.count) of \(report.blobs) blobs failed verification in \(report.reference)")
+        }
+    }
+}

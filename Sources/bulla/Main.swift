@@ -1,0 +1,48 @@
+import ArgumentParser
+import Bulla
+import BullaCrypto
+
+/// `bulla`: sign and verify container images. The CLI only parses, calls the library and prints.
+struct BullaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bulla",
+        abstract: "Compute, sign and verify container image digests.",
+        discussion: """
+            IMAGE is one of:
+              oci:DIR[:TAG]                      an OCI image layout directory
+              oci-archive:FILE[:TAG]             the same as a tar (plain, gzip or zstd)
+              docker-archive:FILE[:REPO:TAG|@N]  a docker save / podman save tarball
+
+            Exit codes: 0 success, 1 verification failed, 2 usage error,
+            3 input unreadable or malformed, 70 internal error.
+            """,
+        version: "0.1.0",
+        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try BullaCommand.parseAsRoot()
+            try command.run()
+        } catch let error as BullaError {
+            Terminal.error(error.description)
+            Terminal.exit(ExitStatus.for(error))
+        } catch let failed as VerificationFailed {
+            Terminal.error(failed.message)
+            Terminal.exit(ExitStatus.verificationFailed)
+        } catch {
+            // ArgumentParser's own errors: help, version, usage. Usage is exit 2 here.
+            let code = BullaCommand.exitCode(for: error)
+            let message = BullaCommand.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                Terminal.exit(0)
+            }
+            Terminal.error(message)
+            Terminal.exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+        }
+    }
+}

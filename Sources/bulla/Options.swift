@@ -1,0 +1,67 @@
+import ArgumentParser
+import Bulla
+import BullaCrypto
+
+/// The image argument and how to read it, shared by every command that reads an image.
+struct ImageOptions: ParsableArguments {
+    @Argument(help: "The image: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REPO:TAG].")
+    var image: String
+
+    @Option(name: .customLong("limit-entries"), help: "Most entries an archive may have.")
+    var maxEntries: Int = Limits.default.maxArchiveEntries
+
+    @Option(name: .customLong("limit-bytes"), help: "Most bytes an archive may expand to.")
+    var maxBytes: Int64 = Limits.default.maxArchiveBytes
+
+    @Option(name: .customLong("limit-ratio"), help: "Most expanded bytes per compressed byte.")
+    var maxRatio: Double = Limits.default.maxCompressionRatio
+
+    func validate() throws {
+        guard maxEntries > 0, maxBytes > 0, maxRatio >= 1 else {
+            throw ValidationError("limits must be positive (and --limit-ratio at least 1)")
+        }
+    }
+
+    var limits: Limits {
+        var limits = Limits.default
+        limits.maxArchiveEntries = maxEntries
+        limits.maxArchiveBytes = maxBytes
+        limits.maxEntryBytes = min(limits.maxEntryBytes, maxBytes)
+        limits.maxCompressionRatio = maxRatio
+        return limits
+    }
+
+    /// Opens the image, showing a progress bar while a large archive is scanned.
+    func open() throws -> any ImageSource {
+        let reference = try ImageReference(parsing: image)
+        let bar = ProgressBar("reading")
+        defer { bar.finish() }
+        return try ImageSources.open(reference, limits: limits) { done, total in bar.update(done, total) }
+    }
+}
+
+struct PlatformOption: ParsableArguments {
+    @Option(help: "Pick the manifest for OS/ARCH[/VARIANT] from an index, e.g. linux/arm64.")
+    var platform: String?
+
+    func validate() throws {
+        if let platform { _ = try parsed(platform) }
+    }
+
+    var value: Platform? {
+        get throws { try platform.map(parsed) }
+    }
+
+    private func parsed(_ text: String) throws -> Platform {
+        do { return try Platform(parsing: text) } catch let error as BullaError { throw ValidationError(error.message) }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Print text for people or versioned JSON for programs.")
+    var output: OutputFormat = .text
+}
