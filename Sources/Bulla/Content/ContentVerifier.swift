@@ -57,7 +57,7 @@ public struct ContentVerifier: Sendable {
     private func defaultRoots() throws -> [Descriptor] {
         do {
             return [try source.rootDescriptor()]
-        } catch let error where error.code == .invalidArgument {
+        } catch let error where error.bullaCode == .invalidArgument {
             // An untagged layout of several images: check them all.
             return try source.topLevelDescriptors()
         }
@@ -94,7 +94,7 @@ public struct ContentVerifier: Sendable {
             let document: ManifestDocument
             do {
                 document = try source.manifest(descriptor)
-            } catch let error where [.digestMismatch, .sizeMismatch, .notFound].contains(error.code) {
+            } catch let error where [.digestMismatch, .sizeMismatch, .notFound].contains(error.bullaCode) {
                 failures.append(ContentReport.Failure(Item(descriptor: descriptor, role: role, parent: parent), error))
                 return
             }

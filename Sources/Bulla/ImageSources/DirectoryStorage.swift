@@ -19,7 +19,7 @@ struct DirectoryStorage: LayoutStorage {
     func blob(_ digest: Digest, limit: Int) throws -> [UInt8] {
         do {
             return try FileIO.read("\(root)/\(Self.blobPath(digest))", limit: limit)
-        } catch let error where error.code == .notFound {
+        } catch let error where error.bullaCode == .notFound {
             throw BullaError(.notFound, "blob \(digest) is missing from \(location) (no \(Self.blobPath(digest)))")
         }
     }
@@ -31,17 +31,12 @@ struct DirectoryStorage: LayoutStorage {
             // One byte past the declared size is enough to know the blob is too long.
             result = try FileDigester().digest(
                 ofFileAt: path, algorithm: descriptor.digest.algorithm, limit: descriptor.size + 1, progress: progress)
-        } catch let error where error.code == .notFound {
+        } catch let error where error.bullaCode == .notFound {
             throw BullaError(.notFound, "blob \(descriptor.digest) is missing from \(location) (no \(Self.blobPath(descriptor.digest)))")
-        } catch let error where error.code == .limitExceeded {
+        } catch let error where error.bullaCode == .limitExceeded {
             throw BlobCheck.sizeMismatch(descriptor, read: FileIO.size(path) ?? descriptor.size + 1, in: location)
         }
         guard result.size == descriptor.size else { throw BlobCheck.sizeMismatch(descriptor, read: result.size, in: location) }
         guard result.digest == descriptor.digest else { throw BlobCheck.digestMismatch(descriptor, found: result.digest, in: location) }
     }
-}
-
-extension Error {
-    /// The ``BullaError/Code`` of this error, for `catch let error where error.code == .notFound`.
-    var code: BullaError.Code? { (self as? BullaError)?.code }
 }

@@ -59,7 +59,7 @@ struct OCILayout<Storage: LayoutStorage>: ImageSource {
         let bytes: [UInt8]
         do {
             bytes = try storage.blob(descriptor.digest, limit: Int(descriptor.size) + 1)
-        } catch let error where error.code == .limitExceeded {
+        } catch let error where error.bullaCode == .limitExceeded {
             throw BlobCheck.sizeMismatch(descriptor, read: descriptor.size + 1, in: storage.location).prefixed("longer than declared")
         }
         try BlobCheck.verify(bytes, against: descriptor, in: storage.location)
@@ -85,7 +85,7 @@ struct OCILayout<Storage: LayoutStorage>: ImageSource {
     private static func required(_ storage: Storage, _ path: String, limits: Limits) throws -> [UInt8] {
         do {
             return try storage.file(path, limit: limits.maxManifestBytes)
-        } catch let error where error.code == .notFound {
+        } catch let error where error.bullaCode == .notFound {
             throw BullaError(.notFound, "\(storage.location) is not an OCI image layout: it has no \(path)")
         }
     }

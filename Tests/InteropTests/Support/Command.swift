@@ -1,0 +1,97 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a program to completion and reports what it printed, its exit status and its peak memory.
+struct Command {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        /// Peak resident memory of the process, in KiB (getrusage's ru_maxrss).
+        let maxRSSKiB: Int
+        var out: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    /// `arguments[0]` is looked up on PATH unless it contains a '/'.
+    static func run(_ arguments: [String], in directory: String? = nil, stdinData: Data? = nil) throws -> Result {
+        let scratch = NSTemporaryDirectory() + "bulla-cmd-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let outPath = scratch + "/out", errPath = scratch + "/err", inPath = scratch + "/in"
+        _ = FileManager.default.createFile(atPath: inPath, contents: stdinData ?? Data())
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+        let program = arguments[0].contains("/") ? arguments[0] : try Peers.path(arguments[0])
+        // GNU env's -C changes directory for the child alone.
+        let executable = directory == nil ? program : "/usr/bin/env"
+        let full = directory.map { ["/usr/bin/env", "-C", $0, program] + arguments.dropFirst() } ?? [program] + arguments.dropFirst()
+        let argv = full.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw PeerMissing(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Result(
+            status: exit,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+            maxRSSKiB: Int(usage.ru_maxrss))
+    }
+
+    /// Runs and throws unless the exit status is 0.
+    @discardableResult
+    static func succeed(_ arguments: [String], in directory: String? = nil, stdinData: Data? = nil) throws -> String {
+        let result = try run(arguments, in: directory, stdinData: stdinData)
+        guard result.status == 0 else {
+            throw PeerMissing(message: "\(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
+        return result.out
+    }
+}
+
+struct PeerMissing: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// The real programs the interop tests compare against. A missing peer is a failure, never a
+/// skip: `make test` installs them all.
+enum Peers {
+    static func path(_ name: String) throws -> String {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw PeerMissing(message: "\(name) is not installed: run make test, which installs every peer")
+    }
+
+    /// The `bulla` built beside this test bundle.
+    static let bulla: String = {
+        if let explicit = ProcessInfo.processInfo.environment["BULLA_BIN"] { return explicit }
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [here, here.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("bulla").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/bulla").path
+    }()
+
+    static func bulla(_ arguments: String..., in directory: String? = nil) throws -> Command.Result {
+        try Command.run([bulla] + arguments, in: directory)
+    }
+}
