@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what Bulla builds and tests with, from Debian's packages, only where missing:
+# the OpenSSL and libarchive headers, and the peers the interop tests compare against.
+set -euo pipefail
+need=()
+for pkg in libssl-dev libarchive-dev pkg-config; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+for tool in skopeo umoci zstd gzip tar python3 openssl; do
+  command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
+done
+[ "${#need[@]}" -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing: ${need[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
