@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the speed probe and runs the side-by-side comparison (scripts/bench.py), then the
+# package-benchmark suite when BENCH_SUITE=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bulla=$(pwd)/${1:-.build/release/bulla}
+swift build -c release --package-path Benchmarks --product bulla-speed
+speed=$(swift build -c release --package-path Benchmarks --show-bin-path)/bulla-speed
+python3 scripts/bench.py "$bulla" "$speed"
+if [ "${BENCH_SUITE:-0}" = 1 ]; then
+  (cd Benchmarks && swift package --allow-writing-to-package-directory benchmark)
+fi
