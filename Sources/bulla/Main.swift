@@ -15,6 +15,8 @@ struct BullaCommand: ParsableCommand {
 
             Exit codes: 0 success, 1 verification failed, 2 usage error,
             3 input unreadable or malformed, 70 internal error.
+
+            Shell completions: bulla --generate-completion-script bash|zsh|fish
             """,
         version: "0.1.0",
         subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self]
@@ -42,7 +44,8 @@ enum Main {
                 Terminal.exit(0)
             }
             Terminal.error(message)
-            Terminal.exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+            // Parse errors are usage errors; anything else that is not a BullaError is a bug.
+            Terminal.exit(code == .validationFailure ? ExitStatus.usage : code == .failure ? ExitStatus.internalError : code.rawValue)
         }
     }
 }

@@ -7,13 +7,13 @@ struct ImageOptions: ParsableArguments {
     @Argument(help: "The image: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REPO:TAG].")
     var image: String
 
-    @Option(name: .customLong("limit-entries"), help: "Most entries an archive may have.")
+    @Option(name: .customLong("limit-entries"), help: ArgumentHelp("Most entries an archive may have.", valueName: "count"))
     var maxEntries: Int = Limits.default.maxArchiveEntries
 
-    @Option(name: .customLong("limit-bytes"), help: "Most bytes an archive may expand to.")
+    @Option(name: .customLong("limit-bytes"), help: ArgumentHelp("Most bytes an archive may expand to.", valueName: "bytes"))
     var maxBytes: Int64 = Limits.default.maxArchiveBytes
 
-    @Option(name: .customLong("limit-ratio"), help: "Most expanded bytes per compressed byte.")
+    @Option(name: .customLong("limit-ratio"), help: ArgumentHelp("Most expanded bytes per compressed byte.", valueName: "ratio"))
     var maxRatio: Double = Limits.default.maxCompressionRatio
 
     func validate() throws {
@@ -41,7 +41,7 @@ struct ImageOptions: ParsableArguments {
 }
 
 struct PlatformOption: ParsableArguments {
-    @Option(help: "Pick the manifest for OS/ARCH[/VARIANT] from an index, e.g. linux/arm64.")
+    @Option(help: ArgumentHelp("Pick the manifest for OS/ARCH[/VARIANT] from an index, e.g. linux/arm64.", valueName: "os/arch"))
     var platform: String?
 
     func validate() throws {
@@ -62,6 +62,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Print text for people or versioned JSON for programs.")
+    @Option(help: ArgumentHelp("Print text for people or versioned JSON for programs.", valueName: "format"))
     var output: OutputFormat = .text
 }

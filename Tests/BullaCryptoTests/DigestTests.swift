@@ -50,7 +50,8 @@ struct DigestVectors: Decodable {
     func streamingMatchesOneShotInEveryChunking(_ vector: HashVector) throws {
         let algorithm = try #require(DigestAlgorithm(rawValue: vector.algorithm))
         let input = vector.input
-        for chunk in [1, 7, 64, 4096, 1 << 20] where chunk <= max(input.count, 1) || chunk == 1 {
+        // Byte-at-a-time only for short inputs: a million single-byte updates is slow in debug.
+        for chunk in [1, 7, 64, 4096, 1 << 20] where chunk > 1 || input.count <= 4096 {
             var hasher = StreamingDigest(algorithm)
             var offset = 0
             while offset < input.count {

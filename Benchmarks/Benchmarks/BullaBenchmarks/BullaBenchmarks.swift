@@ -52,7 +52,7 @@ enum BenchLayout {
         try? FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
         func write(_ bytes: [UInt8], _ mediaType: String) -> String {
             let digest = Digest.compute(over: bytes)
-            FileManager.default.createFile(atPath: "\(blobs)/\(digest.hex)", contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: "\(blobs)/\(digest.hex)", contents: Data(bytes))
             return #"{"mediaType":"\#(mediaType)","digest":"\#(digest)","size":\#(bytes.count)}"#
         }
         var generator = SystemRandomNumberGenerator()
@@ -61,8 +61,8 @@ enum BenchLayout {
         }
         let config = write(Array(#"{"architecture":"amd64","os":"linux"}"#.utf8), MediaType.ociConfig)
         let manifest = write(Array(#"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","config":\#(config),"layers":[\#(layerDescriptors.joined(separator: ","))]}"#.utf8), MediaType.ociManifest)
-        FileManager.default.createFile(atPath: root + "/index.json", contents: Data(#"{"schemaVersion":2,"manifests":[\#(manifest)]}"#.utf8))
-        FileManager.default.createFile(atPath: root + "/oci-layout", contents: Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
+        _ = FileManager.default.createFile(atPath: root + "/index.json", contents: Data(#"{"schemaVersion":2,"manifests":[\#(manifest)]}"#.utf8))
+        _ = FileManager.default.createFile(atPath: root + "/oci-layout", contents: Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
         return root
     }
 }

@@ -114,8 +114,11 @@ final class ArchiveReader {
         guard status != ARCHIVE_OK else { return }
         let reason = archive_error_string(handle).map { String(cString: $0) } ?? "error \(status)"
         let lower = reason.lowercased()
+        // Before the open completes the filter chain is not set up, so take the stream's name
+        // from libarchive's reason when it gives one.
+        let stream = ["gzip", "zstd"].first { lower.contains($0) } ?? (compression == "none" ? "tar" : compression)
         let hint = lower.contains("truncated") || lower.contains("premature end") || lower.contains("unexpected end")
-            ? "the \(compression == "none" ? "tar" : compression) stream is truncated"
+            ? "the \(stream) stream is truncated"
             : lower.contains("unrecognized archive format") ? "not a tar archive (plain, gzip or zstd)"
             : "the archive is corrupt"
         throw BullaError(.malformedInput, "\(path): \(what): \(hint)", underlying: reason)

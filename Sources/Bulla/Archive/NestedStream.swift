@@ -1,7 +1,7 @@
 import BullaCrypto
 import CArchive
 
-/// Decompresses one gzip or zstd entry of an outer archive while it streams past, hashing both
+/// Decompresses one compressed entry of an outer archive while it streams past, hashing both
 /// the stored and the expanded bytes in the same pass. Docker archives may hold compressed
 /// layers whose digest (the config's diff ID) is of the expanded tar.
 final class NestedStream {
@@ -17,10 +17,10 @@ final class NestedStream {
         pending = first
     }
 
+    /// gzip, zstd, bzip2 and xz: the compressions skopeo expands in docker-archive layers.
     static func isCompressed(_ block: UnsafeRawBufferPointer) -> Bool {
-        let gzip: [UInt8] = [0x1F, 0x8B]
-        let zstd: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD]
-        return block.starts(with: gzip) || block.starts(with: zstd)
+        let magics: [[UInt8]] = [[0x1F, 0x8B], [0x28, 0xB5, 0x2F, 0xFD], [0x42, 0x5A, 0x68], [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]]
+        return magics.contains { block.starts(with: $0) }
     }
 
     /// Expands the entry; returns the digest and size of the expanded bytes.
@@ -29,6 +29,8 @@ final class NestedStream {
         defer { archive_read_free(handle) }
         archive_read_support_filter_gzip(handle)
         archive_read_support_filter_zstd(handle)
+        archive_read_support_filter_bzip2(handle)
+        archive_read_support_filter_xz(handle)
         archive_read_support_format_raw(handle)
         let context = Unmanaged.passUnretained(self).toOpaque()
         var expanded = StreamingDigest(.sha256)

@@ -25,7 +25,7 @@ public struct ContentVerifier: Sendable {
     ) throws -> ContentReport {
         let roots = try explicitRoots ?? defaultRoots()
         var walk = Walk(source: source)
-        for root in roots { try walk.visit(root, role: .manifest, parent: nil, depth: 0) }
+        for root in roots { try walk.visit(root, parent: nil, depth: 0) }
         let failures = Mutex(walk.failures)
         let items = walk.blobs.sorted { $0.descriptor.size > $1.descriptor.size }
         let total = items.reduce(0) { $0 + $1.descriptor.size }
@@ -48,7 +48,7 @@ public struct ContentVerifier: Sendable {
             }
         }
         var report = ContentReport(reference: source.reference.description, roots: roots.map(\.digest))
-        report.blobs = walk.manifestCount + items.count
+        report.blobs = walk.seen.count
         report.bytes = walk.manifestBytes + total
         report.failures = failures.withLock { $0 }.sorted { walk.order[$0.digest, default: 0] < walk.order[$1.digest, default: 0] }
         return report
@@ -81,11 +81,14 @@ public struct ContentVerifier: Sendable {
 
         init(source: any ImageSource) { self.source = source }
 
-        mutating func visit(_ descriptor: Descriptor, role: ImageNode.Role, parent: Digest?, depth: Int) throws {
+        /// `role` is given for config and layers; a manifest's role follows from its media type.
+        mutating func visit(_ descriptor: Descriptor, role given: ImageNode.Role? = nil, parent: Digest?, depth: Int) throws {
             guard seen.insert(descriptor.digest).inserted else { return }
             order[descriptor.digest] = order.count
-            guard MediaType.kind(of: descriptor.mediaType) != nil else {
-                blobs.append(Item(descriptor: descriptor, role: role == .manifest ? .blob : role, parent: parent))
+            let kind = MediaType.kind(of: descriptor.mediaType)
+            let role = given ?? (kind == .index ? .index : kind == .image ? .manifest : .blob)
+            guard kind != nil, given == nil else {
+                blobs.append(Item(descriptor: descriptor, role: role, parent: parent))
                 return
             }
             guard depth <= source.limits.maxIndexDepth else {
@@ -103,7 +106,7 @@ public struct ContentVerifier: Sendable {
             switch document.content {
             case .index(let index):
                 for child in index.manifests {
-                    try visit(child, role: .manifest, parent: descriptor.digest, depth: depth + 1)
+                    try visit(child, parent: descriptor.digest, depth: depth + 1)
                 }
             case .image(let manifest):
                 try visit(manifest.config, role: .config, parent: descriptor.digest, depth: depth + 1)

@@ -43,7 +43,7 @@ public struct ImageTree: Codable, Sendable {
                 throw BullaError(.limitExceeded, "\(source.reference): indexes nest deeper than \(source.limits.maxIndexDepth) levels")
             }
             node.artifactType = index.artifactType ?? node.artifactType
-            node.annotations = index.annotations ?? node.annotations
+            node.annotations = Self.merged(node.annotations, index.annotations)
             node.subject = index.subject?.digest
             node.children = try index.manifests.map { child in
                 guard let kind = MediaType.kind(of: child.mediaType) else { return leaf(child, role: .blob) }
@@ -54,11 +54,17 @@ public struct ImageTree: Codable, Sendable {
             }
         case .image(let manifest):
             node.artifactType = manifest.artifactType ?? node.artifactType
-            node.annotations = manifest.annotations ?? node.annotations
+            node.annotations = Self.merged(node.annotations, manifest.annotations)
             node.subject = manifest.subject?.digest
             node.children = [leaf(manifest.config, role: .config)] + manifest.layers.map { leaf($0, role: .layer) }
         }
         return node
+    }
+
+    /// The descriptor's annotations (a tag, say) with the document's own added.
+    private static func merged(_ descriptor: [String: String]?, _ document: [String: String]?) -> [String: String]? {
+        guard let document else { return descriptor }
+        return (descriptor ?? [:]).merging(document) { first, _ in first }
     }
 
     private static func leaf(_ descriptor: Descriptor, role: ImageNode.Role) -> ImageNode {

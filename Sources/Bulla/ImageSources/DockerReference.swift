@@ -2,40 +2,76 @@ import BullaCrypto
 
 /// A Docker image name in the normalised form `docker save` writes into `RepoTags`
 /// (`docker.io/library/alpine:latest`), so `alpine`, `library/alpine:latest` and the full form
-/// all name the same image.
+/// all name the same image. The grammar is the distribution project's reference grammar, less
+/// digests (an archive names its images by tag).
 struct DockerReference: Hashable, Sendable, CustomStringConvertible {
     let repository: String
     let tag: String
 
     init(parsing text: String) throws {
-        guard !text.isEmpty, text.count <= 255, !text.contains("@"),
-              text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }) else {
-            throw BullaError(.invalidArgument, "\"\(text.prefix(80))\" is not an image name of the form REPO[:TAG]")
+        func refuse(_ why: String) -> BullaError {
+            BullaError(.invalidArgument, "\"\(text.prefix(80))\" is not an image name of the form [HOST[:PORT]/]PATH[:TAG]: \(why)")
         }
-        var name = text
+        guard !text.isEmpty, text.utf8.count <= 255 else { throw refuse("empty or longer than 255 characters") }
+        guard !text.contains("@") else { throw refuse("a digest cannot name an image inside an archive") }
+        var components = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         var tag = "latest"
-        if let colon = text.lastIndex(of: ":"), !text[text.index(after: colon)...].contains("/") {
-            name = String(text[..<colon])
-            tag = String(text[text.index(after: colon)...])
+        if let colon = components[components.count - 1].lastIndex(of: ":") {
+            let last = components[components.count - 1]
+            tag = String(last[last.index(after: colon)...])
+            components[components.count - 1] = String(last[..<colon])
+            guard Self.isTag(tag) else { throw refuse("bad tag \"\(tag)\"") }
         }
-        guard !name.isEmpty, !tag.isEmpty, name == name.lowercased() || name.contains(".") else {
-            throw BullaError(.invalidArgument, "\"\(text)\" is not an image name of the form REPO[:TAG]")
+        var domain = "docker.io"
+        if components.count > 1, let first = components.first,
+           first.contains(".") || first.contains(":") || first == "localhost" || first != first.lowercased() {
+            guard Self.isDomain(first) else { throw refuse("bad host \"\(first)\"") }
+            domain = first == "index.docker.io" ? "docker.io" : first
+            components.removeFirst()
         }
-        let components = name.split(separator: "/", omittingEmptySubsequences: false)
-        guard components.allSatisfy({ !$0.isEmpty }) else {
-            throw BullaError(.invalidArgument, "\"\(text)\" has an empty path component")
-        }
-        let first = components[0]
-        let hasDomain = components.count > 1 && (first.contains(".") || first.contains(":") || first == "localhost")
-        if hasDomain {
-            repository = name
-        } else if components.count == 1 {
-            repository = "docker.io/library/\(name)"
-        } else {
-            repository = "docker.io/\(name)"
-        }
+        guard components.allSatisfy(Self.isPathComponent) else { throw refuse("path components are lower-case letters, digits and . _ -") }
+        if domain == "docker.io" && components.count == 1 { components.insert("library", at: 0) }
+        repository = ([domain] + components).joined(separator: "/")
         self.tag = tag
     }
 
     var description: String { "\(repository):\(tag)" }
+
+    /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
+    private static func isPathComponent(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard let first = bytes.first, let last = bytes.last, isLowerAlnum(first), isLowerAlnum(last) else { return false }
+        var i = 0
+        while i < bytes.count {
+            if isLowerAlnum(bytes[i]) { i += 1; continue }
+            var j = i
+            while j < bytes.count && !isLowerAlnum(bytes[j]) { j += 1 }
+            let separator = String(decoding: bytes[i..<j], as: UTF8.self)
+            guard separator == "." || separator == "_" || separator == "__" || separator.allSatisfy({ $0 == "-" }) else { return false }
+            i = j
+        }
+        return true
+    }
+
+    /// Host labels of letters, digits and inner hyphens, joined by dots, with an optional port.
+    private static func isDomain(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            guard !parts[1].isEmpty, parts[1].count <= 5, parts[1].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isNumber) else { return false }
+        }
+        return parts[0].split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            guard let first = label.first, let last = label.last else { return false }
+            return label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } && first != "-" && last != "-"
+        }
+    }
+
+    /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
+    private static func isTag(_ text: String) -> Bool {
+        guard let first = text.first, text.count <= 128, first != ".", first != "-" else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
+    }
+
+    private static func isLowerAlnum(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+    }
 }

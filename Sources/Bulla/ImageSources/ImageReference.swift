@@ -58,6 +58,7 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
                 self = .dockerArchive(path: path, selector: .name(selector))
             }
         } else if let rest = text.dropPrefix("docker://") {
+            guard !rest.isEmpty else { throw BullaError(.invalidArgument, "\"\(text)\" names no registry image") }
             self = .registry(rest)
         } else if text.first.map({ $0.isLetter || $0.isNumber }) == true, (try? DockerReference(parsing: text)) != nil {
             self = .registry(text)
@@ -77,11 +78,11 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// As skopeo's oci transports: the last ':' splits off a tag when no '/' follows it.
+    /// As skopeo's oci transports: the first ':' ends the path (so a path cannot hold one);
+    /// everything after it is the tag.
     private static func splitPathAndTag(_ text: String) -> (String, String?) {
-        guard let colon = text.lastIndex(of: ":") else { return (text, nil) }
+        guard let colon = text.firstIndex(of: ":") else { return (text, nil) }
         let tag = text[text.index(after: colon)...]
-        guard !tag.contains("/") else { return (text, nil) }
         return (String(text[..<colon]), tag.isEmpty ? nil : String(tag))
     }
 }

@@ -8,14 +8,10 @@ import Darwin
 /// Bounded file reads: a file is refused before it is read if it is larger than asked for.
 enum FileIO {
     static func read(_ path: String, limit: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw openError(path) }
+        let fd = try FileDigester.openRegularFile(path)
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw openError(path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw BullaError(.malformedInput, "\(path) is not a regular file")
-        }
         guard info.st_size <= limit else {
             throw BullaError(.limitExceeded, "\(path) is \(info.st_size) bytes, more than the limit of \(limit)")
         }
@@ -43,7 +39,7 @@ enum FileIO {
         return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
-    private static func openError(_ path: String) -> BullaError {
+    private static func openError(_ path: String) -> BullaError {  // after a failed fstat
         let code: BullaError.Code = errno == ENOENT ? .notFound : .ioFailure
         return BullaError(code, errno == ENOENT ? "\(path) does not exist" : "cannot open \(path)", underlying: String(cString: strerror(errno)))
     }

@@ -1,6 +1,7 @@
 /// Bounds on what Bulla will read from an untrusted image, so hostile input costs bounded memory
-/// and time. Every limit has a default that real images stay far below; each can be raised
-/// (the CLI's `--limit-*` options) for the rare image that needs it.
+/// and time. Every limit has a default that real images stay far below; the archive limits
+/// (entries, bytes, ratio) can be raised from the CLI's `--limit-*` options for the rare image
+/// that needs it, and any of them through the library.
 public struct Limits: Sendable, Hashable {
     /// Largest manifest, index, `index.json` or `manifest.json` accepted. Registries refuse
     /// manifests over 4 MiB, so nothing real is larger.

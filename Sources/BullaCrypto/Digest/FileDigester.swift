@@ -18,6 +18,25 @@ public final class FileDigester {
 
     deinit { buffer.deallocate() }
 
+    /// Opens `path` for reading, refusing anything but a regular file.
+    ///
+    /// The open is non-blocking so a FIFO or device planted where a blob should be is refused at
+    /// once instead of waiting for a writer; blocking mode is restored for the reads.
+    public static func openRegularFile(_ path: String) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let code: BullaError.Code = errno == ENOENT ? .notFound : .ioFailure
+            throw BullaError(code, errno == ENOENT ? "\(path) does not exist" : "cannot open \(path)", underlying: String(cString: strerror(errno)))
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw BullaError(.malformedInput, "\(path) is not a regular file")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
+    }
+
     /// The digest and length of the file at `path`, reading at most `limit` bytes.
     ///
     /// `progress` is called after each read with the bytes just hashed. Throws `.notFound` when
@@ -28,11 +47,7 @@ public final class FileDigester {
         limit: Int64 = .max,
         progress: ((Int) -> Void)? = nil
     ) throws -> (digest: Digest, size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code: BullaError.Code = errno == ENOENT ? .notFound : .ioFailure
-            throw BullaError(code, "cannot open \(path)", underlying: String(cString: strerror(errno)))
-        }
+        let fd = try Self.openRegularFile(path)
         defer { close(fd) }
         #if canImport(Glibc)
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)

@@ -11,7 +11,7 @@ struct VerifyContentCommand: ParsableCommand {
     @OptionGroup var platform: PlatformOption
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Threads that hash blobs in parallel (default: the number of cores).")
+    @Option(help: ArgumentHelp("Threads that hash blobs in parallel; the default is the number of cores.", valueName: "n"))
     var jobs: Int = ContentVerifier.defaultJobs
 
     func validate() throws {

@@ -15,7 +15,7 @@ struct Command {
     }
 
     /// `arguments[0]` is looked up on PATH unless it contains a '/'.
-    static func run(_ arguments: [String], in directory: String? = nil, stdinData: Data? = nil) throws -> Result {
+    static func run(_ arguments: [String], in directory: String? = nil, stdinData: Data? = nil, timeout: TimeInterval = 120) throws -> Result {
         let scratch = NSTemporaryDirectory() + "bulla-cmd-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -40,9 +40,20 @@ struct Command {
         guard spawned == 0 else {
             throw PeerMissing(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
+        // A hang is a failure, not a stuck CI run: kill the child after `timeout` seconds.
         var status: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let waited = wait4(pid, &status, WNOHANG, &usage)
+            if waited == pid || (waited < 0 && errno != EINTR) { break }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+                throw PeerMissing(message: "\(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
+            }
+            usleep(2_000)
+        }
         let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Result(
             status: exit,
