@@ -14,7 +14,7 @@ build: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test --disable-xctest
 
 demo: build
 	@bash scripts/demo.sh $(BULLA_RELEASE)
