@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BULLA_RELEASE = .build/release/bulla
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test asan demo bench clean
 
 all: build
 
@@ -15,6 +15,12 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
+	$(MAKE) asan
+
+# The same suite with bulla and the tests built under AddressSanitizer. Leak detection is off:
+# Foundation's file reading in the test harness reports leaks of its own.
+asan:
+	BULLA_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --disable-xctest --sanitize=address --scratch-path .build-asan
 
 demo: build
 	@bash scripts/demo.sh $(BULLA_RELEASE)

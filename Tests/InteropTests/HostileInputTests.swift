@@ -42,7 +42,11 @@ import Testing
             let result = try Peers.bulla(command, hostile.reference, in: Self.directory)
             #expect(result.status == status, "\(command) \(hostile.reference): exit \(result.status), stderr: \(result.stderr)")
             #expect((result.stderr + result.stdout).contains(hostile.expect), "\(command) \(hostile.reference): \(result.stderr)")
-            #expect(result.maxRSSKiB < Self.memoryCeilingKiB, "\(command) \(hostile.reference) peaked at \(result.maxRSSKiB) KiB")
+            // Under AddressSanitizer the shadow memory alone passes the ceiling; the bound is
+            // checked in the plain build.
+            if ProcessInfo.processInfo.environment["BULLA_SANITIZED"] == nil {
+                #expect(result.maxRSSKiB < Self.memoryCeilingKiB, "\(command) \(hostile.reference) peaked at \(result.maxRSSKiB) KiB")
+            }
         }
     }
 }
