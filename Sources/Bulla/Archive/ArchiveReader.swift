@@ -1,5 +1,8 @@
 import BullaCrypto
 import CArchive
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Owns one libarchive read handle: the only holder of that pointer.
 ///
@@ -21,7 +24,7 @@ final class ArchiveReader {
         var isSparse: Bool
     }
 
-    /// Opens a tar at `path`; `source` overrides where bytes come from (a nested stream).
+    /// Opens the tar at `path`, plain or compressed.
     init(path: String, limits: Limits) throws {
         self.path = path
         self.limits = limits
@@ -128,7 +131,3 @@ final class ArchiveReader {
         Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
