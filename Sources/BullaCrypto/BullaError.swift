@@ -27,6 +27,11 @@ public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unsafeArchive = Code("unsafeArchive")
         /// The operating system refused a read or write.
         public static let ioFailure = Code("ioFailure")
+        /// A signature does not verify under the key it was checked with.
+        public static let signatureInvalid = Code("signatureInvalid")
+        /// An encrypted private key was given no passphrase, or the wrong one.
+        public static let passphraseRequired = Code("passphraseRequired")
+        public static let wrongPassphrase = Code("wrongPassphrase")
         /// The command line or API call itself is wrong (a bad reference form…).
         public static let invalidArgument = Code("invalidArgument")
         /// OpenSSL or libarchive failed in a way the input does not explain.

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/ec.h>
 #include <openssl/core_names.h>
+#include <openssl/pkcs12.h>
 
 static inline void bulla_openssl_free(void *ptr) { OPENSSL_free(ptr); }
 

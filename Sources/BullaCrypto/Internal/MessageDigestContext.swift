@@ -49,7 +49,7 @@ final class MessageDigestContext: @unchecked Sendable {
     }
 
     /// Fetched once per algorithm: an explicit fetch avoids OpenSSL 3's per-init provider lookup.
-    private static func method(_ algorithm: DigestAlgorithm) -> OpaquePointer {
+    static func method(_ algorithm: DigestAlgorithm) -> OpaquePointer {
         switch algorithm {
         case .sha256: fetched.sha256
         case .sha384: fetched.sha384

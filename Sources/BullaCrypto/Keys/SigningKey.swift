@@ -1,0 +1,38 @@
+/// A private key that makes signatures. Never printed: its `description` shows only the public
+/// key's ID.
+public struct SigningKey: Sendable, CustomStringConvertible {
+    private let key: EVPKey
+    public let publicKey: VerifyingKey
+
+    private init(_ key: EVPKey) throws {
+        self.key = key
+        publicKey = try VerifyingKey(key)
+    }
+
+    /// A fresh key from OpenSSL's CSPRNG.
+    public static func generate(_ algorithm: KeyAlgorithm = .ecdsaP256) throws -> SigningKey {
+        try SigningKey(try EVPKey.generate(algorithm))
+    }
+
+    /// Reads PKCS#8 PEM (plain or `ENCRYPTED PRIVATE KEY`) or SEC1 `EC PRIVATE KEY`, as
+    /// `openssl genpkey`, `openssl ecparam -genkey` and Bulla write them. Refuses RSA, DSA, other
+    /// curves and explicit-parameter EC keys by name.
+    public init(pemRepresentation: [UInt8], passphrase: Passphrase?) throws {
+        try self.init(try EVPKey.privateKey(pem: pemRepresentation, passphrase: passphrase))
+    }
+
+    public var algorithm: KeyAlgorithm { key.algorithm }
+
+    /// Encrypted PKCS#8 PEM (PBES2, scrypt N=2^14 r=8 p=1, AES-256-CBC; spec/keys.md).
+    public func pemRepresentation(passphrase: Passphrase) throws -> [UInt8] {
+        try key.encryptedPrivateKeyPEM(passphrase: passphrase)
+    }
+
+    /// Signs `message`: DER ECDSA over its SHA-256/384, or Ed25519 over the message itself.
+    public func signature(for message: some Collection<UInt8>) throws -> [UInt8] {
+        let bytes = Array(message)
+        return try bytes.withUnsafeBytes { try key.sign($0) }
+    }
+
+    public var description: String { "\(algorithm) private key for \(publicKey.keyID.prefix(16))…" }
+}

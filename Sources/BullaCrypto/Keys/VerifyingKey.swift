@@ -1,0 +1,50 @@
+/// A public key that checks signatures: ECDSA P-256/P-384 or Ed25519.
+///
+/// Identified by its SubjectPublicKeyInfo DER, so two values are equal exactly when they are the
+/// same key, whatever PEM whitespace they were read from.
+public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
+    private let key: EVPKey
+    /// DER SubjectPublicKeyInfo, the encoding the key ID is computed over.
+    public let derRepresentation: [UInt8]
+
+    init(_ key: EVPKey) throws {
+        self.key = key
+        derRepresentation = try key.publicKeyDER()
+    }
+
+    /// Reads `-----BEGIN PUBLIC KEY-----` PEM (the form cosign and `openssl pkey -pubout` write).
+    public init(pemRepresentation: [UInt8]) throws {
+        try self.init(try EVPKey.publicKey(pem: pemRepresentation))
+    }
+
+    public init(pemRepresentation: String) throws {
+        try self.init(pemRepresentation: Array(pemRepresentation.utf8))
+    }
+
+    /// Reads DER SubjectPublicKeyInfo; trailing bytes are refused.
+    public init(derRepresentation: [UInt8]) throws {
+        try self.init(try EVPKey.publicKey(der: derRepresentation))
+    }
+
+    public var algorithm: KeyAlgorithm { key.algorithm }
+
+    /// Lower-case hex SHA-256 of the SPKI DER (DESIGN.md "Keys").
+    public var keyID: String { Digest.compute(.sha256, over: derRepresentation).hex }
+
+    /// The bundle's `publicKey.hint`: base64 of the same SHA-256.
+    public var hint: String { Base64.encode(Digest.compute(.sha256, over: derRepresentation).bytes) }
+
+    public var pemRepresentation: String { PEM.encode(derRepresentation, label: "PUBLIC KEY") }
+
+    /// Whether `signature` is this key's signature over `message`: DER ECDSA (hashing with the
+    /// curve's SHA-2) or raw Ed25519. Every malformed signature is simply false.
+    public func isValidSignature(_ signature: [UInt8], for message: some Collection<UInt8>) -> Bool {
+        let bytes = Array(message)
+        return bytes.withUnsafeBytes { key.isValidSignature(signature, for: $0) }
+    }
+
+    public var description: String { "\(algorithm) key \(keyID.prefix(16))…" }
+
+    public static func == (lhs: VerifyingKey, rhs: VerifyingKey) -> Bool { lhs.derRepresentation == rhs.derRepresentation }
+    public func hash(into hasher: inout Hasher) { hasher.combine(derRepresentation) }
+}

@@ -1,0 +1,75 @@
+import BullaCrypto
+import Foundation
+import Testing
+
+@Suite struct KeyTests {
+    @Test(arguments: KeyAlgorithm.allCases)
+    func generatedKeysSignAndVerifyAndSurviveTheirPEM(_ algorithm: KeyAlgorithm) throws {
+        let key = try SigningKey.generate(algorithm)
+        #expect(key.algorithm == algorithm)
+        let message = Array("the exact signed bytes".utf8)
+        let signature = try key.signature(for: message)
+        #expect(key.publicKey.isValidSignature(signature, for: message))
+        #expect(!key.publicKey.isValidSignature(signature, for: message + [0]))
+
+        let pem = try key.pemRepresentation(passphrase: Passphrase("correct horse"))
+        #expect(String(decoding: pem, as: UTF8.self).hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        let reloaded = try SigningKey(pemRepresentation: pem, passphrase: Passphrase("correct horse"))
+        #expect(reloaded.publicKey == key.publicKey)
+        #expect(key.publicKey.isValidSignature(try reloaded.signature(for: message), for: message))
+
+        let publicKey = try VerifyingKey(pemRepresentation: key.publicKey.pemRepresentation)
+        #expect(publicKey == key.publicKey)
+        #expect(publicKey.keyID == Digest.compute(over: publicKey.derRepresentation).hex)
+        #expect(Base64.decode(publicKey.hint) == Digest.compute(over: publicKey.derRepresentation).bytes)
+    }
+
+    @Test func anEncryptedKeyNeedsTheRightPassphrase() throws {
+        let pem = try SigningKey.generate().pemRepresentation(passphrase: Passphrase("right"))
+        #expect(throws: BullaError(.passphraseRequired)) { try SigningKey(pemRepresentation: pem, passphrase: nil) }
+        #expect(throws: BullaError(.wrongPassphrase)) { try SigningKey(pemRepresentation: pem, passphrase: Passphrase("wrong")) }
+    }
+
+    @Test func descriptionsNeverShowSecrets() throws {
+        let key = try SigningKey.generate()
+        #expect(!key.description.contains("PRIVATE"))
+        let passphrase = Passphrase("hunter2")
+        #expect(!passphrase.description.contains("hunter2"))
+        #expect(!"\(passphrase)".contains("hunter2"))
+    }
+
+    @Test(arguments: ["", "not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"])
+    func garbageIsRefusedAsMalformed(_ text: String) {
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(pemRepresentation: text) }
+        #expect(throws: BullaError(.malformedInput)) { try SigningKey(pemRepresentation: Array(text.utf8), passphrase: nil) }
+    }
+
+    @Test func derWithTrailingBytesIsRefused() throws {
+        let der = try SigningKey.generate().publicKey.derRepresentation
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(derRepresentation: der + [0]) }
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(derRepresentation: Array(der.dropLast())) }
+    }
+
+    @Test(arguments: [
+        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy"),
+    ])
+    func base64FollowsRFC4648(_ plain: String, _ encoded: String) {
+        #expect(Base64.encode(Array(plain.utf8)) == encoded)
+        #expect(Base64.decode(encoded) == Array(plain.utf8))
+    }
+
+    @Test(arguments: ["Zg", "Zg=", "Zh==", "Zm9=", "Z===", "Zm9v\n", " Zm9v", "Zm-v", "Zg==Zg=="])
+    func nonCanonicalBase64IsRefused(_ text: String) {
+        #expect(Base64.decode(text) == nil)
+    }
+}
+
+@Suite struct PassphraseTests {
+    @Test func takesTheBytesAndZeroesTheSource() {
+        var source = Array("s3cret".utf8)
+        let passphrase = Passphrase(consuming: &source)
+        #expect(source.isEmpty)
+        #expect(passphrase.count == 6)
+        #expect(passphrase.withBytes { Array($0) } == Array("s3cret".utf8))
+    }
+}
