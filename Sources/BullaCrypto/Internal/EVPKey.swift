@@ -58,7 +58,7 @@ final class EVPKey: @unchecked Sendable {
 
     /// A public key as a PEM SubjectPublicKeyInfo.
     static func publicKey(pem: [UInt8]) throws -> EVPKey {
-        let key = try withMemoryBIO(pem) { PEM_read_bio_PUBKEY($0, nil, nil, nil) }
+        let key = try withMemoryBIO(pem) { PEM_read_bio_PUBKEY($0, nil, passwordCallback, nil) }
         guard let key else {
             throw BullaError(.malformedInput, "not a PEM public key (BEGIN PUBLIC KEY)", underlying: OpenSSLCall.drainErrorQueue())
         }

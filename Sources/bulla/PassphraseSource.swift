@@ -1,0 +1,67 @@
+import ArgumentParser
+import Bulla
+import BullaCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a passphrase comes from: `BULLA_PASSWORD`, `--passphrase-file`, or a prompt on the TTY.
+/// Never a flag value, never logged.
+struct PassphraseOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Read the key's passphrase from this file (its first line).", valueName: "file"))
+    var passphraseFile: String?
+
+    /// `confirm` asks twice on a TTY (for a new key).
+    func passphrase(for purpose: String, confirm: Bool = false) throws -> Passphrase {
+        if let value = getenv("BULLA_PASSWORD") {
+            return Passphrase(String(cString: value))
+        }
+        if let file = passphraseFile {
+            var bytes = try KeyFile.read(file)
+            if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
+                let tail = bytes.count - newline
+                bytes.withUnsafeMutableBytes { explicit_bzero($0.baseAddress! + newline, tail) }
+                bytes.removeSubrange(newline...)
+            }
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            return Passphrase(consuming: &bytes)
+        }
+        guard let first = TTYPrompt.read("Passphrase for \(purpose): ") else {
+            throw BullaError(.passphraseRequired, "no passphrase: set BULLA_PASSWORD, pass --passphrase-file, or run on a terminal")
+        }
+        guard confirm else { return first }
+        guard let second = TTYPrompt.read("Repeat the passphrase: ") else {
+            throw BullaError(.passphraseRequired, "no passphrase confirmation was read")
+        }
+        guard first.withBytes({ a in second.withBytes { b in a.elementsEqual(b) } }) else {
+            throw BullaError(.invalidArgument, "the two passphrases differ")
+        }
+        return first
+    }
+}
+
+/// Reads a line from /dev/tty with echo off; nil when there is no terminal.
+enum TTYPrompt {
+    static func read(_ prompt: String) -> Passphrase? {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var saved = termios()
+        guard tcgetattr(fd, &saved) == 0 else { return nil }
+        var silent = saved
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        tcsetattr(fd, TCSAFLUSH, &silent)
+        defer {
+            tcsetattr(fd, TCSAFLUSH, &saved)
+            _ = write(fd, "\n", 1)
+        }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while Glibc.read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
+            bytes.append(byte)
+            if bytes.count > 4096 { break }
+        }
+        return Passphrase(consuming: &bytes)
+    }
+}
