@@ -145,6 +145,42 @@ final class EVPKey: @unchecked Sendable {
         return result == 1
     }
 
+    /// ECDSA over a digest computed elsewhere (a streamed file): the same signature `sign` makes
+    /// over the message whose digest this is.
+    func sign(digest: Digest) throws -> [UInt8] {
+        try withKeyContext(digest: digest) { context in
+            try OpenSSLCall.check(EVP_PKEY_sign_init(context), "cannot start signing")
+            try OpenSSLCall.check(EVP_PKEY_CTX_set_signature_md(context, MessageDigestContext.method(digest.algorithm)), "cannot set the hash")
+            var length = 0
+            try OpenSSLCall.check(EVP_PKEY_sign(context, nil, &length, digest.bytes, digest.bytes.count), "cannot size the signature")
+            var signature = [UInt8](repeating: 0, count: length)
+            try OpenSSLCall.check(EVP_PKEY_sign(context, &signature, &length, digest.bytes, digest.bytes.count), "signing failed")
+            return Array(signature.prefix(length))
+        }
+    }
+
+    func isValidSignature(_ signature: [UInt8], forDigest digest: Digest) -> Bool {
+        let result: Int32? = try? withKeyContext(digest: digest) { context in
+            guard EVP_PKEY_verify_init(context) == 1,
+                  EVP_PKEY_CTX_set_signature_md(context, MessageDigestContext.method(digest.algorithm)) == 1 else { return 0 }
+            return EVP_PKEY_verify(context, signature, signature.count, digest.bytes, digest.bytes.count)
+        }
+        _ = OpenSSLCall.drainErrorQueue()
+        return result == 1
+    }
+
+    private func withKeyContext<R>(digest: Digest, _ body: (OpaquePointer) throws -> R) throws -> R {
+        guard let expected = algorithm.digest else {
+            throw BullaError(.unsupported, "Ed25519 signs whole messages, not digests")
+        }
+        guard digest.algorithm == expected else {
+            throw BullaError(.invalidArgument, "\(algorithm) signs \(expected.rawValue) digests, not \(digest.algorithm.rawValue)")
+        }
+        let context = try OpenSSLCall.check(EVP_PKEY_CTX_new_from_pkey(nil, pointer, nil), "cannot allocate a key context")
+        defer { EVP_PKEY_CTX_free(context) }
+        return try body(context)
+    }
+
     private var digestName: String? {
         algorithm.digest.map { $0 == .sha256 ? "SHA256" : $0 == .sha384 ? "SHA384" : "SHA512" }
     }

@@ -34,5 +34,11 @@ public struct SigningKey: Sendable, CustomStringConvertible {
         return try bytes.withUnsafeBytes { try key.sign($0) }
     }
 
+    /// ECDSA over a precomputed digest of the curve's hash (SHA-256 for P-256, SHA-384 for
+    /// P-384), so large inputs can be streamed. Ed25519 keys refuse: they sign whole messages.
+    public func signature(forDigest digest: Digest) throws -> [UInt8] {
+        try key.sign(digest: digest)
+    }
+
     public var description: String { "\(algorithm) private key for \(publicKey.keyID.prefix(16))…" }
 }

@@ -43,6 +43,12 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
         return bytes.withUnsafeBytes { key.isValidSignature(signature, for: $0) }
     }
 
+    /// Whether `signature` is this ECDSA key's signature over the message with this digest.
+    /// False for Ed25519 keys and for a digest of the wrong hash.
+    public func isValidSignature(_ signature: [UInt8], forDigest digest: Digest) -> Bool {
+        key.isValidSignature(signature, forDigest: digest)
+    }
+
     public var description: String { "\(algorithm) key \(keyID.prefix(16))…" }
 
     public static func == (lhs: VerifyingKey, rhs: VerifyingKey) -> Bool { lhs.derRepresentation == rhs.derRepresentation }

@@ -1,0 +1,100 @@
+import BullaCrypto
+
+/// A Sigstore bundle (sigstore/protobuf-specs `Bundle`, protobuf-JSON form) as Bulla writes and
+/// reads it for key-based signatures: the key hint, log entries, and either a DSSE envelope or a
+/// message signature over a blob.
+public struct SigstoreBundle: Sendable {
+    public static let mediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    /// Media types of earlier versions, readable (spec/signatures.md).
+    public static let readableMediaTypes: Set<String> = [
+        mediaTypeV03,
+        "application/vnd.dev.sigstore.bundle+json;version=0.3",
+        "application/vnd.dev.sigstore.bundle+json;version=0.2",
+        "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    ]
+
+    public enum Content: Sendable {
+        case dsse(DSSEEnvelope)
+        /// A signature over the artifact's bytes, with the artifact's SHA-256 as a hint.
+        case messageSignature(digest: Digest, signature: [UInt8])
+    }
+
+    public var mediaType: String
+    /// base64 SHA-256 of the signer's SPKI DER; a hint to pick the key, never trusted.
+    public var keyHint: String?
+    /// Transparency-log entries, kept verbatim until the log work reads them.
+    public var tlogEntries: [JSONValue]
+    /// Certificate-based material (keyless bundles): kept so such bundles parse.
+    public var certificate: JSONValue?
+    public var content: Content
+
+    public init(keyHint: String?, content: Content, tlogEntries: [JSONValue] = []) {
+        mediaType = Self.mediaTypeV03
+        self.keyHint = keyHint
+        self.content = content
+        self.tlogEntries = tlogEntries
+    }
+
+    /// The JSON bytes Bulla writes. `tlogEntries` is always present (strict readers require the
+    /// field even when it is empty).
+    public var json: JSONValue {
+        var material: [(String, JSONValue)] = []
+        if let certificate {
+            material.append(("certificate", certificate))
+        } else {
+            material.append(("publicKey", .object(keyHint.map { [("hint", .string($0))] } ?? [])))
+        }
+        material.append(("tlogEntries", .array(tlogEntries)))
+        var members: [(String, JSONValue)] = [("mediaType", .string(mediaType)), ("verificationMaterial", .object(material))]
+        switch content {
+        case .dsse(let envelope):
+            members.append(("dsseEnvelope", envelope.json))
+        case .messageSignature(let digest, let signature):
+            members.append(("messageSignature", .object([
+                ("messageDigest", .object([("algorithm", .string("SHA2_256")), ("digest", .string(Base64.encode(digest.bytes)))])),
+                ("signature", .string(Base64.encode(signature))),
+            ])))
+        }
+        return .object(members)
+    }
+
+    public var serialized: [UInt8] { json.serialized }
+
+    /// Reads a bundle. Refuses unknown media types, a bundle with both or neither of DSSE and
+    /// message signature, and malformed base64; a DSSE envelope in a bundle must have exactly one
+    /// signature (protobuf-specs).
+    public init(bytes: [UInt8], limits: Limits = .default) throws {
+        let json = try JSONDocument.decode(JSONValue.self, from: bytes, what: "bundle", limits: limits, maxBytes: Int.max)
+        guard case .string(let mediaType)? = json["mediaType"], Self.readableMediaTypes.contains(mediaType) else {
+            throw BullaError(.unsupported, "bundle media type \(json["mediaType"]?.text ?? "missing") is not a Sigstore bundle v0.1–v0.3")
+        }
+        guard let material = json["verificationMaterial"] else {
+            throw BullaError(.malformedInput, "bundle has no verificationMaterial")
+        }
+        self.mediaType = mediaType
+        keyHint = material["publicKey"]?["hint"]?.stringValue
+        certificate = material["certificate"] ?? material["x509CertificateChain"]
+        if case .array(let entries)? = material["tlogEntries"] { tlogEntries = entries } else { tlogEntries = [] }
+        switch (json["dsseEnvelope"], json["messageSignature"]) {
+        case (let envelope?, nil):
+            let parsed = try DSSEEnvelope(json: envelope, what: "bundle dsseEnvelope")
+            guard parsed.signatures.count == 1 else {
+                throw BullaError(.malformedInput, "bundle dsseEnvelope has \(parsed.signatures.count) signatures; a bundle carries exactly one")
+            }
+            content = .dsse(parsed)
+        case (nil, let message?):
+            guard case .string(let sig64)? = message["signature"], let signature = Base64.decode(sig64), !signature.isEmpty else {
+                throw BullaError(.malformedInput, "bundle messageSignature.signature is missing or not base64")
+            }
+            guard case .string(let digest64)? = message["messageDigest"]?["digest"], let digestBytes = Base64.decode(digest64),
+                  message["messageDigest"]?["algorithm"]?.stringValue == "SHA2_256", let digest = try? Digest(algorithm: .sha256, bytes: digestBytes) else {
+                throw BullaError(.malformedInput, "bundle messageSignature.messageDigest must be a SHA2_256 digest in base64")
+            }
+            content = .messageSignature(digest: digest, signature: signature)
+        case (nil, nil):
+            throw BullaError(.malformedInput, "bundle has neither dsseEnvelope nor messageSignature")
+        case (_?, _?):
+            throw BullaError(.malformedInput, "bundle has both dsseEnvelope and messageSignature")
+        }
+    }
+}
