@@ -45,7 +45,7 @@ public struct DSSEEnvelope: Sendable, Hashable {
     /// signature is tried against the key.
     public func signatures(verifiedBy key: VerifyingKey) -> [Signature] {
         let message = preAuthenticationEncoding
-        return signatures.filter { key.isValidSignature($0.signature, for: message) }
+        return signatures.filter { key.isValidSignatureAnyEncoding($0.signature, for: message) }
     }
 
     // MARK: JSON

@@ -49,7 +49,9 @@ struct OCILayout<Storage: LayoutStorage>: ImageSource {
             }
             return index.manifests[n]
         case .tag(nil), .docker(nil):
-            return try only(index.manifests, nil)
+            // Signatures stored beside an image (referrers, `sha256-….sig/.att` tags) are not
+            // what an untagged reference means.
+            return try only(index.manifests.filter { !Self.isSignatureEntry($0) }, nil)
         }
     }
 
@@ -68,6 +70,14 @@ struct OCILayout<Storage: LayoutStorage>: ImageSource {
 
     func verify(_ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?) throws {
         try storage.verifyBlob(descriptor, progress: progress)
+    }
+
+    /// A referrer (it has an artifactType) or a cosign tag (`sha256-<hex>`, `.sig`, `.att`).
+    static func isSignatureEntry(_ entry: Descriptor) -> Bool {
+        if entry.artifactType != nil { return true }
+        guard let tag = entry.referenceName, tag.hasPrefix("sha256-") else { return false }
+        let hex = tag.dropFirst(7).prefix { $0 != "." }
+        return hex.count == 64 && ["", ".sig", ".att"].contains(String(tag.dropFirst(7 + 64)))
     }
 
     private func only(_ matches: [Descriptor], _ what: String?) throws -> Descriptor {

@@ -43,6 +43,14 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
         return bytes.withUnsafeBytes { key.isValidSignature(signature, for: $0) }
     }
 
+    /// As `isValidSignature(_:for:)`, also accepting an ECDSA signature in raw `r || s` form.
+    public func isValidSignatureAnyEncoding(_ signature: [UInt8], for message: some Collection<UInt8>) -> Bool {
+        let bytes = Array(message)
+        if isValidSignature(signature, for: bytes) { return true }
+        guard algorithm != .ed25519, let der = ECDSASignature.der(fromRaw: signature) else { return false }
+        return isValidSignature(der, for: bytes)
+    }
+
     /// Whether `signature` is this ECDSA key's signature over the message with this digest.
     /// False for Ed25519 keys and for a digest of the wrong hash.
     public func isValidSignature(_ signature: [UInt8], forDigest digest: Digest) -> Bool {

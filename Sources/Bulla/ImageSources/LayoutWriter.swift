@@ -1,0 +1,78 @@
+import BullaCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Adds content to an OCI image layout directory so that a crash or error at any point leaves
+/// the layout as it was or fully updated, never half.
+///
+/// Blobs are content-addressed: each is written to a temporary name, flushed and renamed into
+/// place, so a blob is either absent or whole, and an extra blob changes nothing that reads the
+/// layout. The one switch that makes new content visible is `index.json`, replaced by rename
+/// after a flush, with the directory flushed after. Writers of one layout are serialised by an
+/// exclusive lock on `index.json`'s directory.
+public final class LayoutWriter {
+    public let root: String
+    private let lockFD: Int32
+
+    public init(root: String) throws {
+        guard FileIO.isDirectory(root), FileIO.size("\(root)/index.json") != nil else {
+            throw BullaError(.notFound, "\(root) is not an OCI image layout directory (no index.json)")
+        }
+        self.root = root
+        lockFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard lockFD >= 0 else { throw BullaError(.ioFailure, "cannot open \(root)", underlying: String(cString: strerror(errno))) }
+        guard flock(lockFD, LOCK_EX) == 0 else {
+            close(lockFD)
+            throw BullaError(.ioFailure, "cannot lock \(root)", underlying: String(cString: strerror(errno)))
+        }
+    }
+
+    deinit { close(lockFD) }  // also releases the lock
+
+    /// Stores `bytes` as a blob (if not already there) and returns its descriptor.
+    @discardableResult
+    public func writeBlob(_ bytes: [UInt8], mediaType: String) throws -> Descriptor {
+        let digest = Digest.compute(.sha256, over: bytes)
+        let directory = "\(root)/blobs/sha256"
+        let path = "\(directory)/\(digest.hex)"
+        if FileIO.size(path) == Int64(bytes.count), (try? FileDigester().digest(ofFileAt: path).digest) == digest {
+            return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
+        }
+        mkdir("\(root)/blobs", 0o755)
+        mkdir(directory, 0o755)
+        try replace(path, with: bytes, directory: directory)
+        return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
+    }
+
+    /// Reads `index.json`, lets `change` edit its `manifests` array, and replaces the file.
+    public func updateIndex(_ change: (inout [JSONValue]) throws -> Void) throws {
+        let bytes = try FileIO.read("\(root)/index.json", limit: Limits.default.maxManifestBytes)
+        let index = try JSONDocument.decode(JSONValue.self, from: bytes, what: "\(root)/index.json", limits: .default)
+        guard case .object(var members) = index, case .array(var manifests)? = index["manifests"] else {
+            throw BullaError(.malformedInput, "\(root)/index.json has no manifests array")
+        }
+        try change(&manifests)
+        if let position = members.firstIndex(where: { $0.0 == "manifests" }) { members[position].1 = .array(manifests) }
+        try replace("\(root)/index.json", with: JSONValue.object(members).serialized, directory: root)
+    }
+
+    /// Write to a temporary file, flush, rename over `path`, flush the directory.
+    private func replace(_ path: String, with bytes: [UInt8], directory: String) throws {
+        let temporary = "\(path).tmp-\(getpid())"
+        do {
+            try KeyFile.write(bytes, to: temporary, mode: 0o644, overwrite: true)
+            guard rename(temporary, path) == 0 else {
+                throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import BullaCrypto
+
+/// How an image signature is stored (DESIGN.md "Formats").
+public enum SignatureFormat: String, Sendable, CaseIterable, Codable {
+    /// cosign v3: a Sigstore bundle (DSSE, in-toto Statement v1, cosign sign/v1) as an OCI 1.1
+    /// referrer of the image.
+    case bundle
+    /// cosign's `sha256-<hex>.sig` manifest with simple-signing payload layers.
+    case legacy
+}
+
+/// Makes image signatures and writes them where the image lives.
+public struct ImageSigner: Sendable {
+    public static let referrerAnnotationContent = "dev.sigstore.bundle.content"
+    public static let referrerAnnotationPredicate = "dev.sigstore.bundle.predicateType"
+    public static let emptyConfig: [UInt8] = Array("{}".utf8)
+
+    public let key: SigningKey
+    /// `-a k=v`: on the statement's subject (bundle) or in `optional` (legacy).
+    public var annotations: [String: String]
+    /// The legacy payload's `docker-reference`: the repository the image is published under.
+    public var identity: String?
+
+    public init(key: SigningKey, annotations: [String: String] = [:], identity: String? = nil) {
+        self.key = key
+        self.annotations = annotations
+        self.identity = identity
+    }
+
+    /// A detached cosign v3 bundle signing the manifest `descriptor` names.
+    public func bundle(for descriptor: Descriptor) throws -> SigstoreBundle {
+        let statement = InTotoStatement.imageSignature(of: descriptor.digest, annotations: annotations)
+        let envelope = try DSSEEnvelope.signed(payload: statement.json.serialized, payloadType: InTotoStatement.payloadType, key: key)
+        return SigstoreBundle(keyHint: key.publicKey.hint, content: .dsse(envelope))
+    }
+
+    /// The legacy payload and its DER signature.
+    public func legacySignature(for descriptor: Descriptor) throws -> (payload: [UInt8], signature: [UInt8]) {
+        guard let identity, !identity.isEmpty else {
+            throw BullaError(.invalidArgument, "a legacy signature names the repository the image is published under: pass --identity REGISTRY/REPO")
+        }
+        let payload = SimpleSigningPayload(dockerReference: identity, manifestDigest: descriptor.digest, optional: annotations.isEmpty ? nil : annotations).bytes
+        return (payload, try key.signature(for: payload))
+    }
+
+    /// Signs each of `targets` and writes the signatures into the layout at `root`: every blob
+    /// first, then one replacement of `index.json`, so the layout is unsigned or fully signed.
+    @discardableResult
+    public func sign(_ targets: [Descriptor], inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
+        let writer = try LayoutWriter(root: root)
+        let source = try ImageSources.open(.ociLayout(path: root, tag: nil))
+        let created = Timestamp.rfc3339()
+        var entries: [(tag: String?, descriptor: Descriptor)] = []
+        for target in targets {
+            switch format {
+            case .bundle:
+                entries.append((nil, try writeReferrer(for: target, with: writer, created: created)))
+            case .legacy:
+                let tag = "\(target.digest.algorithm.rawValue)-\(target.digest.hex).sig"
+                entries.append((tag, try writeLegacy(for: target, tag: tag, with: writer, source: source)))
+            }
+        }
+        try writer.updateIndex { manifests in
+            for (tag, descriptor) in entries {
+                var entry = descriptor
+                if let tag {
+                    manifests.removeAll { $0["annotations"]?[AnnotationKey.referenceName]?.stringValue == tag }
+                    entry.annotations = (entry.annotations ?? [:]).merging([AnnotationKey.referenceName: tag]) { _, new in new }
+                }
+                manifests.append(.descriptor(entry))
+            }
+        }
+        return entries.map(\.descriptor)
+    }
+
+    private func writeReferrer(for target: Descriptor, with writer: LayoutWriter, created: String) throws -> Descriptor {
+        let bundleBytes = try bundle(for: target).serialized
+        let layer = try writer.writeBlob(bundleBytes, mediaType: SigstoreBundle.mediaTypeV03)
+        let config = try writer.writeBlob(Self.emptyConfig, mediaType: MediaType.ociEmpty)
+        let annotations = [
+            Self.referrerAnnotationContent: "dsse-envelope",
+            Self.referrerAnnotationPredicate: InTotoStatement.cosignSignPredicate,
+            "org.opencontainers.image.created": created,
+        ]
+        let manifest = JSONValue.object([
+            ("schemaVersion", .integer(2)),
+            ("mediaType", .string(MediaType.ociManifest)),
+            ("artifactType", .string(SigstoreBundle.mediaTypeV03)),
+            ("config", .descriptor(config)),
+            ("layers", .array([.descriptor(layer)])),
+            ("subject", .descriptor(Descriptor(mediaType: target.mediaType, digest: target.digest, size: target.size))),
+            ("annotations", .annotations(annotations)),
+        ])
+        var descriptor = try writer.writeBlob(manifest.serialized, mediaType: MediaType.ociManifest)
+        descriptor.artifactType = SigstoreBundle.mediaTypeV03
+        descriptor.annotations = annotations
+        return descriptor
+    }
+
+    /// Appends a layer to the image's `.sig` manifest (or starts one), as cosign does.
+    private func writeLegacy(for target: Descriptor, tag: String, with writer: LayoutWriter, source: any ImageSource) throws -> Descriptor {
+        var layers: [Descriptor] = []
+        if let existing = try source.topLevelDescriptors().first(where: { $0.referenceName == tag }),
+           case .image(let manifest) = try source.manifest(existing).content {
+            layers = manifest.layers
+        }
+        let (payload, signature) = try legacySignature(for: target)
+        var layer = try writer.writeBlob(payload, mediaType: SimpleSigningPayload.mediaType)
+        layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
+        layers.append(layer)
+        let config = JSONValue.object([
+            ("architecture", .string("")),
+            ("created", .string("0001-01-01T00:00:00Z")),
+            ("history", .array([.object([("created", .string("0001-01-01T00:00:00Z"))])])),
+            ("os", .string("")),
+            ("rootfs", .object([("type", .string("layers")), ("diff_ids", .array(layers.map { .string($0.digest.description) }))])),
+            ("config", .object([])),
+        ])
+        let configDescriptor = try writer.writeBlob(config.serialized, mediaType: MediaType.ociConfig)
+        let manifest = JSONValue.object([
+            ("schemaVersion", .integer(2)),
+            ("mediaType", .string(MediaType.ociManifest)),
+            ("config", .descriptor(configDescriptor)),
+            ("layers", .array(layers.map(JSONValue.descriptor))),
+        ])
+        return try writer.writeBlob(manifest.serialized, mediaType: MediaType.ociManifest)
+    }
+}

@@ -1,0 +1,143 @@
+import BullaCrypto
+
+/// Who is trusted and how many must agree: the "who" of a verification, kept apart from the
+/// "what" (the image) as sigstore-go does.
+public struct TrustPolicy: Sendable {
+    public var keys: [VerifyingKey]
+    /// Distinct trusted keys whose valid signatures are required.
+    public var threshold: Int
+    /// Annotations every counted signature must carry with these values.
+    public var requiredAnnotations: [String: String]
+    /// For legacy signatures: the repository the payload must name; nil accepts any.
+    public var identity: String?
+
+    public init(keys: [VerifyingKey], threshold: Int = 1, requiredAnnotations: [String: String] = [:], identity: String? = nil) {
+        self.keys = keys
+        self.threshold = threshold
+        self.requiredAnnotations = requiredAnnotations
+        self.identity = identity
+    }
+}
+
+/// Checks signatures of one image digest against a ``TrustPolicy``.
+///
+/// Each signature goes through the same steps: the signature over the exact signed bytes with
+/// each trusted key (key hints are never trusted), then the payload: its type, that its subject
+/// is this image's digest, the identity (legacy), then the required annotations. A key counts
+/// toward the threshold once however many of its signatures verify.
+public struct ImageVerifier: Sendable {
+    public let trust: TrustPolicy
+
+    public init(trust: TrustPolicy) throws {
+        guard !trust.keys.isEmpty else { throw BullaError(.invalidArgument, "no trusted key: give at least one --key") }
+        guard (1...trust.keys.count).contains(trust.threshold) else {
+            throw BullaError(.invalidArgument, "threshold \(trust.threshold) cannot be met by \(trust.keys.count) key(s)")
+        }
+        self.trust = trust
+    }
+
+    public func verify(_ image: Digest, reference: String, signatures: [FoundSignature], unreadable: [(origin: String, reason: String)] = []) -> VerificationResult {
+        var checks = unreadable.map { SignatureCheck(origin: $0.origin, format: nil, keyID: nil, counted: false, reason: "unreadable: \($0.reason)") }
+        var counted: Set<String> = []
+        for signature in signatures {
+            var check = self.check(signature, image: image)
+            if check.counted, let keyID = check.keyID, !counted.insert(keyID).inserted {
+                check.counted = false
+                check.reason = "valid, but key \(keyID.prefix(16))… is already counted"
+            }
+            checks.append(check)
+        }
+        return VerificationResult(
+            reference: reference, digest: image, verified: counted.count >= trust.threshold, threshold: trust.threshold,
+            trustedKeysSatisfied: counted.sorted(), signatures: checks)
+    }
+
+    func check(_ signature: FoundSignature, image: Digest) -> SignatureCheck {
+        var check = SignatureCheck(origin: signature.origin, format: signature.format, keyID: nil, counted: false, reason: "")
+        do {
+            let (key, annotations) = try verifiedPayload(signature, image: image)
+            check.keyID = key.keyID
+            for (name, value) in trust.requiredAnnotations.sorted(by: { $0.key < $1.key }) where annotations[name] != value {
+                throw BullaError(.signatureInvalid, "annotation \(name) is \(annotations[name].map { "\"\($0)\"" } ?? "missing"), required \"\(value)\"")
+            }
+            check.counted = true
+            check.reason = "valid signature by trusted key \(key.keyID.prefix(16))…"
+        } catch let error as BullaError {
+            check.reason = error.message
+        } catch {
+            check.reason = "\(error)"
+        }
+        return check
+    }
+
+    /// The key that signed, and the annotations the signed payload carries.
+    private func verifiedPayload(_ signature: FoundSignature, image: Digest) throws -> (VerifyingKey, [String: String]) {
+        switch signature.content {
+        case .bundle(let bundle):
+            guard case .dsse(let envelope) = bundle.content else {
+                throw BullaError(.malformedInput, "bundle holds a message signature, not a DSSE image signature")
+            }
+            let key = try signer(of: envelope)
+            guard envelope.payloadType == InTotoStatement.payloadType else {
+                throw BullaError(.signatureInvalid, "payloadType is \(envelope.payloadType), not \(InTotoStatement.payloadType)")
+            }
+            let statement = try InTotoStatement(payload: envelope.payload)
+            guard statement.predicateType == InTotoStatement.cosignSignPredicate else {
+                throw BullaError(.signatureInvalid, "predicate type is \(statement.predicateType), not an image signature (\(InTotoStatement.cosignSignPredicate))")
+            }
+            guard let subject = statement.names(image) else {
+                let named = statement.subjects.flatMap { $0.digest.map { "\($0.key):\($0.value.prefix(12))" } }.joined(separator: ", ")
+                throw BullaError(.signatureInvalid, "signs \(named), not this image \(image.abbreviated)")
+            }
+            return (key, subject.annotations ?? [:])
+        case .legacy(let payload, let signatureBytes):
+            let key = try signer(of: payload, signatures: [signatureBytes])
+            let parsed = try SimpleSigningPayload(parsing: payload)
+            guard parsed.manifestDigest == image else {
+                throw BullaError(.signatureInvalid, "signs \(parsed.manifestDigest.abbreviated), not this image \(image.abbreviated)")
+            }
+            if let identity = trust.identity, parsed.dockerReference != identity {
+                throw BullaError(.signatureInvalid, "signs for repository \(parsed.dockerReference), not \(identity)")
+            }
+            return (key, parsed.optional ?? [:])
+        }
+    }
+
+    private func signer(of envelope: DSSEEnvelope) throws -> VerifyingKey {
+        guard let key = trust.keys.first(where: { !envelope.signatures(verifiedBy: $0).isEmpty }) else {
+            throw BullaError(.signatureInvalid, "signature does not verify with any trusted key")
+        }
+        return key
+    }
+
+    /// The first trusted key any of `signatures` verifies under, over exactly `message`.
+    private func signer(of message: [UInt8], signatures: [[UInt8]]) throws -> VerifyingKey {
+        for key in trust.keys where signatures.contains(where: { key.isValidSignature($0, for: message) }) {
+            return key
+        }
+        throw BullaError(.signatureInvalid, "signature does not verify with any trusted key")
+    }
+}
+
+/// One signature's outcome.
+public struct SignatureCheck: Codable, Sendable {
+    public var origin: String
+    public var format: SignatureFormat?
+    /// The trusted key that verified it, when one did.
+    public var keyID: String?
+    /// Whether it counts toward the threshold.
+    public var counted: Bool
+    public var reason: String
+}
+
+/// The versioned result of `bulla verify --output json` (spec/signatures.md).
+public struct VerificationResult: Codable, Sendable {
+    public static let mediaType = "application/vnd.bulla.verification.v1+json"
+    public var mediaType = VerificationResult.mediaType
+    public var reference: String
+    public var digest: Digest
+    public var verified: Bool
+    public var threshold: Int
+    public var trustedKeysSatisfied: [String]
+    public var signatures: [SignatureCheck]
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Bulla
+import BullaCrypto
+
+/// `-a key=value`, repeated.
+struct AnnotationOptions: ParsableArguments {
+    @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation key=value; repeatable.", valueName: "key=value"))
+    var annotation: [String] = []
+
+    var parsed: [String: String] {
+        get throws {
+            var result: [String: String] = [:]
+            for item in annotation {
+                guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                    throw ValidationError("annotation \"\(item)\" is not key=value")
+                }
+                result[String(item[..<equals])] = String(item[item.index(after: equals)...])
+            }
+            return result
+        }
+    }
+
+    func validate() throws { _ = try parsed }
+}
+
+struct SignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign an image: a cosign v3 bundle referrer (default) or a legacy .sig signature.",
+        discussion: """
+            An oci: layout is signed in place, atomically: it is left unsigned or fully signed.
+            Any image can instead get a detached bundle with --output-bundle.
+            """)
+
+    @OptionGroup var image: ImageOptions
+    @OptionGroup var platform: PlatformOption
+
+    @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
+    var key: String
+
+    @OptionGroup var annotations: AnnotationOptions
+
+    @Option(help: "bundle (cosign v3, the default) or legacy (cosign .sig).")
+    var format: SignatureFormat = .bundle
+
+    @Flag(help: "Also sign every manifest of an index.")
+    var recursive = false
+
+    @Option(help: ArgumentHelp("Write a detached bundle here instead of into the image.", valueName: "file"))
+    var outputBundle: String?
+
+    @Option(help: ArgumentHelp("The repository a legacy signature names (its docker-reference).", valueName: "registry/repo"))
+    var identity: String?
+
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func validate() throws {
+        if outputBundle != nil && (recursive || format == .legacy) {
+            throw ValidationError("--output-bundle writes one cosign v3 bundle: it goes with neither --recursive nor --format legacy")
+        }
+    }
+
+    func run() throws {
+        let reference = try ImageReference(parsing: image.image)
+        let source = try image.open()
+        let root = try source.resolve(platform: try platform.value)
+        let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
+        let signer = ImageSigner(key: signingKey, annotations: try annotations.parsed, identity: identity)
+        if let outputBundle {
+            try KeyFile.write(try signer.bundle(for: root.descriptor).serialized, to: outputBundle, mode: 0o644, overwrite: true)
+            print("signed \(root.digest) with key \(signingKey.publicKey.keyID.prefix(16))…; bundle in \(outputBundle)")
+            return
+        }
+        guard case .ociLayout(let path, _) = reference else {
+            throw BullaError(.invalidArgument, "signatures are written into oci: layouts; for \(reference) use --output-bundle FILE")
+        }
+        let targets = recursive ? try Self.manifests(under: root, in: source) : [root.descriptor]
+        try signer.sign(targets, inLayout: path, format: format)
+        for target in targets {
+            print("signed \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…")
+        }
+    }
+
+    /// The document and, for an index, every manifest below it.
+    static func manifests(under document: ManifestDocument, in source: any ImageSource) throws -> [Descriptor] {
+        guard case .index(let index) = document.content else { return [document.descriptor] }
+        var result = [document.descriptor]
+        for child in index.manifests where MediaType.kind(of: child.mediaType) != nil {
+            result += try manifests(under: try source.manifest(child), in: source)
+        }
+        return result
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify an image's signatures against trusted keys.",
+        discussion: "Exit 0 only when signatures by --threshold distinct trusted keys verify; each signature found is listed with why it counts or not.")
+
+    @OptionGroup var image: ImageOptions
+    @OptionGroup var platform: PlatformOption
+
+    @Option(help: ArgumentHelp("A trusted public key (file or env://VAR); repeatable.", valueName: "key"))
+    var key: [String] = []
+
+    @Option(help: "How many distinct trusted keys must have signed.")
+    var threshold: Int = 1
+
+    @OptionGroup var annotations: AnnotationOptions
+
+    @Option(help: ArgumentHelp("Verify this detached bundle instead of the signatures stored with the image; repeatable.", valueName: "file"))
+    var bundle: [String] = []
+
+    @Option(help: ArgumentHelp("The repository legacy signatures must name.", valueName: "registry/repo"))
+    var identity: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard !key.isEmpty else { throw ValidationError("give at least one --key") }
+        guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
+    }
+
+    func run() throws {
+        let source = try image.open()
+        let document = try source.resolve(platform: try platform.value)
+        let trust = TrustPolicy(keys: try key.map(KeyFile.verifyingKey), threshold: threshold, requiredAnnotations: try annotations.parsed, identity: identity)
+        let verifier = try ImageVerifier(trust: trust)
+        var found: [FoundSignature]
+        var unreadable: [(origin: String, reason: String)] = []
+        if bundle.isEmpty {
+            (found, unreadable) = try SignatureFinder(source: source).signatures(for: document.digest)
+        } else {
+            found = try bundle.map { FoundSignature(origin: "bundle \($0)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read($0)))) }
+        }
+        let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
+        switch output.output {
+        case .json:
+            print(try JSONOutput.encode(result))
+        case .text:
+            for check in result.signatures {
+                print("\(check.counted ? "ok  " : "no  ") \(check.origin): \(check.reason)")
+            }
+            if result.verified {
+                print("verified \(result.reference) \(result.digest): \(result.trustedKeysSatisfied.count) of \(threshold) required trusted key(s)")
+            }
+        }
+        guard result.verified else {
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) signed, \(threshold) required (\(result.signatures.count) signature(s) found)")
+        }
+    }
+}
+
+extension SignatureFormat: ExpressibleByArgument {}
