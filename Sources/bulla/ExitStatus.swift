@@ -11,7 +11,7 @@ enum ExitStatus {
     static func `for`(_ error: BullaError) -> Int32 {
         switch error.code {
         case .invalidArgument: usage
-        case .signatureInvalid, .digestMismatch: verificationFailed
+        case .signatureInvalid: verificationFailed
         case .internalFailure: internalError
         default: badInput
         }

@@ -28,7 +28,7 @@ public enum BlobSigning {
         }
         let sha256 = try FileDigester().digest(ofFileAt: path).digest
         guard sha256 == claimed else {
-            throw BullaError(.digestMismatch, "bundle signs a blob with digest \(claimed), but \(path) has \(sha256)")
+            throw BullaError(.signatureInvalid, "bundle signs a blob with digest \(claimed), but \(path) has \(sha256)")
         }
         var message: [UInt8]?
         for key in keys {
