@@ -42,7 +42,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BullaCryptoTests",
-            dependencies: ["BullaCrypto"]
+            dependencies: ["BullaCrypto"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "BullaTests",
@@ -50,7 +51,8 @@ let package = Package(
         ),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["Bulla", "bulla"]
+            dependencies: ["Bulla", "bulla"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

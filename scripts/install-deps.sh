@@ -9,9 +9,15 @@ done
 for tool in skopeo umoci zstd gzip tar python3 openssl; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
-[ "${#need[@]}" -eq 0 ] && exit 0
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-echo "installing: ${need[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+if [ "${#need[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# Python peers: sigstore-models (strict bundle schema) and securesystemslib (DSSE).
+if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography' 2>/dev/null; then
+  echo "installing: sigstore-models securesystemslib[crypto]"
+  python3 -m pip install --quiet --disable-pip-version-check sigstore-models 'securesystemslib[crypto]'
+fi

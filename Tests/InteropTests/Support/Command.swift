@@ -15,7 +15,7 @@ struct Command {
     }
 
     /// `arguments[0]` is looked up on PATH unless it contains a '/'.
-    static func run(_ arguments: [String], in directory: String? = nil, stdinData: Data? = nil, timeout: TimeInterval = 120) throws -> Result {
+    static func run(_ arguments: [String], in directory: String? = nil, stdinData: Data? = nil, environment: [String: String] = [:], timeout: TimeInterval = 120) throws -> Result {
         let scratch = NSTemporaryDirectory() + "bulla-cmd-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -35,8 +35,12 @@ struct Command {
         let full = directory.map { ["/usr/bin/env", "-C", $0, program] + arguments.dropFirst() } ?? [program] + arguments.dropFirst()
         let argv = full.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // Each child gets its own environment: tests run in parallel and must not setenv.
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else {
             throw PeerMissing(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
@@ -64,8 +68,8 @@ struct Command {
 
     /// Runs and throws unless the exit status is 0.
     @discardableResult
-    static func succeed(_ arguments: [String], in directory: String? = nil, stdinData: Data? = nil) throws -> String {
-        let result = try run(arguments, in: directory, stdinData: stdinData)
+    static func succeed(_ arguments: [String], in directory: String? = nil, stdinData: Data? = nil, environment: [String: String] = [:]) throws -> String {
+        let result = try run(arguments, in: directory, stdinData: stdinData, environment: environment)
         guard result.status == 0 else {
             throw PeerMissing(message: "\(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
         }
@@ -102,7 +106,8 @@ enum Peers {
         return root.appendingPathComponent(".build/debug/bulla").path
     }()
 
-    static func bulla(_ arguments: String..., in directory: String? = nil) throws -> Command.Result {
-        try Command.run([bulla] + arguments, in: directory)
+    /// Runs bulla with `BULLA_PASSWORD=pw`, the passphrase of every key the tests make.
+    static func bulla(_ arguments: String..., in directory: String? = nil, password: String = "pw") throws -> Command.Result {
+        try Command.run([bulla] + arguments, in: directory, environment: ["BULLA_PASSWORD": password])
     }
 }
