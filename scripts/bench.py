@@ -4,6 +4,10 @@
 1. verify-content on a generated OCI layout of at least 1 GiB, against `openssl dgst -sha256`
    over the same blob files (one core), with --jobs 1 and --jobs 2.
 2. The digest primitive at 16 KiB blocks (bulla-speed), against `openssl speed -evp sha256`.
+3. ECDSA P-256 sign and verify primitives (bulla-speed), against `openssl speed ecdsap256`.
+4. `bulla verify` as a whole process on a signed local layout: the median of many runs, beside
+   the median of `bulla --version` (process start) and `bulla digest` (start plus layout read),
+   which show where the time goes.
 
 Every figure is the best of several runs with the files in the page cache; the ratios are what
 count, since the machine is shared and absolute speeds drift.
@@ -75,3 +79,44 @@ ours = max(float(re.search(r"(\d+) bytes/s", subprocess.run([speed, "16384", "3"
            for _ in range(2))
 print(f"openssl speed -evp sha256 16 KiB   {openssl_speed / 1e6:8.1f} MB/s")
 print(f"bulla-speed sha256 16 KiB          {ours / 1e6:8.1f} MB/s  ratio {ours / openssl_speed:.3f} (target >= 0.95)")
+
+out = subprocess.run(["openssl", "speed", "-seconds", "3", "ecdsap256"], check=True, capture_output=True, text=True).stdout
+match = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", out)
+openssl_sign, openssl_verify = float(match.group(1)), float(match.group(2))
+line = subprocess.run([speed, "ecdsa-p256", "3"], check=True, capture_output=True, text=True).stdout
+ours_sign, ours_verify = (float(x) for x in re.search(r"(\d+) sign/s (\d+) verify/s", line).groups())
+print(f"openssl speed ecdsap256            {openssl_sign:8.0f} sign/s {openssl_verify:8.0f} verify/s")
+print(f"bulla-speed ecdsa-p256             {ours_sign:8.0f} sign/s {ours_verify:8.0f} verify/s  "
+      f"ratios {ours_sign / openssl_sign:.3f} / {ours_verify / openssl_verify:.3f} (target >= 0.9)")
+
+# 4. whole-process verify on a small signed layout
+small = os.path.join(work, "signed-layout")
+if not os.path.exists(os.path.join(small, "index.json")):
+    saved = (layout, layers, layer_bytes)
+    layout, layers, layer_bytes = small, 2, 1 << 20
+    make_layout()
+    layout, layers, layer_bytes = saved
+env = dict(os.environ, BULLA_PASSWORD="bench")
+key = os.path.join(work, "bench-key")
+if not os.path.exists(key + ".pub"):
+    subprocess.run([bulla, "key", "generate", "--output-prefix", key], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([bulla, "sign", f"oci:{small}:bench", "--key", key + ".key"], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def median(command, n=60):
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2] * 1000
+
+
+start_ms = median([bulla, "--version"])
+digest_ms = median([bulla, "digest", f"oci:{small}:bench"])
+verify_ms = median([bulla, "verify", f"oci:{small}:bench", "--key", key + ".pub"])
+print(f"bulla --version (process start)     median {start_ms:6.2f} ms")
+print(f"bulla digest (start + layout read)  median {digest_ms:6.2f} ms")
+print(f"bulla verify (whole process)        median {verify_ms:6.2f} ms (target <= 30 ms); "
+      f"start {start_ms:.1f} + layout {digest_ms - start_ms:.1f} + signatures {verify_ms - digest_ms:.1f}")

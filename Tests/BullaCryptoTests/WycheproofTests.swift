@@ -41,6 +41,11 @@ import Testing
                 let signature = try #require(Hex.decodeLowercase(Array(test.sig.utf8)))
                 let verified = key.isValidSignature(signature, for: message)
                 #expect(verified == (test.result == "valid"), "tcId \(test.tcId) \(test.comment): got \(verified), want \(test.result)")
+                if let hash = algorithm.digest {
+                    // The pre-hashed path (a reused OpenSSL context) must agree on every vector.
+                    let viaDigest = key.isValidSignature(signature, forDigest: Digest.compute(hash, over: message))
+                    #expect(viaDigest == verified, "tcId \(test.tcId): digest path says \(viaDigest)")
+                }
                 if test.result == "valid" { counts.valid += 1 } else { counts.invalid += 1 }
             }
         }

@@ -1,5 +1,7 @@
-// Hashes one block size repeatedly for a fixed time, like `openssl speed -evp sha256 -bytes N`,
-// and prints bytes per second. Usage: bulla-speed [BLOCK_BYTES] [SECONDS] [sha256|sha384|sha512]
+// Bulla's counterpart of `openssl speed`, so scripts/bench.py can put the two side by side in one
+// run.
+//   bulla-speed [BLOCK_BYTES] [SECONDS] [sha256|sha384|sha512]   digest throughput, bytes/s
+//   bulla-speed ecdsa-p256|ecdsa-p384|ed25519 [SECONDS]           signs/s and verifies/s
 import BullaCrypto
 #if canImport(Glibc)
 import Glibc
@@ -11,26 +13,47 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-let arguments = CommandLine.arguments
-let blockSize = arguments.count > 1 ? Int(arguments[1]) ?? 16384 : 16384
-let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 3 : 3
-let algorithm = arguments.count > 3 ? DigestAlgorithm(rawValue: arguments[3]) ?? .sha256 : .sha256
-let block = [UInt8](repeating: 0x5A, count: blockSize)
-
-// As openssl speed does: a full digest (init, update, final) of each block.
-var count = 0
-var sink: UInt8 = 0
-let start = now()
-var elapsed = 0.0
-block.withUnsafeBytes { buffer in
+/// Runs `body` in batches until `seconds` pass; returns operations per second.
+func rate(_ seconds: Double, _ body: () throws -> Void) rethrows -> Double {
+    var count = 0
+    let start = now()
+    var elapsed = 0.0
     while elapsed < seconds {
-        for _ in 0..<64 {
+        for _ in 0..<16 { try body() }
+        count += 16
+        elapsed = now() - start
+    }
+    return Double(count) / elapsed
+}
+
+let arguments = CommandLine.arguments
+if arguments.count > 1, let algorithm = KeyAlgorithm(rawValue: arguments[1]) {
+    let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 3 : 3
+    let key = try SigningKey.generate(algorithm)
+    // As openssl speed does for ECDSA: sign and verify a digest (Ed25519: a 32-byte message).
+    let digest = Digest.compute(algorithm.digest ?? .sha256, over: Array("bulla-speed".utf8))
+    let sign: () throws -> [UInt8] = algorithm == .ed25519 ? { try key.signature(for: digest.bytes) } : { try key.signature(forDigest: digest) }
+    let signature = try sign()
+    let verify: () -> Bool = algorithm == .ed25519
+        ? { key.publicKey.isValidSignature(signature, for: digest.bytes) }
+        : { key.publicKey.isValidSignature(signature, forDigest: digest) }
+    precondition(verify())
+    let signs = try rate(seconds) { _ = try sign() }
+    let verifies = rate(seconds) { precondition(verify()) }
+    print("\(algorithm.rawValue): \(Int(signs)) sign/s \(Int(verifies)) verify/s")
+} else {
+    let blockSize = arguments.count > 1 ? Int(arguments[1]) ?? 16384 : 16384
+    let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 3 : 3
+    let algorithm = arguments.count > 3 ? DigestAlgorithm(rawValue: arguments[3]) ?? .sha256 : .sha256
+    let block = [UInt8](repeating: 0x5A, count: blockSize)
+    // As openssl speed does: a full digest (init, update, final) of each block.
+    var sink: UInt8 = 0
+    let perSecond = block.withUnsafeBytes { buffer in
+        rate(seconds) {
             var hasher = StreamingDigest(algorithm)
             hasher.update(buffer)
             sink ^= hasher.finalize().bytes[0]
         }
-        count += 64
-        elapsed = now() - start
     }
+    print("\(algorithm.rawValue) \(blockSize) bytes: \(Int(perSecond * Double(blockSize))) bytes/s\(sink == 0 ? "" : " ")")
 }
-print("\(algorithm.rawValue) \(blockSize) bytes: \(Int(Double(count * blockSize) / elapsed)) bytes/s (\(count) blocks in \(elapsed) s) \(sink == 0 ? "" : " ")")
