@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: a real image made by umoci, in the three forms a developer holds (OCI layout,
-# oci-archive, docker-archive made by skopeo), digested, inspected and verified by Bulla, with
-# skopeo's own digest printed beside Bulla's.
+# oci-archive, docker-archive made by skopeo), digested, inspected and content-checked by Bulla
+# with skopeo's own digest beside Bulla's; then fresh keys, signatures in both cosign formats,
+# and verification with a threshold and a required annotation.
 set -euo pipefail
 bulla=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=${DEMO_DIR:-$(mktemp -d -t bulla-demo.XXXXXX)}
@@ -44,7 +45,30 @@ run "$bulla" verify-content oci:layout:demo
 run "$bulla" verify-content oci-archive:demo.tar.gz
 run "$bulla" verify-content docker-archive:demo-docker.tar
 
-step "6. One flipped byte in a layer is caught and named"
+step "6. Keys: a fresh P-256 pair (passphrase from BULLA_PASSWORD; the key file is 0600)"
+export BULLA_PASSWORD=demo-passphrase
+rm -f demo-key.key demo-key.pub demo-ed.key demo-ed.pub
+run "$bulla" key generate --output-prefix demo-key
+run "$bulla" key generate --output-prefix demo-ed --algorithm ed25519
+ls -l demo-key.key demo-key.pub
+
+step "7. Sign the image in the layout: cosign v3 bundle, and a legacy .sig from a second key"
+run "$bulla" sign oci:layout:demo --key demo-key.key -a env=demo
+run "$bulla" sign oci:layout:demo --key demo-ed.key --format legacy --identity registry.example/demo -a env=demo
+run "$bulla" sign oci-archive:demo.tar --key demo-key.key --output-bundle demo.bundle.json
+
+step "8. Verify: both signers required, the annotation checked"
+run "$bulla" verify oci:layout:demo --key demo-key.pub --key demo-ed.pub --threshold 2 -a env=demo
+run "$bulla" verify oci-archive:demo.tar --key demo-key.pub --bundle demo.bundle.json
+run "$bulla" verify-content oci:layout
+set +e
+"$bulla" verify oci:layout:demo --key demo-key.pub -a env=prod
+status=$?
+set -e
+echo "exit status $status for a required annotation the signature lacks (1 = verification failed)"
+[ "$status" -eq 1 ]
+
+step "9. One flipped byte in a layer is caught and named"
 rm -rf damaged && cp -r layout damaged
 layer=$("$bulla" inspect --output json oci:damaged:demo | python3 -c 'import json,sys; print(json.load(sys.stdin)["root"]["children"][1]["digest"][7:])')
 printf 'X' | dd of="damaged/blobs/sha256/$layer" bs=1 seek=1000 conv=notrunc status=none

@@ -69,6 +69,14 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// An untagged layout or layout archive: commands that check content check all of it.
+    public var isWholeLayout: Bool {
+        switch self {
+        case .ociLayout(_, nil), .ociArchive(_, nil): true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .ociLayout(let path, let tag): "oci:\(path)" + (tag.map { ":\($0)" } ?? "")

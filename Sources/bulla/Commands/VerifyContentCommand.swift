@@ -20,7 +20,9 @@ struct VerifyContentCommand: ParsableCommand {
 
     func run() throws {
         let source = try image.open()
+        // An untagged layout means all of it: images, indexes and the signatures stored beside them.
         let roots = try platform.value.map { [try source.resolve(platform: $0).descriptor] }
+            ?? (source.reference.isWholeLayout ? try source.topLevelDescriptors() : nil)
         let bar = ProgressBar("verifying")
         let report = try ContentVerifier(source: source, jobs: jobs).verify(roots: roots) { bar.update($0, $1) }
         bar.finish()
