@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BULLA_RELEASE = .build/release/bulla
 
-.PHONY: all deps build test asan demo bench clean
+.PHONY: all deps build test asan demo bench fuzz clean
 
 all: build
 
@@ -30,3 +30,6 @@ bench: build
 
 clean:
 	rm -rf .build .build-*
+
+fuzz:
+	@bash scripts/fuzz.sh

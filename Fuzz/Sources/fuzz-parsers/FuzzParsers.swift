@@ -1,0 +1,30 @@
+import Bulla
+import BullaCrypto
+
+/// One libFuzzer entry point for all parsers: the first byte picks the parser, the rest is its
+/// input. A parser may throw; it must never crash, hang or read out of bounds.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+    guard let start, count > 0 else { return 0 }
+    let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
+    let input = Array(bytes.dropFirst())
+    let text = String(decoding: input, as: UTF8.self)
+    let descriptor = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.compute(over: input), size: Int64(input.count))
+    switch bytes[0] % 9 {
+    case 0: _ = try? Digest(parsing: text)
+    case 1: _ = try? ManifestDocument(bytes: input, descriptor: descriptor)
+    case 2:
+        var index = descriptor
+        index.mediaType = MediaType.ociIndex
+        _ = try? ManifestDocument(bytes: input, descriptor: index)
+    case 3: _ = try? SigstoreBundle(bytes: input)
+    case 4: _ = try? InTotoStatement(payload: input)
+    case 5: _ = try? SimpleSigningPayload(parsing: input)
+    case 6: _ = try? ImageReference(parsing: text)
+    case 7: _ = Base64.decode(text)
+    default:
+        _ = try? VerifyingKey(pemRepresentation: input)
+        _ = try? VerifyingKey(derRepresentation: input)
+    }
+    return 0
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harness (Fuzz/) with AddressSanitizer and runs it for FUZZ_SECONDS
+# (default 60) over a corpus seeded from spec/vectors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build --package-path Fuzz -c debug --product fuzz-parsers --sanitize=fuzzer --sanitize=address
+bin=$(swift build --package-path Fuzz -c debug --sanitize=fuzzer --sanitize=address --show-bin-path)/fuzz-parsers
+corpus=${FUZZ_CORPUS:-.build-fuzz-corpus}
+mkdir -p "$corpus"
+# Seeds: each vector once per parser selector byte.
+python3 - "$corpus" <<'PY'
+import hashlib, os, sys
+out = sys.argv[1]
+for root, _, names in os.walk("spec/vectors"):
+    for name in names:
+        data = open(os.path.join(root, name), "rb").read()[:65536]
+        for selector in range(9):
+            blob = bytes([selector]) + data
+            open(os.path.join(out, hashlib.sha1(blob).hexdigest()), "wb").write(blob)
+PY
+"$bin" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=65536 -rss_limit_mb=1024 -timeout=10 "$corpus"
