@@ -39,7 +39,11 @@ public struct SimpleSigningPayload: Sendable {
         guard let digest = json["critical"]?["image"]?["docker-manifest-digest"]?.stringValue else {
             throw BullaError(.malformedInput, "payload has no critical.image.docker-manifest-digest")
         }
-        manifestDigest = try Digest(parsing: digest)
+        do {
+            manifestDigest = try Digest(parsing: digest)
+        } catch let error as BullaError {
+            throw error.prefixed("payload critical.image.docker-manifest-digest \"\(digest.prefix(80))\"")
+        }
         dockerReference = json["critical"]?["identity"]?["docker-reference"]?.stringValue ?? ""
         if case .object(let members)? = json["optional"] {
             optional = Dictionary(members.map { key, value in (key, value.stringValue ?? value.text) }, uniquingKeysWith: { a, _ in a })

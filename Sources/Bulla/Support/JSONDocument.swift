@@ -28,30 +28,65 @@ enum JSONDocument {
         }
     }
 
-    /// Refuses input that is not a JSON object or array at the top, or nests deeper than `maxDepth`.
+    /// Refuses input that is not a JSON object or array at the top, nests deeper than
+    /// `maxDepth`, or repeats a member name within one object. Duplicate names would let one
+    /// signed document mean two things to two parsers (first wins here, last wins elsewhere).
     static func checkNesting(_ bytes: [UInt8], what: String, maxDepth: Int) throws {
         guard let first = bytes.first(where: { !isWhitespace($0) }), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
             throw BullaError(.malformedInput, "\(what) is not JSON: it does not start with '{' or '['")
         }
-        var depth = 0
-        var inString = false
+        struct Frame {
+            let isObject: Bool
+            var names: Set<[UInt8]> = []
+            var expectingName: Bool
+        }
+        var stack: [Frame] = []
+        var string: [UInt8]?
         var escaped = false
         for byte in bytes {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            if var current = string {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    string = nil
+                    if var frame = stack.last, frame.isObject, frame.expectingName {
+                        let name = try memberName(current, what: what)
+                        guard frame.names.insert(name).inserted else {
+                            throw BullaError(.malformedInput, "\(what) repeats the member \"\(String(decoding: name.prefix(80), as: UTF8.self))\" in one object")
+                        }
+                        frame.expectingName = false
+                        stack[stack.count - 1] = frame
+                    }
+                    continue
+                }
+                current.append(byte)
+                string = current
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "\""): string = []
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                depth += 1
-                if depth > maxDepth {
+                stack.append(Frame(isObject: byte == UInt8(ascii: "{"), expectingName: byte == UInt8(ascii: "{")))
+                if stack.count > maxDepth {
                     throw BullaError(.limitExceeded, "\(what) nests JSON deeper than the limit of \(maxDepth) levels")
                 }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
+            case UInt8(ascii: ","):
+                if let last = stack.indices.last, stack[last].isObject { stack[last].expectingName = true }
             default: break
             }
         }
+    }
+
+    /// A member name as its characters, so `"a"` and `"\u0061"` are the same name.
+    private static func memberName(_ raw: [UInt8], what: String) throws -> [UInt8] {
+        guard raw.contains(UInt8(ascii: "\\")) else { return raw }
+        guard let decoded = try? JSONDecoder().decode(String.self, from: Data([UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")])) else {
+            throw BullaError(.malformedInput, "\(what) has a malformed member name")
+        }
+        return Array(decoded.utf8)
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {

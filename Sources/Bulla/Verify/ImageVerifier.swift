@@ -86,8 +86,8 @@ public struct ImageVerifier: Sendable {
                 throw BullaError(.signatureInvalid, "predicate type is \(statement.predicateType), not an image signature (\(InTotoStatement.cosignSignPredicate))")
             }
             guard let subject = statement.names(image) else {
-                let named = statement.subjects.flatMap { $0.digest.map { "\($0.key):\($0.value.prefix(12))" } }.joined(separator: ", ")
-                throw BullaError(.signatureInvalid, "signs \(named), not this image \(image.abbreviated)")
+                let named = statement.subjects.flatMap { $0.digest.map { "\($0.key):\($0.value)" } }.joined(separator: ", ")
+                throw BullaError(.signatureInvalid, "signs \(named), not this image \(image) (subject digests are lower-case hex of the same algorithm)")
             }
             return (key, subject.annotations ?? [:])
         case .legacy(let payload, let signatureBytes):
@@ -97,7 +97,8 @@ public struct ImageVerifier: Sendable {
                 throw BullaError(.signatureInvalid, "signs \(parsed.manifestDigest.abbreviated), not this image \(image.abbreviated)")
             }
             if let identity = trust.identity, parsed.dockerReference != identity {
-                throw BullaError(.signatureInvalid, "signs for repository \(parsed.dockerReference), not \(identity)")
+                let named = parsed.dockerReference.isEmpty ? "names no repository (critical.identity.docker-reference is missing)" : "signs for repository \(parsed.dockerReference)"
+                throw BullaError(.signatureInvalid, "\(named), not \(identity)")
             }
             return (key, parsed.optional ?? [:])
         }

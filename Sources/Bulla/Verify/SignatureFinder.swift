@@ -78,7 +78,10 @@ public struct SignatureFinder: Sendable {
         guard MediaType.kind(of: descriptor.mediaType) == .image, case .image(let manifest) = try source.manifest(descriptor).content,
               manifest.subject?.digest == subject else { return nil }
         let isBundle = manifest.artifactType == SigstoreBundle.mediaTypeV03 || manifest.config.artifactType == SigstoreBundle.mediaTypeV03
-        guard isBundle, let layer = manifest.layers.first(where: { SigstoreBundle.readableMediaTypes.contains($0.mediaType) }) else { return nil }
+        guard isBundle else { return nil }
+        guard let layer = manifest.layers.first(where: { SigstoreBundle.readableMediaTypes.contains($0.mediaType) }) else {
+            throw BullaError(.malformedInput, "its artifactType says Sigstore bundle, but no layer is one (\(manifest.layers.map(\.mediaType).joined(separator: ", ")))")
+        }
         return try SigstoreBundle(bytes: try source.contents(of: layer, limit: source.limits.maxManifestBytes), limits: source.limits)
     }
 }

@@ -108,3 +108,28 @@ struct OCIExample: Decodable, Sendable, CustomTestStringConvertible {
         #expect(throws: BullaError(.invalidArgument)) { try Platform(parsing: text) }
     }
 }
+
+@Suite struct JSONDuplicateMemberTests {
+    @Test(arguments: [
+        #"{"a":1,"a":2}"#,
+        #"{"x":{"env":"dev","env":"prod"}}"#,
+        #"{"env":"dev","\u0065nv":"prod"}"#,
+        #"[{"k":1},{"k":1,"k":2}]"#,
+    ])
+    func repeatedMembersAreRefused(_ json: String) {
+        let error = #expect(throws: BullaError(.malformedInput)) {
+            try JSONDocument.checkNesting(Array(json.utf8), what: "doc", maxDepth: 64)
+        }
+        #expect(error?.message.contains("repeats the member") == true, "\(error?.message ?? "")")
+    }
+
+    @Test(arguments: [
+        #"{"a":1,"b":{"a":2}}"#,
+        #"[{"k":1},{"k":2}]"#,
+        #"{"a":"x\"y","b":"\"a\""}"#,
+        #"{"a":["a","a"],"b":1}"#,
+    ])
+    func sameNamesInDifferentObjectsAreFine(_ json: String) throws {
+        try JSONDocument.checkNesting(Array(json.utf8), what: "doc", maxDepth: 64)
+    }
+}
