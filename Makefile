@@ -12,7 +12,10 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product bulla
 
+# A seeded fuzz run of every parser first, then the suite, then the suite under ASan (whose
+# closing line is the run's last).
 test: deps
+	FUZZ_RUNS=20000 bash scripts/fuzz.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
 	$(MAKE) asan

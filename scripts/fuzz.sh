@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harness (Fuzz/) with AddressSanitizer and runs it for FUZZ_SECONDS
-# (default 60) over a corpus seeded from spec/vectors.
+# Builds the libFuzzer harness (Fuzz/) with AddressSanitizer and runs it over a corpus seeded
+# from spec/vectors: FUZZ_RUNS inputs with a fixed seed, or for FUZZ_SECONDS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --package-path Fuzz -c debug --product fuzz-parsers --sanitize=fuzzer --sanitize=address
@@ -18,4 +18,10 @@ for root, _, names in os.walk("spec/vectors"):
             blob = bytes([selector]) + data
             open(os.path.join(out, hashlib.sha1(blob).hexdigest()), "wb").write(blob)
 PY
-"$bin" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=65536 -rss_limit_mb=1024 -timeout=10 "$corpus"
+# FUZZ_RUNS gives a fixed, seeded run (what `make test` does); otherwise run for FUZZ_SECONDS.
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  limit=(-runs="$FUZZ_RUNS" -seed=1)
+else
+  limit=(-max_total_time="${FUZZ_SECONDS:-60}")
+fi
+"$bin" "${limit[@]}" -max_len=65536 -rss_limit_mb=1024 -timeout=10 "$corpus"
