@@ -61,7 +61,7 @@ public final class LayoutWriter {
     private func replace(_ path: String, with bytes: [UInt8], directory: String) throws {
         let temporary = "\(path).tmp-\(getpid())"
         do {
-            try KeyFile.write(bytes, to: temporary, mode: 0o644, overwrite: true)
+            try DurableFile.write(bytes, to: temporary, mode: 0o644, overwrite: true)
             guard rename(temporary, path) == 0 else {
                 throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
             }

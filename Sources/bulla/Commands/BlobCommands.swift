@@ -21,7 +21,7 @@ struct SignBlobCommand: ParsableCommand {
     func run() throws {
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
         let signed = try BlobSigning.bundle(forFileAt: file, key: signingKey)
-        try KeyFile.write(signed.serialized, to: bundle, mode: 0o644, overwrite: true)
+        try DurableFile.write(signed.serialized, to: bundle, mode: 0o644, overwrite: true)
         print("signed \(file) with \(signingKey.algorithm) key \(signingKey.publicKey.keyID.prefix(16))…; bundle in \(bundle)")
     }
 }

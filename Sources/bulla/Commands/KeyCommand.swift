@@ -26,8 +26,8 @@ struct KeyCommand: ParsableCommand {
         func run() throws {
             let secret = try passphrase.passphrase(for: "the new key \(outputPrefix).key", confirm: true)
             let key = try SigningKey.generate(algorithm)
-            try KeyFile.write(try key.pemRepresentation(passphrase: secret), to: "\(outputPrefix).key", mode: 0o600, overwrite: force)
-            try KeyFile.write(Array(key.publicKey.pemRepresentation.utf8), to: "\(outputPrefix).pub", mode: 0o644, overwrite: force)
+            try DurableFile.write(try key.pemRepresentation(passphrase: secret), to: "\(outputPrefix).key", mode: 0o600, overwrite: force)
+            try DurableFile.write(Array(key.publicKey.pemRepresentation.utf8), to: "\(outputPrefix).pub", mode: 0o644, overwrite: force)
             print("wrote \(outputPrefix).key (private, 0600) and \(outputPrefix).pub; \(algorithm) key ID \(key.publicKey.keyID)")
         }
     }

@@ -67,7 +67,7 @@ struct SignCommand: ParsableCommand {
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
         let signer = ImageSigner(key: signingKey, annotations: try annotations.parsed, identity: identity)
         if let outputBundle {
-            try KeyFile.write(try signer.bundle(for: root.descriptor).serialized, to: outputBundle, mode: 0o644, overwrite: true)
+            try DurableFile.write(try signer.bundle(for: root.descriptor).serialized, to: outputBundle, mode: 0o644, overwrite: true)
             print("signed \(root.digest) with key \(signingKey.publicKey.keyID.prefix(16))…; bundle in \(outputBundle)")
             return
         }

@@ -1,0 +1,31 @@
+import BullaCrypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Files Bulla writes (keys, bundles, layout blobs): created with an exact mode and flushed to
+/// disk before the write returns.
+public enum DurableFile {
+    /// Writes `bytes` to a new file with `mode`, refusing to replace one unless `overwrite`.
+    /// The data is flushed to disk before the call returns.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, overwrite: Bool = false) throws {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
+        let fd = open(path, flags, mode)
+        guard fd >= 0 else {
+            if errno == EEXIST { throw BullaError(.invalidArgument, "\(path) exists; pass --force to replace it") }
+            throw BullaError(.ioFailure, "cannot create \(path)", underlying: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        // O_CREAT honours the umask; a replaced file keeps its old mode: set it explicitly.
+        guard fchmod(fd, mode) == 0 else { throw BullaError(.ioFailure, "cannot set the mode of \(path)", underlying: String(cString: strerror(errno))) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            guard n > 0 else { throw BullaError(.ioFailure, "cannot write \(path)", underlying: String(cString: strerror(errno))) }
+            offset += n
+        }
+        guard fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+    }
+}
