@@ -714,7 +714,7 @@ class Generator:
 
         legacy_case("legacy-digest-other-image", "signed payload naming the other image's digest",
                     lp(lambda p: p["critical"]["image"].update({"docker-manifest-digest": other})), 1,
-                    f"signs sha256:{self.other_hex12}, not this image sha256:{self.v1_hex12}")
+                    f"signs {self.other}, not this image {self.v1}")
         legacy_case("legacy-digest-uppercase", "signed payload naming this image in upper-case hex",
                     lp(lambda p: p["critical"]["image"].update({"docker-manifest-digest": v1.upper().replace("SHA256", "sha256")})), 1,
                     "must be lower-case hex after 'sha256:'")
@@ -781,7 +781,7 @@ class Generator:
         layout.index = index
         self.add("legacy-sig-copied-from-other-image", "the other image's .sig manifest tagged as this image's",
                  self.verify("legacy-sig-copied-from-other-image", *ident), 1,
-                 f"signs sha256:{self.other_hex12}, not this image sha256:{self.v1_hex12}")
+                 f"signs {self.other}, not this image {self.v1}")
 
         layout = self.copy(src, "legacy-layer-blob-missing")
         entry = layout.tagged(tag)

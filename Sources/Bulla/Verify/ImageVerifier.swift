@@ -94,7 +94,7 @@ public struct ImageVerifier: Sendable {
             let key = try signer(of: payload, signatures: [signatureBytes])
             let parsed = try SimpleSigningPayload(parsing: payload)
             guard parsed.manifestDigest == image else {
-                throw BullaError(.signatureInvalid, "signs \(parsed.manifestDigest.abbreviated), not this image \(image.abbreviated)")
+                throw BullaError(.signatureInvalid, "signs \(parsed.manifestDigest), not this image \(image)")
             }
             if let identity = trust.identity, parsed.dockerReference != identity {
                 let named = parsed.dockerReference.isEmpty ? "names no repository (critical.identity.docker-reference is missing)" : "signs for repository \(parsed.dockerReference)"
