@@ -555,8 +555,8 @@ class Generator:
                  "is already counted")
         self.copy(self.bundle_twice, "threshold-same-key-twice")
         self.add("threshold-same-key-twice", "one key given twice as --key cannot make a threshold of 2",
-                 self.verify("threshold-same-key-twice", "--key", "keys/p256.pub", "--threshold", "2"), 1,
-                 "1 trusted key(s) signed, 2 required")
+                 self.verify("threshold-same-key-twice", "--key", "keys/p256.pub", "--threshold", "2"), 2,
+                 "threshold 2 cannot be met by 1 distinct key(s)")
         self.copy(self.bundle_two_keys, "control-threshold-two-keys")
         self.add("control-threshold-two-keys", "signed by p256 and p256b; threshold 2 is met",
                  self.verify("control-threshold-two-keys", "--key", "keys/p256b.pub", "--threshold", "2"), 0,

@@ -29,7 +29,7 @@ public enum KeyFile {
         }
     }
 
-    /// A public key file, or the public half of a private key file (which must then open).
+    /// A public key file (`BEGIN PUBLIC KEY`).
     public static func verifyingKey(_ location: String) throws -> VerifyingKey {
         let pem = try read(location)
         do {

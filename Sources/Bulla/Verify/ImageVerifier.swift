@@ -29,9 +29,13 @@ public struct ImageVerifier: Sendable {
     public let trust: TrustPolicy
 
     public init(trust: TrustPolicy) throws {
+        var trust = trust
+        // The same key given twice is one signer: it must not make a threshold look reachable.
+        var seen: Set<VerifyingKey> = []
+        trust.keys = trust.keys.filter { seen.insert($0).inserted }
         guard !trust.keys.isEmpty else { throw BullaError(.invalidArgument, "no trusted key: give at least one --key") }
         guard (1...trust.keys.count).contains(trust.threshold) else {
-            throw BullaError(.invalidArgument, "threshold \(trust.threshold) cannot be met by \(trust.keys.count) key(s)")
+            throw BullaError(.invalidArgument, "threshold \(trust.threshold) cannot be met by \(trust.keys.count) distinct key(s)")
         }
         self.trust = trust
     }

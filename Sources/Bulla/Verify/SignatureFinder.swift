@@ -37,8 +37,15 @@ public struct SignatureFinder: Sendable {
         let fallbackTag = "\(digest.algorithm.rawValue)-\(digest.hex)"
         var candidates = top.filter { $0.artifactType == SigstoreBundle.mediaTypeV03 || $0.artifactType == MediaType.ociEmpty }
         // The referrers fallback tag: an index whose entries are the referrers.
-        if let fallback = top.first(where: { $0.referenceName == fallbackTag }), case .index(let index)? = try? source.manifest(fallback).content {
-            candidates += index.manifests
+        if let fallback = top.first(where: { $0.referenceName == fallbackTag }) {
+            do {
+                guard case .index(let index) = try source.manifest(fallback).content else {
+                    throw BullaError(.malformedInput, "the referrers tag names a manifest, not an index")
+                }
+                candidates += index.manifests
+            } catch {
+                unreadable.append(("tag \(fallbackTag)", "\(error)"))
+            }
         }
         var seen: Set<Digest> = []
         for candidate in candidates where seen.insert(candidate.digest).inserted {
@@ -62,8 +69,13 @@ public struct SignatureFinder: Sendable {
                         unreadable.append((origin, "no base64 signature in annotation \(SimpleSigningPayload.signatureAnnotation)"))
                         continue
                     }
-                    let payload = try source.contents(of: layer, limit: source.limits.maxManifestBytes)
-                    found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature)))
+                    // One unreadable layer must not hide the others.
+                    do {
+                        let payload = try source.contents(of: layer, limit: source.limits.maxManifestBytes)
+                        found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature)))
+                    } catch {
+                        unreadable.append((origin, "\(error)"))
+                    }
                 }
             } catch {
                 unreadable.append(("tag \(fallbackTag).sig", "\(error)"))

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Bulla
 import BullaCrypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +29,10 @@ struct KeyCommand: ParsableCommand {
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
+            // Check both names first, so a refusal leaves no stray key file behind.
+            for path in ["\(outputPrefix).key", "\(outputPrefix).pub"] where !force && FileManager.default.fileExists(atPath: path) {
+                throw BullaError(.invalidArgument, "\(path) exists; pass --force to replace it")
+            }
             let secret = try passphrase.passphrase(for: "the new key \(outputPrefix).key", confirm: true)
             let key = try SigningKey.generate(algorithm)
             try DurableFile.write(try key.pemRepresentation(passphrase: secret), to: "\(outputPrefix).key", mode: 0o600, overwrite: force)

@@ -132,6 +132,7 @@ struct VerifyCommand: ParsableCommand {
         if bundle.isEmpty {
             (found, unreadable) = try SignatureFinder(source: source).signatures(for: document.digest)
         } else {
+            // A named bundle that cannot be read is malformed input (exit 3), as for any file given.
             found = try bundle.map { FoundSignature(origin: "bundle \($0)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read($0)))) }
         }
         let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
