@@ -278,6 +278,6 @@ final class EVPKey: @unchecked Sendable {
 enum PEMText {
     static func isEncrypted(_ pem: [UInt8]) -> Bool {
         let text = String(decoding: pem.prefix(4096), as: UTF8.self)
-        return text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED")
+        return text.contains("BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED")
     }
 }
