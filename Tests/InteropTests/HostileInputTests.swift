@@ -18,13 +18,9 @@ import Testing
     static let directory = NSTemporaryDirectory() + "bulla-hostile-\(UUID().uuidString)"
 
     static let cases: [Case] = {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/make_hostile.py").path
-        do {
-            try Command.succeed(["python3", script, directory])
-            return try JSONDecoder().decode([Case].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/cases.json")))
-        } catch {
-            return [Case(name: "fixture generation", reference: "", expect: "\(error)", what: "make_hostile.py must run")]
+        switch GeneratedCases.load(Case.self, script: "make_hostile.py", arguments: [], into: directory) {
+        case .success(let cases): return cases
+        case .failure(let error): return [Case(name: "fixture generation", reference: "", expect: "\(error)", what: "make_hostile.py must run")]
         }
     }()
 

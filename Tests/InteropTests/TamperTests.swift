@@ -18,14 +18,9 @@ import Testing
     static let directory = NSTemporaryDirectory() + "bulla-tamper-\(UUID().uuidString)"
 
     static let cases: [Case] = {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/make_tampered.py").path
-        do {
-            // The script checks the cases itself too; this suite checks them independently.
-            _ = try Command.run(["python3", script, Peers.bulla, directory], timeout: 300)
-            return try JSONDecoder().decode([Case].self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/cases.json")))
-        } catch {
-            return [Case(name: "fixture generation", what: "\(error)", args: [], expect_status: -1, expect: "")]
+        switch GeneratedCases.load(Case.self, script: "make_tampered.py", arguments: [Peers.bulla], into: directory) {
+        case .success(let cases): return cases
+        case .failure(let error): return [Case(name: "fixture generation", what: "\(error)", args: [], expect_status: -1, expect: "")]
         }
     }()
 
