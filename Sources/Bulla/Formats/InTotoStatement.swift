@@ -14,6 +14,12 @@ public struct InTotoStatement: Sendable {
         /// Algorithm name (`sha256`) → lower-case hex.
         public var digest: [String: String]
         public var annotations: [String: String]?
+
+        public init(name: String?, digest: [String: String], annotations: [String: String]?) {
+            self.name = name
+            self.digest = digest
+            self.annotations = annotations
+        }
     }
 
     public var type: String
@@ -79,7 +85,7 @@ public struct InTotoStatement: Sendable {
         predicate = json["predicate"] ?? .null
     }
 
-    init(type: String, subjects: [Subject], predicateType: String, predicate: JSONValue) {
+    public init(type: String, subjects: [Subject], predicateType: String, predicate: JSONValue) {
         self.type = type
         self.subjects = subjects
         self.predicateType = predicateType

@@ -27,11 +27,42 @@ public struct ImageSigner: Sendable {
         self.identity = identity
     }
 
-    /// A detached cosign v3 bundle signing the manifest `descriptor` names.
-    public func bundle(for descriptor: Descriptor) throws -> SigstoreBundle {
-        let statement = InTotoStatement.imageSignature(of: descriptor.digest, annotations: annotations)
-        let envelope = try DSSEEnvelope.signed(payload: statement.json.serialized, payloadType: InTotoStatement.payloadType, key: key)
-        return SigstoreBundle(keyHint: key.publicKey.hint, content: .dsse(envelope))
+    /// What a stored item says about its image: a signature, or an attestation of a predicate.
+    public enum Claim: Sendable {
+        case signature
+        case attestation(PredicateType, JSONValue)
+
+        var predicateType: String {
+            switch self {
+            case .signature: InTotoStatement.cosignSignPredicate
+            case .attestation(let type, _): type.uri
+            }
+        }
+    }
+
+    /// The in-toto statement for `claim` about `descriptor`: cosign's sign/v1 statement (with the
+    /// annotations on the subject), or the predicate with the image as the only subject.
+    public func statement(for descriptor: Descriptor, claim: Claim) -> InTotoStatement {
+        switch claim {
+        case .signature:
+            return InTotoStatement.imageSignature(of: descriptor.digest, annotations: annotations)
+        case .attestation(let type, let predicate):
+            return InTotoStatement(
+                type: InTotoStatement.typeV1,
+                subjects: [.init(name: nil, digest: [descriptor.digest.algorithm.rawValue: descriptor.digest.hex], annotations: annotations.isEmpty ? nil : annotations)],
+                predicateType: type.uri, predicate: predicate)
+        }
+    }
+
+    /// The DSSE envelope over the statement for `claim`.
+    public func envelope(for descriptor: Descriptor, claim: Claim = .signature, keyID: String? = nil) throws -> DSSEEnvelope {
+        try DSSEEnvelope.signed(
+            payload: statement(for: descriptor, claim: claim).json.serialized, payloadType: InTotoStatement.payloadType, key: key, keyID: keyID)
+    }
+
+    /// A detached cosign v3 bundle for the manifest `descriptor` names.
+    public func bundle(for descriptor: Descriptor, claim: Claim = .signature) throws -> SigstoreBundle {
+        SigstoreBundle(keyHint: key.publicKey.hint, content: .dsse(try envelope(for: descriptor, claim: claim)))
     }
 
     /// The legacy payload and its DER signature.
@@ -47,17 +78,38 @@ public struct ImageSigner: Sendable {
     /// first, then one replacement of `index.json`, so the layout is unsigned or fully signed.
     @discardableResult
     public func sign(_ targets: [Descriptor], inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
+        try store(targets, claim: .signature, inLayout: root, format: format)
+    }
+
+    /// Attests `predicate` about each of `targets`, stored like signatures: a bundle referrer
+    /// with the predicate type annotated, or a layer of the `sha256-<hex>.att` manifest.
+    @discardableResult
+    public func attest(_ targets: [Descriptor], predicateType: PredicateType, predicate: JSONValue, inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
+        try store(targets, claim: .attestation(predicateType, predicate), inLayout: root, format: format)
+    }
+
+    private func store(_ targets: [Descriptor], claim: Claim, inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
         let writer = try LayoutWriter(root: root)
         let source = try ImageSources.open(.ociLayout(path: root, tag: nil))
         let created = Timestamp.rfc3339()
         var entries: [(tag: String?, descriptor: Descriptor)] = []
         for target in targets {
-            switch format {
-            case .bundle:
-                entries.append((nil, try writeReferrer(for: target, with: writer, created: created)))
-            case .legacy:
-                let tag = "\(target.digest.algorithm.rawValue)-\(target.digest.hex).sig"
-                entries.append((tag, try writeLegacy(for: target, tag: tag, with: writer, source: source)))
+            switch (format, claim) {
+            case (.bundle, _):
+                entries.append((nil, try writeReferrer(for: target, claim: claim, with: writer, created: created)))
+            case (.legacy, .signature):
+                let (payload, signature) = try legacySignature(for: target)
+                var layer = try writer.writeBlob(payload, mediaType: SimpleSigningPayload.mediaType)
+                layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
+                let tag = Self.tag(for: target.digest, suffix: ".sig")
+                entries.append((tag, try appendLegacyLayer(layer, tag: tag, with: writer, source: source)))
+            case (.legacy, .attestation(let type, _)):
+                // cosign's .att layers: the DSSE envelope itself, with an empty keyid.
+                let envelope = try envelope(for: target, claim: claim, keyID: "")
+                var layer = try writer.writeBlob(envelope.json.serialized, mediaType: Self.dsseLayerMediaType)
+                layer.annotations = ["predicateType": type.uri, SimpleSigningPayload.signatureAnnotation: ""]
+                let tag = Self.tag(for: target.digest, suffix: ".att")
+                entries.append((tag, try appendLegacyLayer(layer, tag: tag, with: writer, source: source)))
             }
         }
         try writer.updateIndex { manifests in
@@ -73,13 +125,21 @@ public struct ImageSigner: Sendable {
         return entries.map(\.descriptor)
     }
 
-    private func writeReferrer(for target: Descriptor, with writer: LayoutWriter, created: String) throws -> Descriptor {
-        let bundleBytes = try bundle(for: target).serialized
+    /// The media type of a legacy attestation layer.
+    public static let dsseLayerMediaType = "application/vnd.dsse.envelope.v1+json"
+
+    /// cosign's tag for what it stores beside an image: `sha256-<hex>` plus `.sig` or `.att`.
+    public static func tag(for digest: Digest, suffix: String) -> String {
+        "\(digest.algorithm.rawValue)-\(digest.hex)\(suffix)"
+    }
+
+    private func writeReferrer(for target: Descriptor, claim: Claim, with writer: LayoutWriter, created: String) throws -> Descriptor {
+        let bundleBytes = try bundle(for: target, claim: claim).serialized
         let layer = try writer.writeBlob(bundleBytes, mediaType: SigstoreBundle.mediaTypeV03)
         let config = try writer.writeBlob(Self.emptyConfig, mediaType: MediaType.ociEmpty)
         let annotations = [
             Self.referrerAnnotationContent: "dsse-envelope",
-            Self.referrerAnnotationPredicate: InTotoStatement.cosignSignPredicate,
+            Self.referrerAnnotationPredicate: claim.predicateType,
             "org.opencontainers.image.created": created,
         ]
         let manifest = JSONValue.object([
@@ -97,16 +157,14 @@ public struct ImageSigner: Sendable {
         return descriptor
     }
 
-    /// Appends a layer to the image's `.sig` manifest (or starts one), as cosign does.
-    private func writeLegacy(for target: Descriptor, tag: String, with writer: LayoutWriter, source: any ImageSource) throws -> Descriptor {
+    /// Appends `layer` to the manifest tagged `tag` (or starts one), as cosign does for `.sig`
+    /// and `.att`.
+    private func appendLegacyLayer(_ layer: Descriptor, tag: String, with writer: LayoutWriter, source: any ImageSource) throws -> Descriptor {
         var layers: [Descriptor] = []
         if let existing = try source.topLevelDescriptors().first(where: { $0.referenceName == tag }),
            case .image(let manifest) = try source.manifest(existing).content {
             layers = manifest.layers
         }
-        let (payload, signature) = try legacySignature(for: target)
-        var layer = try writer.writeBlob(payload, mediaType: SimpleSigningPayload.mediaType)
-        layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
         layers.append(layer)
         let config = JSONValue.object([
             ("architecture", .string("")),
