@@ -8,14 +8,14 @@ import Darwin
 /// Where key material comes from and goes to: files, or `env://VAR` for CI secret stores.
 public enum KeyFile {
     /// Reads a key given as a path or as `env://VAR` (the variable holds the PEM text).
-    public static func read(_ location: String) throws -> [UInt8] {
+    public static func read(_ location: String, limit: Int = 1 << 20) throws -> [UInt8] {
         if let variable = location.dropPrefix("env://") {
             guard !variable.isEmpty, let value = getenv(variable) else {
                 throw BullaError(.notFound, "environment variable \(variable.isEmpty ? "(empty name)" : variable) named by \(location) is not set")
             }
             return Array(String(cString: value).utf8)
         }
-        return try FileIO.read(location, limit: 1 << 20)
+        return try FileIO.read(location, limit: limit)
     }
 
     public static func signingKey(_ location: String, passphrase: () throws -> Passphrase?) throws -> SigningKey {

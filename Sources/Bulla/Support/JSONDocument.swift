@@ -7,7 +7,15 @@ import Foundation
 
 /// Decodes untrusted JSON only after bounding its size and nesting, so a hostile document costs
 /// a linear scan and never a deep recursion in the decoder.
-enum JSONDocument {
+public enum JSONDocument {
+    /// A predicate for an attestation: a JSON object, without repeated members, of at most
+    /// ``AttestationLimits/maxPredicateBytes``.
+    public static func decodePredicate(_ bytes: [UInt8], what: String) throws -> JSONValue {
+        let value = try decode(JSONValue.self, from: bytes, what: what, limits: .default, maxBytes: AttestationLimits.maxPredicateBytes)
+        guard case .object = value else { throw BullaError(.malformedInput, "\(what): a predicate is a JSON object") }
+        return value
+    }
+
     /// Decodes `T` from `bytes`, naming `what` in every error.
     static func decode<T: Decodable>(
         _ type: T.Type, from bytes: [UInt8], what: String, limits: Limits, maxBytes: Int? = nil

@@ -26,9 +26,17 @@ public struct TrustPolicy: Sendable {
 /// is this image's digest, the identity (legacy), then the required annotations. A key counts
 /// toward the threshold once however many of its signatures verify.
 public struct ImageVerifier: Sendable {
-    public let trust: TrustPolicy
+    /// What the signed statements must be: image signatures, or attestations of a type.
+    public enum Expectation: Sendable {
+        case signature
+        case attestation(PredicateType)
+    }
 
-    public init(trust: TrustPolicy) throws {
+    public let trust: TrustPolicy
+    public let expectation: Expectation
+
+    public init(trust: TrustPolicy, expecting expectation: Expectation = .signature) throws {
+        self.expectation = expectation
         var trust = trust
         // The same key given twice is one signer: it must not make a threshold look reachable.
         var seen: Set<VerifyingKey> = []
@@ -59,8 +67,12 @@ public struct ImageVerifier: Sendable {
     func check(_ signature: FoundSignature, image: Digest) -> SignatureCheck {
         var check = SignatureCheck(origin: signature.origin, format: signature.format, keyID: nil, counted: false, reason: "")
         do {
-            let (key, annotations) = try verifiedPayload(signature, image: image)
+            let (key, annotations, statement) = try verifiedPayload(signature, image: image)
             check.keyID = key.keyID
+            if case .attestation = expectation, let statement {
+                check.predicateType = statement.predicateType
+                check.predicate = statement.predicate
+            }
             for (name, value) in trust.requiredAnnotations.sorted(by: { $0.key < $1.key }) where annotations[name] != value {
                 throw BullaError(.signatureInvalid, "annotation \(name) is \(annotations[name].map { "\"\($0)\"" } ?? "missing"), required \"\(value)\"")
             }
@@ -75,26 +87,20 @@ public struct ImageVerifier: Sendable {
     }
 
     /// The key that signed, and the annotations the signed payload carries.
-    private func verifiedPayload(_ signature: FoundSignature, image: Digest) throws -> (VerifyingKey, [String: String]) {
+    private func verifiedPayload(_ signature: FoundSignature, image: Digest) throws -> (VerifyingKey, [String: String], InTotoStatement?) {
+        let envelope: DSSEEnvelope
         switch signature.content {
         case .bundle(let bundle):
-            guard case .dsse(let envelope) = bundle.content else {
+            guard case .dsse(let inside) = bundle.content else {
                 throw BullaError(.malformedInput, "bundle holds a message signature, not a DSSE image signature")
             }
-            let key = try signer(of: envelope)
-            guard envelope.payloadType == InTotoStatement.payloadType else {
-                throw BullaError(.signatureInvalid, "payloadType is \(envelope.payloadType), not \(InTotoStatement.payloadType)")
-            }
-            let statement = try InTotoStatement(payload: envelope.payload)
-            guard statement.predicateType == InTotoStatement.cosignSignPredicate else {
-                throw BullaError(.signatureInvalid, "predicate type is \(statement.predicateType), not an image signature (\(InTotoStatement.cosignSignPredicate))")
-            }
-            guard let subject = statement.names(image) else {
-                let named = statement.subjects.flatMap { $0.digest.map { "\($0.key):\($0.value)" } }.joined(separator: ", ")
-                throw BullaError(.signatureInvalid, "signs \(named), not this image \(image) (subject digests are lower-case hex of the same algorithm)")
-            }
-            return (key, subject.annotations ?? [:])
+            envelope = inside
+        case .envelope(let inside):
+            envelope = inside
         case .legacy(let payload, let signatureBytes):
+            guard case .signature = expectation else {
+                throw BullaError(.signatureInvalid, "a simple-signing signature, not an attestation")
+            }
             let key = try signer(of: payload, signatures: [signatureBytes])
             let parsed = try SimpleSigningPayload(parsing: payload)
             guard parsed.manifestDigest == image else {
@@ -104,8 +110,28 @@ public struct ImageVerifier: Sendable {
                 let named = parsed.dockerReference.isEmpty ? "names no repository (critical.identity.docker-reference is missing)" : "signs for repository \(parsed.dockerReference)"
                 throw BullaError(.signatureInvalid, "\(named), not \(identity)")
             }
-            return (key, parsed.optional ?? [:])
+            return (key, parsed.optional ?? [:], nil)
         }
+        let key = try signer(of: envelope)
+        guard envelope.payloadType == InTotoStatement.payloadType else {
+            throw BullaError(.signatureInvalid, "payloadType is \(envelope.payloadType), not \(InTotoStatement.payloadType)")
+        }
+        let statement = try InTotoStatement(payload: envelope.payload)
+        switch expectation {
+        case .signature:
+            guard statement.predicateType == InTotoStatement.cosignSignPredicate else {
+                throw BullaError(.signatureInvalid, "predicate type is \(statement.predicateType), not an image signature (\(InTotoStatement.cosignSignPredicate))")
+            }
+        case .attestation(let type):
+            guard type.matches(statement.predicateType) else {
+                throw BullaError(.signatureInvalid, "predicate type is \(statement.predicateType), not \(type.uri)")
+            }
+        }
+        guard let subject = statement.names(image) else {
+            let named = statement.subjects.flatMap { $0.digest.map { "\($0.key):\($0.value)" } }.joined(separator: ", ")
+            throw BullaError(.signatureInvalid, "signs \(named), not this image \(image) (subject digests are lower-case hex of the same algorithm)")
+        }
+        return (key, subject.annotations ?? [:], statement)
     }
 
     private func signer(of envelope: DSSEEnvelope) throws -> VerifyingKey {
@@ -133,6 +159,17 @@ public struct SignatureCheck: Codable, Sendable {
     /// Whether it counts toward the threshold.
     public var counted: Bool
     public var reason: String
+    /// For a verified attestation: its predicate type and predicate.
+    public var predicateType: String?
+    public var predicate: JSONValue?
+
+    public init(origin: String, format: SignatureFormat?, keyID: String?, counted: Bool, reason: String) {
+        self.origin = origin
+        self.format = format
+        self.keyID = keyID
+        self.counted = counted
+        self.reason = reason
+    }
 }
 
 /// The versioned result of `bulla verify --output json` (spec/signatures.md).

@@ -6,6 +6,8 @@ public struct FoundSignature: Sendable {
         case bundle(SigstoreBundle)
         /// A legacy simple-signing layer: the payload bytes and the annotation's signature.
         case legacy(payload: [UInt8], signature: [UInt8])
+        /// A legacy `.att` layer: a DSSE envelope.
+        case envelope(DSSEEnvelope)
     }
 
     /// Where it was found ("referrer sha256:…", "tag sha256-….sig layer 2", a bundle file).
@@ -24,10 +26,16 @@ public struct FoundSignature: Sendable {
 /// listed in the layout, the `sha256-<hex>` fallback index, and the legacy `sha256-<hex>.sig`
 /// manifest. A signature that cannot be read is kept as a failure, never silently dropped.
 public struct SignatureFinder: Sendable {
-    public let source: any ImageSource
+    /// What to look for: signatures (cosign sign/v1 referrers, `.sig`) or attestations (other
+    /// referrers, `.att`).
+    public enum Kind: Sendable { case signatures, attestations }
 
-    public init(source: any ImageSource) {
+    public let source: any ImageSource
+    public let kind: Kind
+
+    public init(source: any ImageSource, kind: Kind = .signatures) {
         self.source = source
+        self.kind = kind
     }
 
     public func signatures(for digest: Digest) throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)]) {
@@ -35,14 +43,14 @@ public struct SignatureFinder: Sendable {
         var unreadable: [(String, String)] = []
         let top = try source.topLevelDescriptors()
         let fallbackTag = "\(digest.algorithm.rawValue)-\(digest.hex)"
-        var candidates = top.filter { $0.artifactType == SigstoreBundle.mediaTypeV03 || $0.artifactType == MediaType.ociEmpty }
+        var candidates = top.filter { ($0.artifactType == SigstoreBundle.mediaTypeV03 || $0.artifactType == MediaType.ociEmpty) && wanted($0) }
         // The referrers fallback tag: an index whose entries are the referrers.
         if let fallback = top.first(where: { $0.referenceName == fallbackTag }) {
             do {
                 guard case .index(let index) = try source.manifest(fallback).content else {
                     throw BullaError(.malformedInput, "the referrers tag names a manifest, not an index")
                 }
-                candidates += index.manifests
+                candidates += index.manifests.filter(wanted)
             } catch {
                 unreadable.append(("tag \(fallbackTag)", "\(error)"))
             }
@@ -58,7 +66,9 @@ public struct SignatureFinder: Sendable {
                 unreadable.append((origin, "\(error)"))
             }
         }
-        if let legacy = top.first(where: { $0.referenceName == fallbackTag + ".sig" }) {
+        if kind == .attestations {
+            attestationLayers(in: top, tag: fallbackTag + ".att", found: &found, unreadable: &unreadable)
+        } else if let legacy = top.first(where: { $0.referenceName == fallbackTag + ".sig" }) {
             do {
                 guard case .image(let manifest) = try source.manifest(legacy).content else {
                     throw BullaError(.malformedInput, "the .sig tag names an index, not a manifest")
@@ -84,6 +94,35 @@ public struct SignatureFinder: Sendable {
         return (found, unreadable)
     }
 
+    /// A referrer whose annotation names its predicate type is only looked at when that type is
+    /// what this search is for; one without the annotation is always read.
+    private func wanted(_ descriptor: Descriptor) -> Bool {
+        guard let predicate = descriptor.annotations?[ImageSigner.referrerAnnotationPredicate] else { return true }
+        return (predicate == InTotoStatement.cosignSignPredicate) == (kind == .signatures)
+    }
+
+    /// The DSSE envelopes of the `.att` manifest, one per layer.
+    private func attestationLayers(in top: [Descriptor], tag: String, found: inout [FoundSignature], unreadable: inout [(String, String)]) {
+        guard let entry = top.first(where: { $0.referenceName == tag }) else { return }
+        do {
+            guard case .image(let manifest) = try source.manifest(entry).content else {
+                throw BullaError(.malformedInput, "the .att tag names an index, not a manifest")
+            }
+            for (n, layer) in manifest.layers.enumerated() where layer.mediaType == ImageSigner.dsseLayerMediaType {
+                let origin = "tag \(tag) layer \(n)"
+                do {
+                    let bytes = try source.contents(of: layer, limit: Int(min(Int64(Int.max), max(layer.size, 0))))
+                    let json = try JSONDocument.decode(JSONValue.self, from: bytes, what: "DSSE envelope", limits: source.limits, maxBytes: bytes.count)
+                    found.append(FoundSignature(origin: origin, format: .legacy, content: .envelope(try DSSEEnvelope(json: json))))
+                } catch {
+                    unreadable.append((origin, "\(error)"))
+                }
+            }
+        } catch {
+            unreadable.append(("tag \(tag)", "\(error)"))
+        }
+    }
+
     /// The bundle of a referrer manifest whose subject is `subject`; nil for a referrer of
     /// another image or of another artifact type.
     private func referrerBundle(_ descriptor: Descriptor, subject: Digest) throws -> SigstoreBundle? {
@@ -94,6 +133,9 @@ public struct SignatureFinder: Sendable {
         guard let layer = manifest.layers.first(where: { SigstoreBundle.readableMediaTypes.contains($0.mediaType) }) else {
             throw BullaError(.malformedInput, "its artifactType says Sigstore bundle, but no layer is one (\(manifest.layers.map(\.mediaType).joined(separator: ", ")))")
         }
-        return try SigstoreBundle(bytes: try source.contents(of: layer, limit: source.limits.maxManifestBytes), limits: source.limits)
+        // An attestation bundle carries its whole predicate (an SBOM can be large); a signature
+        // bundle is small.
+        let limit = kind == .attestations ? Int(min(Int64(Int.max), max(layer.size, 0))) : source.limits.maxManifestBytes
+        return try SigstoreBundle(bytes: try source.contents(of: layer, limit: limit), limits: source.limits)
     }
 }

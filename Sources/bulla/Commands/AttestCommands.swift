@@ -1,0 +1,119 @@
+import ArgumentParser
+import Bulla
+import BullaCrypto
+
+struct AttestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attest",
+        abstract: "Attest a predicate (an SBOM, provenance…) about an image: an in-toto statement signed as DSSE.",
+        discussion: "Stored like a signature: a cosign v3 bundle referrer (default) or a layer of the legacy .att manifest; --output-bundle writes it detached.")
+
+    @OptionGroup var image: ImageOptions
+    @OptionGroup var platform: PlatformOption
+
+    @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
+    var key: String
+
+    @Option(help: ArgumentHelp("The predicate: a JSON object in a file.", valueName: "file"))
+    var predicate: String
+
+    @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
+    var predicateType: String
+
+    @Option(help: "bundle (cosign v3, the default) or legacy (cosign .att).")
+    var format: SignatureFormat = .bundle
+
+    @Option(help: ArgumentHelp("Write a detached bundle here instead of into the image.", valueName: "file"))
+    var outputBundle: String?
+
+    @OptionGroup var annotations: AnnotationOptions
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func validate() throws {
+        do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }
+        if outputBundle != nil && format == .legacy { throw ValidationError("--output-bundle writes a cosign v3 bundle: it does not go with --format legacy") }
+    }
+
+    func run() throws {
+        let type = try PredicateType(parsing: predicateType)
+        let bytes = try KeyFile.read(predicate, limit: AttestationLimits.maxPredicateBytes)
+        let body = try JSONDocument.decodePredicate(bytes, what: predicate)
+        let reference = try ImageReference(parsing: image.image)
+        let source = try image.open()
+        let target = try source.resolve(platform: try platform.value).descriptor
+        let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
+        let signer = ImageSigner(key: signingKey, annotations: try annotations.parsed)
+        if let outputBundle {
+            try DurableFile.write(try signer.bundle(for: target, claim: .attestation(type, body)).serialized, to: outputBundle, mode: 0o644, overwrite: true)
+            print("attested \(type) for \(target.digest); bundle in \(outputBundle)")
+            return
+        }
+        guard case .ociLayout(let path, _) = reference else {
+            throw BullaError(.invalidArgument, "attestations are written into oci: layouts; for \(reference) use --output-bundle FILE")
+        }
+        try signer.attest([target], predicateType: type, predicate: body, inLayout: path, format: format)
+        print("attested \(type) for \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…")
+    }
+}
+
+struct VerifyAttestationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-attestation",
+        abstract: "Verify an image's attestations of a type and print the verified predicate.",
+        discussion: "Exit 0 only when attestations of --type by --threshold distinct trusted keys verify.")
+
+    @OptionGroup var image: ImageOptions
+    @OptionGroup var platform: PlatformOption
+
+    @Option(help: ArgumentHelp("A trusted public key (file or env://VAR); repeatable.", valueName: "key"))
+    var key: [String] = []
+
+    @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
+    var predicateType: String
+
+    @Option(help: "How many distinct trusted keys must have attested.")
+    var threshold: Int = 1
+
+    @Option(help: ArgumentHelp("Verify this detached bundle instead of the attestations stored with the image; repeatable.", valueName: "file"))
+    var bundle: [String] = []
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard !key.isEmpty else { throw ValidationError("give at least one --key") }
+        guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
+        do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }
+    }
+
+    func run() throws {
+        let type = try PredicateType(parsing: predicateType)
+        let source = try image.open()
+        let document = try source.resolve(platform: try platform.value)
+        let verifier = try ImageVerifier(trust: TrustPolicy(keys: try key.map(KeyFile.verifyingKey), threshold: threshold), expecting: .attestation(type))
+        var found: [FoundSignature]
+        var unreadable: [(origin: String, reason: String)] = []
+        if bundle.isEmpty {
+            (found, unreadable) = try SignatureFinder(source: source, kind: .attestations).signatures(for: document.digest)
+        } else {
+            found = try bundle.map {
+                FoundSignature(origin: "bundle \($0)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read($0, limit: AttestationLimits.maxPredicateBytes))))
+            }
+        }
+        let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
+        switch output.output {
+        case .json:
+            print(try JSONOutput.encode(result))
+        case .text:
+            for check in result.signatures {
+                Terminal.note("\(check.counted ? "ok  " : "no  ") \(check.origin): \(check.reason)")
+            }
+            // The verified predicate is the output a pipeline reads; the lines above go to stderr.
+            if result.verified, let predicate = result.signatures.first(where: \.counted)?.predicate {
+                print(predicate.text)
+            }
+        }
+        guard result.verified else {
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) attested \(type), \(threshold) required (\(result.signatures.count) attestation(s) found)")
+        }
+    }
+}
