@@ -68,7 +68,16 @@ set -e
 echo "exit status $status for a required annotation the signature lacks (1 = verification failed)"
 [ "$status" -eq 1 ]
 
-step "9. One flipped byte in a layer is caught and named"
+step "9. An SBOM attestation (a small SPDX document listing what the demo put in the image)"
+cat > demo.spdx.json <<'JSON'
+{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"bulla-demo",
+ "documentNamespace":"https://example.invalid/bulla-demo","creationInfo":{"created":"2026-01-01T00:00:00Z","creators":["Tool: bulla-demo"]},
+ "packages":[{"SPDXID":"SPDXRef-Package-hello","name":"hello","versionInfo":"1.0","downloadLocation":"NOASSERTION"}]}
+JSON
+run "$bulla" attest oci:layout:demo --key demo-key.key --predicate demo.spdx.json --type spdxjson
+run "$bulla" verify-attestation oci:layout:demo --key demo-key.pub --type spdxjson
+
+step "10. One flipped byte in a layer is caught and named"
 rm -rf damaged && cp -r layout damaged
 layer=$("$bulla" inspect --output json oci:damaged:demo | python3 -c 'import json,sys; print(json.load(sys.stdin)["root"]["children"][1]["digest"][7:])')
 printf 'X' | dd of="damaged/blobs/sha256/$layer" bs=1 seek=1000 conv=notrunc status=none
