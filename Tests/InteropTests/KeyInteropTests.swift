@@ -58,6 +58,8 @@ import Testing
         ("openssl ecparam -name secp256k1 -genkey -noout -out key.pem", "secp256k1 is not supported"),
         ("openssl ecparam -name secp224r1 -genkey -noout -out key.pem", "secp224r1 is not supported"),
         ("openssl genpkey -algorithm ed448 -out key.pem", "ED448 keys are not supported"),
+        ("openssl ecparam -name prime256v1 -genkey -noout -param_enc explicit -out key.pem", "explicit curve parameters or a compressed point"),
+        ("openssl ecparam -name prime256v1 -genkey -noout -out p.pem && openssl ec -in p.pem -conv_form compressed -out key.pem", "explicit curve parameters or a compressed point"),
     ])
     func weakOrForeignKeysAreRefusedByName(_ make: String, _ message: String) throws {
         let dir = try Self.scratch()

@@ -28,7 +28,19 @@ final class EVPKey: @unchecked Sendable {
             EVP_PKEY_free(pointer)
             throw error
         }
+        // One key, one key ID: only the named-curve, uncompressed SubjectPublicKeyInfo is
+        // accepted, so the same key cannot arrive under two IDs.
+        let length = i2d_PUBKEY(pointer, nil)
+        guard length == Self.canonicalPublicKeyLength[algorithm] else {
+            throw BullaError(
+                .unsupported,
+                "\(algorithm) key in a non-standard encoding (\(length)-byte public key: explicit curve parameters or a compressed point); re-encode it with a named curve and uncompressed point")
+        }
     }
+
+    /// DER SubjectPublicKeyInfo sizes of the standard encodings (RFC 5480 named curve with an
+    /// uncompressed point; RFC 8410 for Ed25519).
+    private static let canonicalPublicKeyLength: [KeyAlgorithm: Int32] = [.ecdsaP256: 91, .ecdsaP384: 120, .ed25519: 44]
 
     deinit { EVP_PKEY_free(pointer) }
 
