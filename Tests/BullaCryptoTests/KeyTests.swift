@@ -73,3 +73,18 @@ import Testing
         #expect(passphrase.withBytes { Array($0) } == Array("s3cret".utf8))
     }
 }
+
+@Suite struct PEMTests {
+    @Test func publicKeyPEMIsReadStrictly() throws {
+        let key = try SigningKey.generate().publicKey
+        let padded = PEM.encode(key.derRepresentation + [0x00], label: "PUBLIC KEY")
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(pemRepresentation: padded) }
+        let twice = key.pemRepresentation + key.pemRepresentation
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(pemRepresentation: twice) }
+        let unterminated = String(key.pemRepresentation.split(separator: "\n").dropLast().joined(separator: "\n"))
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(pemRepresentation: unterminated) }
+        // Text around the block and CRLF line ends are fine.
+        let wrapped = "a comment\r\n" + key.pemRepresentation.replacingOccurrences(of: "\n", with: "\r\n") + "trailer\n"
+        #expect(try VerifyingKey(pemRepresentation: wrapped) == key)
+    }
+}

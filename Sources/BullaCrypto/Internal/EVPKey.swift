@@ -80,15 +80,6 @@ final class EVPKey: @unchecked Sendable {
         return try EVPKey(taking: key)
     }
 
-    /// A public key as a PEM SubjectPublicKeyInfo.
-    static func publicKey(pem: [UInt8]) throws -> EVPKey {
-        let key = try withMemoryBIO(pem) { PEM_read_bio_PUBKEY($0, nil, passwordCallback, nil) }
-        guard let key else {
-            throw BullaError(.malformedInput, "not a PEM public key (BEGIN PUBLIC KEY)", underlying: OpenSSLCall.drainErrorQueue())
-        }
-        return try EVPKey(taking: key)
-    }
-
     /// A public key as DER SubjectPublicKeyInfo; the whole input must be the structure.
     static func publicKey(der: [UInt8]) throws -> EVPKey {
         let key: OpaquePointer? = der.withUnsafeBufferPointer { buffer in

@@ -13,8 +13,16 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Reads `-----BEGIN PUBLIC KEY-----` PEM (the form cosign and `openssl pkey -pubout` write).
+    /// The block is decoded here and its DER read strictly, so bytes after the structure are
+    /// refused as they are for DER.
     public init(pemRepresentation: [UInt8]) throws {
-        try self.init(try EVPKey.publicKey(pem: pemRepresentation))
+        let der: [UInt8]
+        do {
+            der = try PEM.decode(pemRepresentation, label: "PUBLIC KEY")
+        } catch let error as BullaError {
+            throw BullaError(.malformedInput, "not a PEM public key (BEGIN PUBLIC KEY): \(error.message)")
+        }
+        try self.init(derRepresentation: der)
     }
 
     public init(pemRepresentation: String) throws {
