@@ -66,3 +66,26 @@ import Testing
         #expect(result.stderr.contains(reason), "\(result.stderr)")
     }
 }
+
+@Suite struct StatementPassThroughTests {
+    /// A statement made elsewhere is signed byte for byte when its subject is the image.
+    @Test func aStatementIsSignedAsGivenWhenItNamesTheImage() throws {
+        let dir = try AttestationTests.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let digest = try Peers.bulla("digest", "oci:layout:amd64", in: dir).out
+        let statement = #"{"_type": "https://in-toto.io/Statement/v1", "subject": [{"name": "app", "digest": {"sha256": "\#(digest.dropFirst(7))"}}], "predicateType": "https://slsa.dev/provenance/v1", "predicate": {"buildDefinition": {"buildType": "https://example.invalid/build"}}}"#
+        try statement.write(toFile: dir + "/statement.json", atomically: true, encoding: .utf8)
+        let made = try Peers.bulla("attest", "oci:layout:amd64", "--key", "p256.key", "--statement", "statement.json", "--output-bundle", "prov.json", in: dir)
+        #expect(made.status == 0, "\(made.stderr)")
+        let signed = try KeyInteropTests.sh("python3 -c \"import json,base64,sys; sys.stdout.write(base64.b64decode(json.load(open('prov.json'))['dsseEnvelope']['payload']).decode())\"", in: dir)
+        #expect(signed == statement, "the payload is the file's bytes, spaces and all")
+        #expect(try Peers.bulla("verify-attestation", "oci:layout:amd64", "--key", "p256.pub", "--type", "slsaprovenance", "--bundle", "prov.json", in: dir).status == 0)
+        // The same statement cannot be attached to another image, or under another type.
+        let other = try Peers.bulla("attest", "oci:layout:arm64", "--key", "p256.key", "--statement", "statement.json", "--output-bundle", "x.json", in: dir)
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("subject is not this image"))
+        let wrongType = try Peers.bulla("attest", "oci:layout:amd64", "--key", "p256.key", "--statement", "statement.json", "--type", "spdxjson", "--output-bundle", "x.json", in: dir)
+        #expect(wrongType.status == 2)
+        #expect(wrongType.stderr.contains("not https://spdx.dev/Document"))
+    }
+}

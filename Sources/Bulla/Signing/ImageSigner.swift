@@ -31,11 +31,14 @@ public struct ImageSigner: Sendable {
     public enum Claim: Sendable {
         case signature
         case attestation(PredicateType, JSONValue)
+        /// A complete statement made elsewhere, signed exactly as given.
+        case statement(payload: [UInt8], parsed: InTotoStatement)
 
-        var predicateType: String {
+        public var predicateType: String {
             switch self {
             case .signature: InTotoStatement.cosignSignPredicate
             case .attestation(let type, _): type.uri
+            case .statement(_, let parsed): parsed.predicateType
             }
         }
     }
@@ -44,6 +47,8 @@ public struct ImageSigner: Sendable {
     /// annotations on the subject), or the predicate with the image as the only subject.
     public func statement(for descriptor: Descriptor, claim: Claim) -> InTotoStatement {
         switch claim {
+        case .statement(_, let parsed):
+            return parsed
         case .signature:
             return InTotoStatement.imageSignature(of: descriptor.digest, annotations: annotations)
         case .attestation(let type, let predicate):
@@ -56,8 +61,14 @@ public struct ImageSigner: Sendable {
 
     /// The DSSE envelope over the statement for `claim`.
     public func envelope(for descriptor: Descriptor, claim: Claim = .signature, keyID: String? = nil) throws -> DSSEEnvelope {
-        try DSSEEnvelope.signed(
-            payload: statement(for: descriptor, claim: claim).json.serialized, payloadType: InTotoStatement.payloadType, key: key, keyID: keyID)
+        var payload = statement(for: descriptor, claim: claim).json.serialized
+        if case .statement(let given, let parsed) = claim {
+            guard parsed.names(descriptor.digest) != nil else {
+                throw BullaError(.invalidArgument, "the statement's subject is not this image \(descriptor.digest)")
+            }
+            payload = given
+        }
+        return try DSSEEnvelope.signed(payload: payload, payloadType: InTotoStatement.payloadType, key: key, keyID: keyID)
     }
 
     /// A detached cosign v3 bundle for the manifest `descriptor` names.
@@ -84,8 +95,8 @@ public struct ImageSigner: Sendable {
     /// Attests `predicate` about each of `targets`, stored like signatures: a bundle referrer
     /// with the predicate type annotated, or a layer of the `sha256-<hex>.att` manifest.
     @discardableResult
-    public func attest(_ targets: [Descriptor], predicateType: PredicateType, predicate: JSONValue, inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
-        try store(targets, claim: .attestation(predicateType, predicate), inLayout: root, format: format)
+    public func attest(_ targets: [Descriptor], claim: Claim, inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
+        try store(targets, claim: claim, inLayout: root, format: format)
     }
 
     private func store(_ targets: [Descriptor], claim: Claim, inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
@@ -103,11 +114,11 @@ public struct ImageSigner: Sendable {
                 layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
                 let tag = Self.tag(for: target.digest, suffix: ".sig")
                 entries.append((tag, try appendLegacyLayer(layer, tag: tag, with: writer, source: source)))
-            case (.legacy, .attestation(let type, _)):
+            case (.legacy, .attestation), (.legacy, .statement):
                 // cosign's .att layers: the DSSE envelope itself, with an empty keyid.
                 let envelope = try envelope(for: target, claim: claim, keyID: "")
                 var layer = try writer.writeBlob(envelope.json.serialized, mediaType: Self.dsseLayerMediaType)
-                layer.annotations = ["predicateType": type.uri, SimpleSigningPayload.signatureAnnotation: ""]
+                layer.annotations = ["predicateType": claim.predicateType, SimpleSigningPayload.signatureAnnotation: ""]
                 let tag = Self.tag(for: target.digest, suffix: ".att")
                 entries.append((tag, try appendLegacyLayer(layer, tag: tag, with: writer, source: source)))
             }

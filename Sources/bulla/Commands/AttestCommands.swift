@@ -15,10 +15,13 @@ struct AttestCommand: ParsableCommand {
     var key: String
 
     @Option(help: ArgumentHelp("The predicate: a JSON object in a file.", valueName: "file"))
-    var predicate: String
+    var predicate: String?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
-    var predicateType: String
+    @Option(help: ArgumentHelp("A complete in-toto statement to sign as it is; its subject must be this image.", valueName: "file"))
+    var statement: String?
+
+    @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI; with --statement, checked against it.", valueName: "type"))
+    var predicateType: String?
 
     @Option(help: "bundle (cosign v3, the default) or legacy (cosign .att).")
     var format: SignatureFormat = .bundle
@@ -30,29 +33,46 @@ struct AttestCommand: ParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
 
     func validate() throws {
-        do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }
+        guard (predicate == nil) != (statement == nil) else { throw ValidationError("give either --predicate (with --type) or --statement") }
+        guard statement != nil || predicateType != nil else { throw ValidationError("--predicate needs --type") }
+        if let predicateType {
+            do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }
+        }
         if outputBundle != nil && format == .legacy { throw ValidationError("--output-bundle writes a cosign v3 bundle: it does not go with --format legacy") }
     }
 
+    /// What to sign: a predicate wrapped here, or a statement passed through.
+    private func claim() throws -> ImageSigner.Claim {
+        let type = try predicateType.map(PredicateType.init(parsing:))
+        if let statement {
+            let bytes = try KeyFile.read(statement, limit: AttestationLimits.maxPredicateBytes)
+            let parsed = try InTotoStatement(payload: bytes)
+            if let type, !type.matches(parsed.predicateType) {
+                throw BullaError(.invalidArgument, "\(statement) has predicate type \(parsed.predicateType), not \(type.uri)")
+            }
+            return .statement(payload: bytes, parsed: parsed)
+        }
+        let file = predicate!
+        return .attestation(type!, try JSONDocument.decodePredicate(try KeyFile.read(file, limit: AttestationLimits.maxPredicateBytes), what: file))
+    }
+
     func run() throws {
-        let type = try PredicateType(parsing: predicateType)
-        let bytes = try KeyFile.read(predicate, limit: AttestationLimits.maxPredicateBytes)
-        let body = try JSONDocument.decodePredicate(bytes, what: predicate)
+        let claim = try claim()
         let reference = try ImageReference(parsing: image.image)
         let source = try image.open()
         let target = try source.resolve(platform: try platform.value).descriptor
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
         let signer = ImageSigner(key: signingKey, annotations: try annotations.parsed)
         if let outputBundle {
-            try DurableFile.write(try signer.bundle(for: target, claim: .attestation(type, body)).serialized, to: outputBundle, mode: 0o644, overwrite: true)
-            print("attested \(type) for \(target.digest); bundle in \(outputBundle)")
+            try DurableFile.write(try signer.bundle(for: target, claim: claim).serialized, to: outputBundle, mode: 0o644, overwrite: true)
+            print("attested \(claim.predicateType) for \(target.digest); bundle in \(outputBundle)")
             return
         }
         guard case .ociLayout(let path, _) = reference else {
             throw BullaError(.invalidArgument, "attestations are written into oci: layouts; for \(reference) use --output-bundle FILE")
         }
-        try signer.attest([target], predicateType: type, predicate: body, inLayout: path, format: format)
-        print("attested \(type) for \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…")
+        try signer.attest([target], claim: claim, inLayout: path, format: format)
+        print("attested \(claim.predicateType) for \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…")
     }
 }
 
