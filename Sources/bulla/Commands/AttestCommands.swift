@@ -85,23 +85,14 @@ struct VerifyAttestationCommand: ParsableCommand {
     @OptionGroup var image: ImageOptions
     @OptionGroup var platform: PlatformOption
 
-    @Option(help: ArgumentHelp("A trusted public key (file or env://VAR); repeatable.", valueName: "key"))
-    var key: [String] = []
+    @OptionGroup var trusted: TrustOptions
 
     @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
     var predicateType: String
 
-    @Option(help: "How many distinct trusted keys must have attested.")
-    var threshold: Int = 1
-
-    @Option(help: ArgumentHelp("Verify this detached bundle instead of the attestations stored with the image; repeatable.", valueName: "file"))
-    var bundle: [String] = []
-
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard !key.isEmpty else { throw ValidationError("give at least one --key") }
-        guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
         do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }
     }
 
@@ -109,16 +100,9 @@ struct VerifyAttestationCommand: ParsableCommand {
         let type = try PredicateType(parsing: predicateType)
         let source = try image.open()
         let document = try source.resolve(platform: try platform.value)
-        let verifier = try ImageVerifier(trust: TrustPolicy(keys: try key.map(KeyFile.verifyingKey), threshold: threshold), expecting: .attestation(type))
-        var found: [FoundSignature]
-        var unreadable: [(origin: String, reason: String)] = []
-        if bundle.isEmpty {
-            (found, unreadable) = try SignatureFinder(source: source, kind: .attestations).signatures(for: document.digest)
-        } else {
-            found = try bundle.map {
-                FoundSignature(origin: "bundle \($0)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read($0, limit: AttestationLimits.maxPredicateBytes))))
-            }
-        }
+        let verifier = try ImageVerifier(trust: TrustPolicy(keys: try trusted.keys, threshold: trusted.threshold), expecting: .attestation(type))
+        let (found, unreadable) = try trusted.evidence(
+            for: document.digest, in: source, kind: .attestations, bundleLimit: AttestationLimits.maxPredicateBytes)
         let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
         switch output.output {
         case .json:
@@ -133,7 +117,7 @@ struct VerifyAttestationCommand: ParsableCommand {
             }
         }
         guard result.verified else {
-            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) attested \(type), \(threshold) required (\(result.signatures.count) attestation(s) found)")
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) attested \(type), \(trusted.threshold) required (\(result.signatures.count) attestation(s) found)")
         }
     }
 }

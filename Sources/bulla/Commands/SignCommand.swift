@@ -101,40 +101,20 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var image: ImageOptions
     @OptionGroup var platform: PlatformOption
 
-    @Option(help: ArgumentHelp("A trusted public key (file or env://VAR); repeatable.", valueName: "key"))
-    var key: [String] = []
-
-    @Option(help: "How many distinct trusted keys must have signed.")
-    var threshold: Int = 1
-
+    @OptionGroup var trusted: TrustOptions
     @OptionGroup var annotations: AnnotationOptions
-
-    @Option(help: ArgumentHelp("Verify this detached bundle instead of the signatures stored with the image; repeatable.", valueName: "file"))
-    var bundle: [String] = []
 
     @Option(help: ArgumentHelp("The repository legacy signatures must name.", valueName: "registry/repo"))
     var identity: String?
 
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
-        guard !key.isEmpty else { throw ValidationError("give at least one --key") }
-        guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
-    }
-
     func run() throws {
         let source = try image.open()
         let document = try source.resolve(platform: try platform.value)
-        let trust = TrustPolicy(keys: try key.map(KeyFile.verifyingKey), threshold: threshold, requiredAnnotations: try annotations.parsed, identity: identity)
+        let trust = TrustPolicy(keys: try trusted.keys, threshold: trusted.threshold, requiredAnnotations: try annotations.parsed, identity: identity)
         let verifier = try ImageVerifier(trust: trust)
-        var found: [FoundSignature]
-        var unreadable: [(origin: String, reason: String)] = []
-        if bundle.isEmpty {
-            (found, unreadable) = try SignatureFinder(source: source).signatures(for: document.digest)
-        } else {
-            // A named bundle that cannot be read is malformed input (exit 3), as for any file given.
-            found = try bundle.map { FoundSignature(origin: "bundle \($0)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read($0)))) }
-        }
+        let (found, unreadable) = try trusted.evidence(for: document.digest, in: source, kind: .signatures)
         let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
         switch output.output {
         case .json:
@@ -144,11 +124,11 @@ struct VerifyCommand: ParsableCommand {
                 print("\(check.counted ? "ok  " : "no  ") \(check.origin): \(check.reason)")
             }
             if result.verified {
-                print("verified \(result.reference) \(result.digest): \(result.trustedKeysSatisfied.count) of \(threshold) required trusted key(s)")
+                print("verified \(result.reference) \(result.digest): \(result.trustedKeysSatisfied.count) of \(trusted.threshold) required trusted key(s)")
             }
         }
         guard result.verified else {
-            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) signed, \(threshold) required (\(result.signatures.count) signature(s) found)")
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) signed, \(trusted.threshold) required (\(result.signatures.count) signature(s) found)")
         }
     }
 }
