@@ -31,7 +31,8 @@ let package = Package(
         ),
         .target(
             name: "Bulla",
-            dependencies: ["BullaCrypto", "CArchive"]
+            dependencies: ["BullaCrypto", "CArchive"],
+            exclude: ["Policy"]
         ),
         .executableTarget(
             name: "bulla",

@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("bundle-malformed-json_fail", "not a valid document"),
+        ("bundle-malformed-json_fail", "not valid JSON"),
         ("bundle-unknown-version_fail", "is not a Sigstore bundle"),
         ("bundle-invalid-base64-signature_fail", "not base64"),
     ])

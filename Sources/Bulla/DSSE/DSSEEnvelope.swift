@@ -42,9 +42,18 @@ public struct DSSEEnvelope: Sendable, Hashable {
     }
 
     /// The signatures that verify under `key`. The key hint (`keyid`) is never trusted: every
-    /// signature is tried against the key.
+    /// signature is tried against the key. For ECDSA the encoding is hashed in its two parts, so
+    /// a large payload is never copied to be verified.
     public func signatures(verifiedBy key: VerifyingKey) -> [Signature] {
-        let message = preAuthenticationEncoding
+        let header = Array("DSSEv1 \(payloadType.utf8.count) \(payloadType) \(payload.count) ".utf8)
+        if let algorithm = key.algorithm.digest {
+            var hash = StreamingDigest(algorithm)
+            hash.update(header)
+            hash.update(payload)
+            let digest = hash.finalize()
+            return signatures.filter { key.isValidSignatureAnyEncoding($0.signature, forDigest: digest) }
+        }
+        let message = header + payload
         return signatures.filter { key.isValidSignatureAnyEncoding($0.signature, for: message) }
     }
 
@@ -65,29 +74,58 @@ public struct DSSEEnvelope: Sendable, Hashable {
 
     /// Reads the JSON form. Base64 may be standard or URL-safe (envelope.md requires both be
     /// accepted), but must otherwise be canonical; an envelope without signatures is refused.
+    public init(bytes: [UInt8], what: String = "DSSE envelope", limits: Limits = .default) throws {
+        self = try JSONReader.read(bytes, what: what, maxDepth: limits.maxJSONDepth) { try DSSEEnvelope(reading: &$0, what: what) }
+    }
+
     public init(json: JSONValue, what: String = "DSSE envelope") throws {
-        guard case .string(let payloadType)? = json["payloadType"] else {
-            throw BullaError(.malformedInput, "\(what) has no payloadType string")
-        }
-        guard case .string(let payload64)? = json["payload"], let payload = Self.decodeBase64(payload64) else {
-            throw BullaError(.malformedInput, "\(what) payload is missing or not base64")
-        }
-        guard case .array(let items)? = json["signatures"], !items.isEmpty else {
-            throw BullaError(.malformedInput, "\(what) has no signatures")
-        }
-        let signatures = try items.enumerated().map { index, item -> Signature in
-            guard case .string(let sig64)? = item["sig"], let sig = Self.decodeBase64(sig64), !sig.isEmpty else {
-                throw BullaError(.malformedInput, "\(what) signature \(index) is missing or not base64")
+        try self.init(bytes: json.serialized, what: what)
+    }
+
+    /// Reads an envelope object in place; the payload is decoded straight from the input bytes.
+    init(reading reader: inout JSONReader, what: String) throws {
+        var payloadType: String?, payload: [UInt8]?
+        var signatures: [Signature]?
+        try reader.object { reader, name in
+            if name.is("payloadType") {
+                payloadType = try reader.optionalString("payloadType")
+            } else if name.is("payload") {
+                guard let decoded = Self.decodeBase64(try reader.unescapedStringBytes("payload")) else {
+                    throw BullaError(.malformedInput, "\(what) payload is missing or not base64")
+                }
+                payload = decoded
+            } else if name.is("signatures") {
+                var items: [Signature] = []
+                try reader.array { reader in
+                    let index = items.count
+                    var keyID: String?, sig: [UInt8]?
+                    try reader.object { reader, name in
+                        if name.is("sig") {
+                            sig = Self.decodeBase64(try reader.unescapedStringBytes("sig"))
+                        } else if name.is("keyid") {
+                            keyID = try reader.optionalString("keyid")
+                        } else {
+                            try reader.skip()
+                        }
+                    }
+                    guard let sig, !sig.isEmpty else {
+                        throw BullaError(.malformedInput, "\(what) signature \(index) is missing or not base64")
+                    }
+                    items.append(Signature(keyID: keyID, signature: sig))
+                }
+                signatures = items
+            } else {
+                try reader.skip()
             }
-            return Signature(keyID: item["keyid"]?.stringValue, signature: sig)
         }
+        guard let payloadType else { throw BullaError(.malformedInput, "\(what) has no payloadType string") }
+        guard let payload else { throw BullaError(.malformedInput, "\(what) payload is missing or not base64") }
+        guard let signatures, !signatures.isEmpty else { throw BullaError(.malformedInput, "\(what) has no signatures") }
         self.init(payloadType: payloadType, payload: payload, signatures: signatures)
     }
 
-    static func decodeBase64(_ text: String) -> [UInt8]? {
-        if let bytes = Base64.decode(text) { return bytes }
-        var standard = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
-        if !standard.contains("=") { standard += String(repeating: "=", count: (4 - standard.count % 4) % 4) }
-        return Base64.decode(standard)
+    static func decodeBase64(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let raw = UnsafeRawBufferPointer(text)
+        return Base64.decode(raw) ?? Base64.decode(raw, alphabet: .urlSafe, paddingRequired: false)
     }
 }

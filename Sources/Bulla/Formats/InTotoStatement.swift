@@ -25,7 +25,8 @@ public struct InTotoStatement: Sendable {
     public var type: String
     public var subjects: [Subject]
     public var predicateType: String
-    public var predicate: JSONValue
+    /// The predicate exactly as signed.
+    public var predicate: RawJSON
 
     /// The statement cosign v3 writes for `cosign sign`: the image digest as the only subject,
     /// `-a` annotations on it (an empty object when there are none), an empty predicate.
@@ -33,12 +34,13 @@ public struct InTotoStatement: Sendable {
         InTotoStatement(
             type: typeV1,
             subjects: [Subject(name: nil, digest: [digest.algorithm.rawValue: digest.hex], annotations: annotations)],
-            predicateType: cosignSignPredicate, predicate: .object([]))
+            predicateType: cosignSignPredicate, predicate: RawJSON(.object([])))
     }
 
-    /// Compact JSON in the member order of the protobuf definition, as cosign writes it.
-    public var json: JSONValue {
-        .object([
+    /// Compact JSON in the member order of the protobuf definition, as cosign writes it. The
+    /// predicate is embedded as its bytes, so a predicate is signed exactly as it was given.
+    public var serialized: [UInt8] {
+        let head = JSONValue.object([
             ("_type", .string(type)),
             ("subject", .array(subjects.map { subject in
                 var members: [(String, JSONValue)] = []
@@ -48,21 +50,44 @@ public struct InTotoStatement: Sendable {
                 return .object(members)
             })),
             ("predicateType", .string(predicateType)),
-            ("predicate", predicate),
-        ])
+        ]).serialized
+        var out = Array(head.dropLast())
+        out.reserveCapacity(head.count + predicate.bytes.count + 16)
+        out += Array(#","predicate":"#.utf8)
+        out += predicate.bytes
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// Parses a payload; accepts Statement v1 and v0.1. Refuses a statement with no subject, a
-    /// subject with no digest, and any other `_type`.
+    /// subject with no digest, and any other `_type`. The predicate is validated but kept as
+    /// the bytes it lies in (no copy of a large SBOM).
     public init(payload: [UInt8], limits: Limits = .default) throws {
-        let json = try JSONDocument.decode(JSONValue.self, from: payload, what: "in-toto statement", limits: limits, maxBytes: Int.max)
-        guard case .string(let type)? = json["_type"], type == Self.typeV1 || type == Self.typeV01 else {
-            throw BullaError(.malformedInput, "in-toto statement _type is \(json["_type"]?.text ?? "missing"); expected \(Self.typeV1) or \(Self.typeV01)")
+        var type: String?, predicateType: String?, subject: JSONValue?
+        var predicate: Range<Int>?
+        let what = "in-toto statement"
+        try JSONReader.read(payload, what: what, maxDepth: limits.maxJSONDepth) { reader in
+            try reader.object { reader, name in
+                if name.is("_type") {
+                    type = try reader.optionalString("_type")
+                } else if name.is("predicateType") {
+                    predicateType = try reader.optionalString("predicateType")
+                } else if name.is("subject") {
+                    subject = try reader.value()
+                } else if name.is("predicate") {
+                    predicate = try reader.raw()
+                } else {
+                    try reader.skip()
+                }
+            }
         }
-        guard case .string(let predicateType)? = json["predicateType"], !predicateType.isEmpty else {
+        guard let type, type == Self.typeV1 || type == Self.typeV01 else {
+            throw BullaError(.malformedInput, "in-toto statement _type is \(type.map { JSONValue.string($0).text } ?? "missing"); expected \(Self.typeV1) or \(Self.typeV01)")
+        }
+        guard let predicateType, !predicateType.isEmpty else {
             throw BullaError(.malformedInput, "in-toto statement has no predicateType")
         }
-        guard case .array(let items)? = json["subject"], !items.isEmpty else {
+        guard case .array(let items)? = subject, !items.isEmpty else {
             throw BullaError(.malformedInput, "in-toto statement has no subject")
         }
         subjects = try items.map { item in
@@ -82,10 +107,10 @@ public struct InTotoStatement: Sendable {
         }
         self.type = type
         self.predicateType = predicateType
-        predicate = json["predicate"] ?? .null
+        self.predicate = RawJSON(validated: predicate.map { payload[$0] } ?? Array("null".utf8)[...])
     }
 
-    public init(type: String, subjects: [Subject], predicateType: String, predicate: JSONValue) {
+    public init(type: String, subjects: [Subject], predicateType: String, predicate: RawJSON) {
         self.type = type
         self.subjects = subjects
         self.predicateType = predicateType

@@ -64,7 +64,25 @@ public struct SigstoreBundle: Sendable {
     /// message signature, and malformed base64; a DSSE envelope in a bundle must have exactly one
     /// signature (protobuf-specs).
     public init(bytes: [UInt8], limits: Limits = .default) throws {
-        let json = try JSONDocument.decode(JSONValue.self, from: bytes, what: "bundle", limits: limits, maxBytes: Int.max)
+        var json: [(String, JSONValue)] = []
+        var envelope: DSSEEnvelope?
+        // The envelope is read in place (its payload can be an SBOM of many megabytes); the
+        // rest is small and read as values.
+        try JSONReader.read(bytes, what: "bundle", maxDepth: limits.maxJSONDepth) { reader in
+            try reader.object { reader, name in
+                if name.is("dsseEnvelope") {
+                    envelope = try DSSEEnvelope(reading: &reader, what: "bundle dsseEnvelope")
+                    json.append(("dsseEnvelope", .null))
+                } else {
+                    json.append((name.string, try reader.value()))
+                }
+            }
+        }
+        let object = JSONValue.object(json)
+        try self.init(object, envelope: envelope)
+    }
+
+    private init(_ json: JSONValue, envelope: DSSEEnvelope?) throws {
         guard case .string(let mediaType)? = json["mediaType"], Self.readableMediaTypes.contains(mediaType) else {
             throw BullaError(.unsupported, "bundle media type \(json["mediaType"]?.text ?? "missing") is not a Sigstore bundle v0.1–v0.3")
         }
@@ -75,9 +93,8 @@ public struct SigstoreBundle: Sendable {
         keyHint = material["publicKey"]?["hint"]?.stringValue
         certificate = material["certificate"] ?? material["x509CertificateChain"]
         if case .array(let entries)? = material["tlogEntries"] { tlogEntries = entries } else { tlogEntries = [] }
-        switch (json["dsseEnvelope"], json["messageSignature"]) {
-        case (let envelope?, nil):
-            let parsed = try DSSEEnvelope(json: envelope, what: "bundle dsseEnvelope")
+        switch (envelope, json["messageSignature"]) {
+        case (let parsed?, nil):
             guard parsed.signatures.count == 1 else {
                 throw BullaError(.malformedInput, "bundle dsseEnvelope has \(parsed.signatures.count) signatures; a bundle carries exactly one")
             }

@@ -30,7 +30,7 @@ public struct ImageSigner: Sendable {
     /// What a stored item says about its image: a signature, or an attestation of a predicate.
     public enum Claim: Sendable {
         case signature
-        case attestation(PredicateType, JSONValue)
+        case attestation(PredicateType, RawJSON)
         /// A complete statement made elsewhere, signed exactly as given.
         case statement(payload: [UInt8], parsed: InTotoStatement)
 
@@ -61,7 +61,7 @@ public struct ImageSigner: Sendable {
 
     /// The DSSE envelope over the statement for `claim`.
     public func envelope(for descriptor: Descriptor, claim: Claim = .signature, keyID: String? = nil) throws -> DSSEEnvelope {
-        var payload = statement(for: descriptor, claim: claim).json.serialized
+        var payload = statement(for: descriptor, claim: claim).serialized
         if case .statement(let given, let parsed) = claim {
             guard parsed.names(descriptor.digest) != nil else {
                 throw BullaError(.invalidArgument, "the statement's subject is not this image \(descriptor.digest)")

@@ -161,7 +161,7 @@ public struct SignatureCheck: Codable, Sendable {
     public var reason: String
     /// For a verified attestation: its predicate type and predicate.
     public var predicateType: String?
-    public var predicate: JSONValue?
+    public var predicate: RawJSON?
 
     public init(origin: String, format: SignatureFormat?, keyID: String?, counted: Bool, reason: String) {
         self.origin = origin

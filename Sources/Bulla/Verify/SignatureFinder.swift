@@ -112,8 +112,7 @@ public struct SignatureFinder: Sendable {
                 let origin = "tag \(tag) layer \(n)"
                 do {
                     let bytes = try source.contents(of: layer, limit: Int(min(Int64(Int.max), max(layer.size, 0))))
-                    let json = try JSONDocument.decode(JSONValue.self, from: bytes, what: "DSSE envelope", limits: source.limits, maxBytes: bytes.count)
-                    found.append(FoundSignature(origin: origin, format: .legacy, content: .envelope(try DSSEEnvelope(json: json))))
+                    found.append(FoundSignature(origin: origin, format: .legacy, content: .envelope(try DSSEEnvelope(bytes: bytes, limits: source.limits))))
                 } catch {
                     unreadable.append((origin, "\(error)"))
                 }

@@ -47,16 +47,24 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
     /// Whether `signature` is this key's signature over `message`: DER ECDSA (hashing with the
     /// curve's SHA-2) or raw Ed25519. Every malformed signature is simply false.
     public func isValidSignature(_ signature: [UInt8], for message: some Collection<UInt8>) -> Bool {
-        let bytes = Array(message)
-        return bytes.withUnsafeBytes { key.isValidSignature(signature, for: $0) }
+        if let result = message.withContiguousStorageIfAvailable({ key.isValidSignature(signature, for: UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return Array(message).withUnsafeBytes { key.isValidSignature(signature, for: $0) }
     }
 
     /// As `isValidSignature(_:for:)`, also accepting an ECDSA signature in raw `r || s` form.
     public func isValidSignatureAnyEncoding(_ signature: [UInt8], for message: some Collection<UInt8>) -> Bool {
-        let bytes = Array(message)
-        if isValidSignature(signature, for: bytes) { return true }
+        if isValidSignature(signature, for: message) { return true }
         guard algorithm != .ed25519, let der = ECDSASignature.der(fromRaw: signature) else { return false }
-        return isValidSignature(der, for: bytes)
+        return isValidSignature(der, for: message)
+    }
+
+    /// As `isValidSignature(_:forDigest:)`, also accepting an ECDSA signature in raw `r || s` form.
+    public func isValidSignatureAnyEncoding(_ signature: [UInt8], forDigest digest: Digest) -> Bool {
+        if isValidSignature(signature, forDigest: digest) { return true }
+        guard let der = ECDSASignature.der(fromRaw: signature) else { return false }
+        return isValidSignature(der, forDigest: digest)
     }
 
     /// Whether `signature` is this ECDSA key's signature over the message with this digest.

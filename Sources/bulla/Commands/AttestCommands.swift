@@ -113,7 +113,7 @@ struct VerifyAttestationCommand: ParsableCommand {
             }
             // The verified predicate is the output a pipeline reads; the lines above go to stderr.
             if result.verified, let predicate = result.signatures.first(where: \.counted)?.predicate {
-                print(predicate.text)
+                print(predicate.description)
             }
         }
         guard result.verified else {
