@@ -2,6 +2,7 @@
 import PackageDescription
 
 // Layers (see DESIGN.md): COpenSSL/CArchive → BullaCrypto → Bulla → the `bulla` CLI.
+// Bulla reads policies with Yams (YAML); nothing else outside the toolchain is linked.
 // Only BullaCrypto imports COpenSSL; only Bulla/Archive imports CArchive.
 let package = Package(
     name: "Bulla",
@@ -13,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,8 +33,7 @@ let package = Package(
         ),
         .target(
             name: "Bulla",
-            dependencies: ["BullaCrypto", "CArchive"],
-            exclude: ["Policy"]
+            dependencies: ["BullaCrypto", "CArchive", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "bulla",

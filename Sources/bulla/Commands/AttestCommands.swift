@@ -90,6 +90,9 @@ struct VerifyAttestationCommand: ParsableCommand {
     @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
     var predicateType: String
 
+    @Option(help: ArgumentHelp("Also judge the verified predicates by this policy's rules for the type (spec/policy.md).", valueName: "file"))
+    var policy: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -104,20 +107,40 @@ struct VerifyAttestationCommand: ParsableCommand {
         let (found, unreadable) = try trusted.evidence(
             for: document.digest, in: source, kind: .attestations, bundleLimit: AttestationLimits.maxPredicateBytes)
         let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
+        // The policy judges only what verified under --key; without it, nothing is judged.
+        let decision = try policy.map { file in
+            PolicyEvaluator(policy: try Policy.load(file)).decide(attestationsOf: type, reference: result.reference, digest: result.digest, verified: result)
+        }
         switch output.output {
         case .json:
-            print(try JSONOutput.encode(result))
+            if let decision {
+                print(try JSONOutput.encode(AttestationReport(verification: result, policy: decision)))
+            } else {
+                print(try JSONOutput.encode(result))
+            }
         case .text:
             for check in result.signatures {
                 Terminal.note("\(check.counted ? "ok  " : "no  ") \(check.origin): \(check.reason)")
             }
-            // The verified predicate is the output a pipeline reads; the lines above go to stderr.
-            if result.verified, let predicate = result.signatures.first(where: \.counted)?.predicate {
+            if let decision {
+                print(PolicyText.render(decision))
+            } else if result.verified, let predicate = result.signatures.first(where: \.counted)?.predicate {
+                // The verified predicate is the output a pipeline reads; the lines above go to stderr.
                 print(predicate.description)
             }
         }
         guard result.verified else {
             throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) attested \(type), \(trusted.threshold) required (\(result.signatures.count) attestation(s) found)")
         }
+        if let decision, !decision.allowed {
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): denied by \(policy!): " + decision.violations.map(\.description).joined(separator: "; "))
+        }
     }
+}
+
+/// `verify-attestation --policy --output json`: the verification and the policy's decision.
+struct AttestationReport: Encodable {
+    let mediaType = "application/vnd.bulla.attestation-report.v1+json"
+    let verification: VerificationResult
+    let policy: PolicyDecision
 }

@@ -1,0 +1,148 @@
+import BullaCrypto
+
+/// What may run: rules that match images by glob, each naming who must have signed, which
+/// attestations must exist, and what those attestations may and must say (spec/policy.md).
+///
+/// A policy is only ever built by loading it whole (``init(yaml:file:)``), so an image is never
+/// judged by half a policy.
+public struct Policy: Sendable {
+    /// What a rule's failures do: deny the image, or only report.
+    public enum Mode: String, Sendable, Codable, CaseIterable { case enforce, warn }
+    /// What happens to an image no rule matches.
+    public enum NoMatch: String, Sendable, Codable, CaseIterable { case deny, allow }
+
+    public struct Rule: Sendable {
+        public var name: String
+        public var images: [ImageGlob]
+        /// Admission namespaces the rule is for; empty is every namespace (and the CLI).
+        public var namespaces: [ImageGlob]
+        public var mode: Mode
+        /// Who must have signed the image; nil when the rule asks no image signature.
+        public var signatures: TrustPolicy?
+        public var attestations: [AttestationRequirement]
+        /// Where the rule starts in the policy file, for messages.
+        public var line: Int
+    }
+
+    public var rules: [Rule]
+    public var noMatch: NoMatch
+    /// The file the policy came from, for messages.
+    public var source: String
+
+    public init(rules: [Rule], noMatch: NoMatch = .deny, source: String = "policy") {
+        self.rules = rules
+        self.noMatch = noMatch
+        self.source = source
+    }
+
+    /// The rules that apply to `reference` (and, under admission, to `namespace`).
+    public func rules(matching reference: String, namespace: String? = nil) -> [Rule] {
+        rules.filter { rule in
+            guard rule.images.contains(where: { $0.matches(reference) }) else { return false }
+            guard !rule.namespaces.isEmpty else { return true }
+            guard let namespace else { return false }
+            return rule.namespaces.contains { $0.matches(namespace) }
+        }
+    }
+}
+
+/// An attestation a rule requires, and the rules on its content.
+public struct AttestationRequirement: Sendable {
+    public var type: PredicateType
+    public var trust: TrustPolicy
+    /// Seconds; an attestation made longer ago than this does not count.
+    public var maxAge: Int?
+    public var deniedPackages: [PackageDenial]
+    public var deniedLicenses: [LicenseDenial]
+    public var requiredFields: [FieldRequirement]
+    public var line: Int
+
+    /// Whether the content rules need the SBOM's package list.
+    var readsPackages: Bool { !deniedPackages.isEmpty || !deniedLicenses.isEmpty }
+}
+
+/// A package that must not be in an SBOM: by purl (type, namespace and name) or by name, in a
+/// version range or in every version.
+public struct PackageDenial: Sendable {
+    public var purl: PackageURL?
+    public var name: String?
+    public var versions: VersionRange?
+    /// The ordering to compare versions with; nil takes the one the package's purl type calls for.
+    public var scheme: VersionScheme?
+    /// Why, in the policy author's words (printed with the denial).
+    public var reason: String?
+    public var line: Int
+
+    /// What the denial is written as, for messages.
+    public var subject: String {
+        (purl.map(\.packageKey) ?? name ?? "?") + (versions.map { " \($0)" } ?? "")
+    }
+
+    /// Why `package` is denied by this entry, or nil when it is not.
+    ///
+    /// A package whose version is missing or cannot be ordered is denied when the entry has a
+    /// range: nothing shows it is outside the range (fail closed).
+    public func denial(of package: SBOMPackage) -> String? {
+        let packageURL = package.purl.flatMap { try? PackageURL(parsing: $0) }
+        if let purl {
+            guard let packageURL, packageURL.packageKey == purl.packageKey else { return nil }
+        } else if let name {
+            guard package.name.lowercased() == name.lowercased() else { return nil }
+        }
+        guard let versions else { return "every version is denied" }
+        guard let version = package.effectiveVersion, !version.isEmpty else {
+            return "its version is unknown, so it cannot be shown to be outside \(versions)"
+        }
+        let scheme = self.scheme ?? VersionScheme.forPurlType(packageURL?.type ?? purl?.type ?? "")
+        switch versions.contains(version, scheme: scheme) {
+        case true?: return "version \(version) is in \(versions) (\(scheme.rawValue) ordering)"
+        case false?: return nil
+        case nil: return "version \(version) cannot be ordered as \(scheme.rawValue), so it cannot be shown to be outside \(versions)"
+        }
+    }
+}
+
+/// A field an attestation's predicate must have, by JSON Pointer (RFC 6901).
+public struct FieldRequirement: Sendable {
+    public enum Condition: Sendable {
+        case exists(Bool)
+        case equals(JSONValue)
+        case oneOf([JSONValue])
+        case matches(String)
+    }
+
+    public var pointer: JSONPointer
+    public var condition: Condition
+    public var line: Int
+
+    /// Why `predicate` fails the requirement, or nil when it meets it.
+    public func violation(in predicate: RawJSON) throws -> String? {
+        let found = try pointer.resolve(in: predicate)
+        let value = try found.map { try $0.value() }
+        let shown = value.map { Self.show($0) } ?? "missing"
+        switch condition {
+        case .exists(let wanted):
+            if (value != nil) == wanted { return nil }
+            return wanted ? "field \(pointer) is missing; it is required" : "field \(pointer) is \(shown); it must be absent"
+        case .equals(let expected):
+            if value == expected { return nil }
+            return "field \(pointer) is \(shown); required \(Self.show(expected))"
+        case .oneOf(let allowed):
+            if let value, allowed.contains(value) { return nil }
+            return "field \(pointer) is \(shown); required one of \(allowed.map(Self.show).joined(separator: ", "))"
+        case .matches(let pattern):
+            guard case .string(let text)? = value else {
+                return "field \(pointer) is \(shown); required a string matching \(pattern)"
+            }
+            // The pattern compiled when the policy loaded.
+            let regex = try! Regex(pattern)
+            if (try? regex.firstMatch(in: text)) != nil { return nil }
+            return "field \(pointer) is \(shown); required to match \(pattern)"
+        }
+    }
+
+    private static func show(_ value: JSONValue) -> String {
+        let text = value.text
+        return text.count > 120 ? text.prefix(117) + "…" : text
+    }
+}

@@ -1,0 +1,271 @@
+import BullaCrypto
+
+/// The signed statements an image has, verified on demand against each rule's keys: rules
+/// trust different keys, so verification is asked per rule rather than done once.
+public protocol PolicyEvidence {
+    func signatures(trustedBy trust: TrustPolicy) -> VerificationResult
+    func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) -> VerificationResult
+}
+
+/// Evidence gathered from an image source (referrers, fallback tags, `.sig`/`.att`) and from
+/// detached bundles.
+public struct FoundEvidence: PolicyEvidence, Sendable {
+    public var digest: Digest
+    public var reference: String
+    public var signatures: [FoundSignature]
+    public var attestations: [FoundSignature]
+    public var unreadable: [(origin: String, reason: String)]
+
+    public init(digest: Digest, reference: String, signatures: [FoundSignature], attestations: [FoundSignature], unreadable: [(origin: String, reason: String)] = []) {
+        self.digest = digest
+        self.reference = reference
+        self.signatures = signatures
+        self.attestations = attestations
+        self.unreadable = unreadable
+    }
+
+    /// Everything `source` holds for `digest`.
+    public init(for digest: Digest, in source: any ImageSource) throws {
+        let signed = try SignatureFinder(source: source, kind: .signatures).signatures(for: digest)
+        let attested = try SignatureFinder(source: source, kind: .attestations).signatures(for: digest)
+        self.init(digest: digest, reference: source.reference.description, signatures: signed.found, attestations: attested.found,
+                  unreadable: signed.unreadable + attested.unreadable)
+    }
+
+    public func signatures(trustedBy trust: TrustPolicy) -> VerificationResult {
+        verify(signatures, trust: trust, expecting: .signature)
+    }
+
+    public func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) -> VerificationResult {
+        verify(attestations, trust: trust, expecting: .attestation(type))
+    }
+
+    private func verify(_ found: [FoundSignature], trust: TrustPolicy, expecting: ImageVerifier.Expectation) -> VerificationResult {
+        do {
+            return try ImageVerifier(trust: trust, expecting: expecting).verify(digest, reference: reference, signatures: found, unreadable: unreadable)
+        } catch {
+            // The policy loader refuses unmeetable thresholds; this is the last guard.
+            return VerificationResult(reference: reference, digest: digest, verified: false, threshold: trust.threshold, trustedKeysSatisfied: [], signatures: [])
+        }
+    }
+}
+
+/// Judges an image by a ``Policy``: every rule that matches it must be met (rules in warn mode
+/// only report); an image no rule matches gets the policy's `noMatch`.
+public struct PolicyEvaluator: Sendable {
+    public let policy: Policy
+    /// Seconds since the epoch: the time `maxAge` is measured to.
+    public var now: Int
+
+    public init(policy: Policy, now: Int = Timestamp.now) {
+        self.policy = policy
+        self.now = now
+    }
+
+    public func decide(reference: String, namespace: String? = nil, digest: Digest?, evidence: any PolicyEvidence) -> PolicyDecision {
+        let rules = policy.rules(matching: reference, namespace: namespace)
+        guard !rules.isEmpty else {
+            return unmatched(reference, digest, "no rule matches \(reference)" + (namespace.map { " in namespace \($0)" } ?? ""))
+        }
+        var violations: [PolicyDecision.Reason] = []
+        var satisfied: [PolicyDecision.Reason] = []
+        for rule in rules {
+            let (failed, met) = evaluate(rule, evidence: evidence)
+            violations += failed.map { .init(rule: rule.name, mode: rule.mode, message: $0) }
+            satisfied += met.map { .init(rule: rule.name, mode: rule.mode, message: $0) }
+        }
+        return PolicyDecision(reference: reference, digest: digest, rules: rules.map(\.name), violations: violations, satisfied: satisfied)
+    }
+
+    /// The decision for an image no rule applies to: the policy's `noMatch`.
+    private func unmatched(_ reference: String, _ digest: Digest?, _ why: String) -> PolicyDecision {
+        let reason = PolicyDecision.Reason(rule: nil, mode: policy.noMatch == .deny ? .enforce : .warn, message: "\(why); noMatch is \(policy.noMatch.rawValue)")
+        return PolicyDecision(reference: reference, digest: digest, rules: [], violations: reason.mode == .enforce ? [reason] : [], satisfied: reason.mode == .warn ? [reason] : [])
+    }
+
+    /// The failures and the met requirements of one rule.
+    func evaluate(_ rule: Policy.Rule, evidence: any PolicyEvidence) -> (failed: [String], met: [String]) {
+        var failed: [String] = []
+        var met: [String] = []
+        if let trust = rule.signatures {
+            let result = evidence.signatures(trustedBy: trust)
+            if result.verified {
+                met.append("signed by \(result.trustedKeysSatisfied.count) trusted key(s), \(trust.threshold) required")
+            } else {
+                failed.append("image signatures: \(result.trustedKeysSatisfied.count) of \(trust.threshold) required trusted key(s) signed" + Self.summary(result))
+            }
+        }
+        for requirement in rule.attestations {
+            let result = evidence.attestations(of: requirement.type, trustedBy: requirement.trust)
+            let (bad, good) = judge(result, requirement)
+            failed += bad
+            met += good
+        }
+        return (failed, met)
+    }
+
+    /// Checks one required attestation type: enough trusted keys attested, recently enough, and
+    /// what each counted attestation says meets the content rules. Every counted attestation is
+    /// judged, so an old or second SBOM cannot hide a denied package.
+    func judge(_ result: VerificationResult, _ requirement: AttestationRequirement) -> (failed: [String], met: [String]) {
+        let type = requirement.type
+        let counted = result.signatures.filter { $0.counted && $0.predicate != nil }
+        guard result.verified, !counted.isEmpty else {
+            return (["no \(type) attestation by \(requirement.trust.threshold) trusted key(s)" + Self.summary(result)], [])
+        }
+        var failed: [String] = []
+        var fresh: [(SignatureCheck, SBOM?)] = []
+        var stale: [String] = []
+        for check in counted {
+            let predicate = check.predicate!
+            var sbom: SBOM?
+            if requirement.readsPackages || requirement.maxAge != nil {
+                sbom = try? SBOM(reading: predicate, what: "\(type) predicate", limits: .default)
+            }
+            if let maxAge = requirement.maxAge {
+                guard let made = AttestationTime.made(predicate, sbom: sbom) else {
+                    stale.append("the \(type) attestation of \(check.origin) states no time it was made, and the rule has maxAge \(Duration.describe(maxAge))")
+                    continue
+                }
+                let age = now - made.seconds
+                if age > maxAge {
+                    stale.append("the \(type) attestation of \(check.origin) was made \(made.text), \(Duration.describe(age)) ago; maxAge is \(Duration.describe(maxAge))")
+                    continue
+                }
+            }
+            fresh.append((check, sbom))
+        }
+        guard !fresh.isEmpty else { return (stale, []) }
+        for (check, known) in fresh {
+            failed += content(of: check.predicate!, sbom: known, requirement, origin: check.origin)
+        }
+        let met = failed.isEmpty ? ["\(fresh.count) \(type) attestation(s) by trusted keys meet the rule"] : []
+        return (failed, met)
+    }
+
+    /// What the content rules say about one verified predicate.
+    public func content(of predicate: RawJSON, sbom known: SBOM? = nil, _ requirement: AttestationRequirement, origin: String) -> [String] {
+        var failed: [String] = []
+        if requirement.readsPackages {
+            do {
+                let sbom = try known ?? SBOM(reading: predicate, what: "\(requirement.type) predicate")
+                failed += Self.packageViolations(sbom, requirement)
+            } catch {
+                failed.append("the \(requirement.type) predicate of \(origin) is not an SBOM Bulla reads: \(error)")
+            }
+        }
+        for field in requirement.requiredFields {
+            do {
+                if let violation = try field.violation(in: predicate) { failed.append(violation) }
+            } catch {
+                failed.append("field \(field.pointer) cannot be read: \(error)")
+            }
+        }
+        return failed
+    }
+
+    static func packageViolations(_ sbom: SBOM, _ requirement: AttestationRequirement) -> [String] {
+        var failed: [String] = []
+        for package in sbom.packages {
+            let shown = "package \(package.name) \(package.effectiveVersion ?? "(no version)")" + (package.purl.map { " (\($0))" } ?? "")
+            for denial in requirement.deniedPackages {
+                if let why = denial.denial(of: package) {
+                    failed.append("\(shown) is denied by \(denial.subject): \(why)" + (denial.reason.map { " — \($0)" } ?? ""))
+                }
+            }
+            if !requirement.deniedLicenses.isEmpty, let license = package.license {
+                if let hit = LicenseCheck.unavoidable(license, denied: requirement.deniedLicenses) {
+                    failed.append("\(shown) has licence \(license), which needs denied \(hit)")
+                }
+            }
+        }
+        return failed
+    }
+
+    private static func summary(_ result: VerificationResult) -> String {
+        guard !result.signatures.isEmpty else { return " (none found)" }
+        let reasons = result.signatures.filter { !$0.counted }.prefix(5).map { "\($0.origin): \($0.reason)" }
+        return " (\(result.signatures.count) found" + (reasons.isEmpty ? "" : "; " + reasons.joined(separator: "; ")) + ")"
+    }
+}
+
+/// Licence denial over a package's licence text.
+enum LicenseCheck {
+    /// The denied licences every reading of `license` needs, or nil when one avoids them all.
+    /// Text that is not an SPDX expression (a CycloneDX licence name) is one licence, matched
+    /// by its whole text.
+    static func unavoidable(_ license: String, denied: [LicenseDenial]) -> String? {
+        if let expression = try? LicenseExpression(parsing: license) {
+            return expression.unavoidableLicenses(deniedBy: denied).map { $0.map(\.description).joined(separator: " AND ") }
+        }
+        let hit = denied.contains { $0.description.lowercased() == license.lowercased() }
+        return hit ? license : nil
+    }
+}
+
+/// When an attestation says it was made: the creation time its predicate states.
+enum AttestationTime {
+    /// Where the predicate types Bulla knows state their time, in order of preference.
+    static let pointers = [
+        "/creationInfo/created", "/metadata/timestamp", "/runDetails/metadata/finishedOn", "/runDetails/metadata/startedOn",
+        "/metadata/buildFinishedOn", "/metadata/buildStartedOn", "/metadata/scanFinishedOn", "/timestamp",
+    ].map { try! JSONPointer(parsing: $0) }
+
+    static func made(_ predicate: RawJSON, sbom: SBOM?) -> (seconds: Int, text: String)? {
+        if let text = sbom?.created, let seconds = Timestamp.parse(text) { return (seconds, text) }
+        for pointer in pointers {
+            guard let found = try? pointer.resolve(in: predicate), case .string(let text)? = try? found.value() else { continue }
+            if let seconds = Timestamp.parse(text) { return (seconds, text) }
+        }
+        return nil
+    }
+}
+
+/// Durations as policies write them: `30d`, `12h`, `1w`, `90m`, `3600s`, or combined (`1d12h`).
+public enum Duration {
+    public static func parse(_ text: String) -> Int? {
+        var total = 0
+        var number = ""
+        for c in text {
+            if c.isASCII, c.isNumber {
+                number.append(c)
+                continue
+            }
+            guard let n = Int(number), let unit = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800][String(c)] else { return nil }
+            let (product, overflow) = n.multipliedReportingOverflow(by: unit)
+            guard !overflow else { return nil }
+            total += product
+            number = ""
+        }
+        return number.isEmpty && !text.isEmpty ? total : nil
+    }
+
+    static func describe(_ seconds: Int) -> String {
+        if seconds >= 86_400 && seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
+        if seconds >= 86_400 { return "\(seconds / 86_400)d\((seconds % 86_400) / 3600)h" }
+        if seconds >= 3600 { return "\(seconds / 3600)h" }
+        return "\(seconds)s"
+    }
+}
+
+extension PolicyEvaluator {
+    /// `verify-attestation --policy`: the content rules (and maxAge) of every matching rule's
+    /// requirement for `type`, applied to attestations already verified by the caller's keys.
+    /// An image no rule asks such attestations of gets the policy's `noMatch`.
+    public func decide(attestationsOf type: PredicateType, reference: String, namespace: String? = nil, digest: Digest, verified: VerificationResult) -> PolicyDecision {
+        let rules = policy.rules(matching: reference, namespace: namespace).filter { rule in rule.attestations.contains { $0.type == type } }
+        guard !rules.isEmpty else {
+            return unmatched(reference, digest, "no rule asks \(type) attestations of \(reference)")
+        }
+        var violations: [PolicyDecision.Reason] = []
+        var satisfied: [PolicyDecision.Reason] = []
+        for rule in rules {
+            for requirement in rule.attestations where requirement.type == type {
+                let (failed, met) = judge(verified, requirement)
+                violations += failed.map { .init(rule: rule.name, mode: rule.mode, message: $0) }
+                satisfied += met.map { .init(rule: rule.name, mode: rule.mode, message: $0) }
+            }
+        }
+        return PolicyDecision(reference: reference, digest: digest, rules: rules.map(\.name), violations: violations, satisfied: satisfied)
+    }
+}

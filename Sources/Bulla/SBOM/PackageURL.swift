@@ -1,0 +1,117 @@
+import BullaCrypto
+
+/// A package URL (github.com/package-url/purl-spec): `pkg:type/namespace/name@version?qualifiers#subpath`.
+///
+/// Policies name packages by purl; two purls name the same package when type, namespace and
+/// name agree after the normalisation the purl type prescribes (lower-case type; pypi names
+/// lower-case with `_` as `-`; case-insensitive names for the types whose registries are).
+public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
+    public var type: String
+    public var namespace: String?
+    public var name: String
+    public var version: String?
+    public var qualifiers: [String: String]
+    public var subpath: String?
+
+    public init(parsing text: String) throws {
+        func fail(_ reason: String) -> BullaError {
+            BullaError(.malformedInput, "package URL \"\(text.prefix(200))\": \(reason)")
+        }
+        guard text.utf8.count <= 4096 else { throw fail("longer than 4096 bytes") }
+        var rest = Substring(text)
+        if let hash = rest.firstIndex(of: "#") {
+            let sub = rest[rest.index(after: hash)...].split(separator: "/").filter { $0 != "." && $0 != ".." }
+            subpath = sub.isEmpty ? nil : try sub.map { try Self.percentDecoded($0) }.joined(separator: "/")
+            rest = rest[..<hash]
+        }
+        qualifiers = [:]
+        if let question = rest.firstIndex(of: "?") {
+            for pair in rest[rest.index(after: question)...].split(separator: "&") {
+                guard let equals = pair.firstIndex(of: "=") else { throw fail("qualifier \"\(pair)\" has no value") }
+                let value = try Self.percentDecoded(pair[pair.index(after: equals)...])
+                if !value.isEmpty { qualifiers[pair[..<equals].lowercased()] = value }
+            }
+            rest = rest[..<question]
+        }
+        guard rest.lowercased().hasPrefix("pkg:") else { throw fail("it does not start with pkg:") }
+        rest = rest.dropFirst(4).drop { $0 == "/" }
+        if let at = rest.lastIndex(of: "@"), rest[..<at].contains("/") {
+            version = try Self.percentDecoded(rest[rest.index(after: at)...])
+            rest = rest[..<at]
+        }
+        var segments = rest.split(separator: "/", omittingEmptySubsequences: true)
+        guard segments.count >= 2 else { throw fail("a type and a name are required") }
+        let type = segments.removeFirst().lowercased()
+        guard let first = type.first, first.isLetter, type.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else {
+            throw fail("type \"\(type)\" is not a purl type")
+        }
+        self.type = type
+        name = try Self.percentDecoded(segments.removeLast())
+        guard !name.isEmpty else { throw fail("the name is empty") }
+        namespace = segments.isEmpty ? nil : try segments.map { try Self.percentDecoded($0) }.joined(separator: "/")
+    }
+
+    /// The package this purl names, whatever its version: the key a denial matches on.
+    public var packageKey: String {
+        var name = self.name
+        var namespace = self.namespace
+        switch type {
+        case "pypi":
+            name = name.lowercased().replacingUnderscores()
+        case "npm", "deb", "apk", "alpm", "rpm", "golang", "github", "bitbucket", "hex", "composer", "cargo", "gem":
+            name = name.lowercased()
+            namespace = namespace?.lowercased()
+        default:
+            break
+        }
+        return "pkg:\(type)/" + (namespace.map { "\($0)/" } ?? "") + name
+    }
+
+    public var description: String {
+        var text = "pkg:\(type)/" + (namespace.map { Self.percentEncoded($0, keepSlash: true) + "/" } ?? "") + Self.percentEncoded(name, keepSlash: false)
+        if let version { text += "@" + Self.percentEncoded(version, keepSlash: false) }
+        if !qualifiers.isEmpty {
+            text += "?" + qualifiers.keys.sorted().map { "\($0)=\(Self.percentEncoded(qualifiers[$0]!, keepSlash: true))" }.joined(separator: "&")
+        }
+        if let subpath { text += "#" + Self.percentEncoded(subpath, keepSlash: true) }
+        return text
+    }
+
+    private static func percentDecoded(_ text: Substring) throws -> String {
+        guard text.contains("%") else { return String(text) }
+        var out: [UInt8] = []
+        var bytes = Array(text.utf8)[...]
+        while let byte = bytes.popFirst() {
+            guard byte == UInt8(ascii: "%") else {
+                out.append(byte)
+                continue
+            }
+            guard bytes.count >= 2, let value = Hex.decodeLowercase(Array(bytes.prefix(2)).map { $0 | 0x20 })?.first else {
+                throw BullaError(.malformedInput, "package URL has a malformed percent escape in \"\(text.prefix(80))\"")
+            }
+            out.append(value)
+            bytes = bytes.dropFirst(2)
+        }
+        guard let decoded = String(validating: out, as: UTF8.self) else {
+            throw BullaError(.malformedInput, "package URL escape is not UTF-8 in \"\(text.prefix(80))\"")
+        }
+        return decoded
+    }
+
+    private static func percentEncoded(_ text: String, keepSlash: Bool) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            if byte < 0x80, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-._~".unicodeScalars.contains(scalar) || (keepSlash && byte == UInt8(ascii: "/")) || byte == UInt8(ascii: ":") {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += "%" + Hex.encode([byte]).uppercased()
+            }
+        }
+        return out
+    }
+}
+
+private extension String {
+    func replacingUnderscores() -> String { String(map { $0 == "_" || $0 == "." ? "-" : $0 }) }
+}

@@ -1,0 +1,235 @@
+import BullaCrypto
+
+/// The packages of an SPDX 2.x or CycloneDX 1.x JSON document, read in one pass over its bytes.
+///
+/// Only what policies need is kept (``SBOMPackage``); every other member is validated and
+/// skipped, so a document of 50 MB costs its own bytes plus the package list, never a tree.
+public struct SBOM: Sendable {
+    public enum Format: Sendable, Hashable, CustomStringConvertible {
+        /// `spdxVersion`, e.g. `SPDX-2.3`.
+        case spdx(String)
+        /// `specVersion`, e.g. `1.6`.
+        case cyclonedx(String)
+
+        public var description: String {
+            switch self {
+            case .spdx(let version): version
+            case .cyclonedx(let version): "CycloneDX \(version)"
+            }
+        }
+    }
+
+    public var format: Format
+    public var packages: [SBOMPackage]
+    /// When the document says it was made: SPDX `creationInfo.created`, CycloneDX
+    /// `metadata.timestamp` (RFC 3339, as written).
+    public var created: String?
+
+    public init(format: Format, packages: [SBOMPackage], created: String? = nil) {
+        self.format = format
+        self.packages = packages
+        self.created = created
+    }
+
+    /// Reads a document, telling SPDX from CycloneDX by `spdxVersion` / `bomFormat` wherever in
+    /// the object they appear.
+    public init(reading document: RawJSON, what: String = "SBOM", limits: Limits = .default) throws {
+        var spdxVersion: String?, bomFormat: String?, specVersion: String?
+        var spdxPackages: [SBOMPackage]?, components: [SBOMPackage]?
+        var created: String?
+        try document.read(what: what, limits: limits) { reader in
+            try reader.object { reader, name in
+                if name.is("spdxVersion") {
+                    spdxVersion = try reader.optionalString("spdxVersion")
+                } else if name.is("bomFormat") {
+                    bomFormat = try reader.optionalString("bomFormat")
+                } else if name.is("specVersion") {
+                    specVersion = try reader.optionalString("specVersion")
+                } else if name.is("packages") {
+                    var list: [SBOMPackage] = []
+                    try reader.array { reader in list.append(try Self.spdxPackage(&reader, index: list.count)) }
+                    spdxPackages = list
+                } else if name.is("components") {
+                    var list: [SBOMPackage] = []
+                    try Self.components(&reader, into: &list, path: "components")
+                    components = list
+                } else if name.is("creationInfo") || name.is("metadata") {
+                    let field = name.is("creationInfo") ? "created" : "timestamp"
+                    try Self.expectObject(&reader, name.string)
+                    try reader.object { reader, member in
+                        if member.string == field { created = try reader.optionalString("\(name.string).\(field)") } else { try reader.skip() }
+                    }
+                } else {
+                    try reader.skip()
+                }
+            }
+        }
+        switch (spdxVersion, bomFormat) {
+        case (let version?, nil):
+            guard version.hasPrefix("SPDX-2.") else {
+                throw BullaError(.unsupported, "\(what) is \(version); SPDX 2.2 and 2.3 JSON are read")
+            }
+            guard components == nil else { throw BullaError(.malformedInput, "\(what) is SPDX but has CycloneDX components") }
+            self.init(format: .spdx(version), packages: spdxPackages ?? [], created: created)
+        case (nil, let format?):
+            guard format == "CycloneDX" else { throw BullaError(.malformedInput, "\(what) bomFormat is \"\(format)\", not CycloneDX") }
+            guard let specVersion, specVersion.hasPrefix("1.") else {
+                throw BullaError(.unsupported, "\(what) CycloneDX specVersion is \(specVersion ?? "missing"); 1.x JSON is read")
+            }
+            guard spdxPackages == nil else { throw BullaError(.malformedInput, "\(what) is CycloneDX but has SPDX packages") }
+            self.init(format: .cyclonedx(specVersion), packages: components ?? [], created: created)
+        case (nil, nil):
+            throw BullaError(.unsupported, "\(what) is neither SPDX (no spdxVersion) nor CycloneDX (no bomFormat)")
+        case (_?, _?):
+            throw BullaError(.malformedInput, "\(what) has both spdxVersion and bomFormat")
+        }
+    }
+
+    private static func expectObject(_ reader: inout JSONReader, _ field: String) throws {
+        guard try reader.kind() == .object else { throw reader.typeError(field, expected: "an object") }
+    }
+
+    // MARK: SPDX 2.x
+
+    /// A `packages` entry: name, versionInfo, the purl external reference, the concluded (else
+    /// declared) licence, the supplier.
+    private static func spdxPackage(_ reader: inout JSONReader, index: Int) throws -> SBOMPackage {
+        let field = "packages[\(index)]"
+        try expectObject(&reader, field)
+        var name: String?, version: String?, purl: String?, concluded: String?, declared: String?, supplier: String?
+        try reader.object { reader, member in
+            if member.is("name") {
+                name = try reader.optionalString("\(field).name")
+            } else if member.is("versionInfo") {
+                version = try reader.optionalString("\(field).versionInfo")
+            } else if member.is("licenseConcluded") {
+                concluded = try reader.optionalString("\(field).licenseConcluded")
+            } else if member.is("licenseDeclared") {
+                declared = try reader.optionalString("\(field).licenseDeclared")
+            } else if member.is("supplier") {
+                supplier = try reader.optionalString("\(field).supplier")
+            } else if member.is("externalRefs") {
+                try reader.array { reader in
+                    var type: String?, locator: String?
+                    try expectObject(&reader, "\(field).externalRefs")
+                    try reader.object { reader, ref in
+                        if ref.is("referenceType") {
+                            type = try reader.optionalString("\(field).externalRefs.referenceType")
+                        } else if ref.is("referenceLocator") {
+                            locator = try reader.optionalString("\(field).externalRefs.referenceLocator")
+                        } else {
+                            try reader.skip()
+                        }
+                    }
+                    if purl == nil, type == "purl" { purl = locator }
+                }
+            } else {
+                try reader.skip()
+            }
+        }
+        guard let name else { throw BullaError(.malformedInput, "SBOM \(field) has no name") }
+        return SBOMPackage(
+            name: name, version: version, purl: purl,
+            license: spdxLicense(concluded) ?? spdxLicense(declared), supplier: supplier.flatMap(actorName))
+    }
+
+    /// A licence field, or nil for `NOASSERTION`/`NONE` (no licence information).
+    private static func spdxLicense(_ value: String?) -> String? {
+        guard let value, value != "NOASSERTION", value != "NONE", !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// `Organization: Name (mail)` → `Name`; nil for `NOASSERTION`.
+    static func actorName(_ actor: String) -> String? {
+        guard actor != "NOASSERTION" else { return nil }
+        var text = Substring(actor)
+        for prefix in ["Organization:", "Person:", "Tool:"] where text.hasPrefix(prefix) {
+            text = text.dropFirst(prefix.count)
+        }
+        if text.hasSuffix(")"), let open = text.lastIndex(of: "(") { text = text[..<open] }
+        let name = text.trimmingSpaces()
+        return name.isEmpty ? nil : name
+    }
+
+    // MARK: CycloneDX 1.x
+
+    /// A `components` array, nested components flattened after their parent.
+    private static func components(_ reader: inout JSONReader, into list: inout [SBOMPackage], path: String) throws {
+        guard try reader.kind() == .array else { throw reader.typeError(path, expected: "an array") }
+        var index = 0
+        try reader.array { reader in
+            let field = "\(path)[\(index)]"
+            index += 1
+            try expectObject(&reader, field)
+            var name: String?, version: String?, purl: String?, supplier: String?
+            var licenses: [String] = []
+            var children: [SBOMPackage] = []
+            try reader.object { reader, member in
+                if member.is("name") {
+                    name = try reader.optionalString("\(field).name")
+                } else if member.is("version") {
+                    version = try reader.optionalString("\(field).version")
+                } else if member.is("purl") {
+                    purl = try reader.optionalString("\(field).purl")
+                } else if member.is("supplier") {
+                    try expectObject(&reader, "\(field).supplier")
+                    try reader.object { reader, part in
+                        if part.is("name") { supplier = try reader.optionalString("\(field).supplier.name") } else { try reader.skip() }
+                    }
+                } else if member.is("licenses") {
+                    licenses = try cycloneDXLicenses(&reader, field: "\(field).licenses")
+                } else if member.is("components") {
+                    try components(&reader, into: &children, path: "\(field).components")
+                } else {
+                    try reader.skip()
+                }
+            }
+            guard let name else { throw BullaError(.malformedInput, "SBOM \(field) has no name") }
+            list.append(SBOMPackage(name: name, version: version, purl: purl, license: joinedLicense(licenses), supplier: supplier))
+            list += children
+        }
+    }
+
+    /// Each entry of `licenses`: an `expression`, or a `license` with an SPDX `id` or a `name`.
+    private static func cycloneDXLicenses(_ reader: inout JSONReader, field: String) throws -> [String] {
+        var out: [String] = []
+        guard try reader.kind() == .array else { throw reader.typeError(field, expected: "an array") }
+        try reader.array { reader in
+            try expectObject(&reader, field)
+            try reader.object { reader, choice in
+                if choice.is("expression") {
+                    if let expression = try reader.optionalString("\(field).expression") { out.append(expression) }
+                } else if choice.is("license") {
+                    try expectObject(&reader, "\(field).license")
+                    var id: String?, name: String?
+                    try reader.object { reader, part in
+                        if part.is("id") {
+                            id = try reader.optionalString("\(field).license.id")
+                        } else if part.is("name") {
+                            name = try reader.optionalString("\(field).license.name")
+                        } else {
+                            try reader.skip()
+                        }
+                    }
+                    if let chosen = id ?? name { out.append(chosen) }
+                } else {
+                    try reader.skip()
+                }
+            }
+        }
+        return out
+    }
+
+    /// Several licences of one component all apply: joined with AND, each compound part in
+    /// parentheses.
+    private static func joinedLicense(_ licenses: [String]) -> String? {
+        guard licenses.count > 1 else { return licenses.first }
+        return licenses.map { $0.contains(" ") ? "(\($0))" : $0 }.joined(separator: " AND ")
+    }
+}
+
+private extension Substring {
+    func trimmingSpaces() -> String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}

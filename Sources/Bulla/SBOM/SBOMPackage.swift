@@ -1,0 +1,24 @@
+/// One package an SBOM lists, in the form policies read whatever the SBOM's format.
+public struct SBOMPackage: Sendable, Hashable, Codable {
+    public var name: String
+    public var version: String?
+    /// The package URL as the SBOM wrote it.
+    public var purl: String?
+    /// An SPDX licence expression: the concluded licence (SPDX) or the licences (CycloneDX).
+    public var license: String?
+    /// The supplier's name, without the SPDX `Organization:`/`Person:` prefix or an e-mail.
+    public var supplier: String?
+
+    public init(name: String, version: String? = nil, purl: String? = nil, license: String? = nil, supplier: String? = nil) {
+        self.name = name
+        self.version = version
+        self.purl = purl
+        self.license = license
+        self.supplier = supplier
+    }
+
+    /// The version to compare: the package's own, else the one its purl names.
+    public var effectiveVersion: String? {
+        version ?? purl.flatMap { try? PackageURL(parsing: $0).version }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Bulla
+import BullaCrypto
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Judge images by a policy file.",
+        subcommands: [PolicyCheckCommand.self])
+}
+
+struct PolicyCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Decide, as admission would, whether each image may run, and say why.",
+        discussion: "Exit 0 when every image is allowed, 1 when any is denied.")
+
+    @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))
+    var policy: String
+
+    @Argument(help: "Images: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REPO:TAG].")
+    var images: [String]
+
+    @Option(help: ArgumentHelp("Judge as for a pod in this namespace (rules with namespaces apply only then).", valueName: "name"))
+    var namespace: String?
+
+    @OptionGroup var platform: PlatformOption
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("give at least one image") }
+    }
+
+    func run() throws {
+        let evaluator = PolicyEvaluator(policy: try Policy.load(policy))
+        var decisions: [PolicyDecision] = []
+        for image in images {
+            let source = try ImageSources.open(try ImageReference(parsing: image), limits: .default)
+            let digest = try source.resolve(platform: try platform.value).digest
+            let evidence = try FoundEvidence(for: digest, in: source)
+            decisions.append(evaluator.decide(reference: source.reference.description, namespace: namespace, digest: digest, evidence: evidence))
+        }
+        switch output.output {
+        case .json: print(try JSONOutput.encode(decisions))
+        case .text: for decision in decisions { print(PolicyText.render(decision)) }
+        }
+        let denied = decisions.filter { !$0.allowed }
+        guard denied.isEmpty else {
+            throw VerificationFailed(message: "denied by \(policy): \(denied.map(\.reference).joined(separator: ", "))")
+        }
+    }
+}
+
+/// A decision as lines for people: the verdict, then each reason.
+enum PolicyText {
+    static func render(_ decision: PolicyDecision) -> String {
+        var lines = ["\(decision.decision.uppercased())  \(decision.reference)" + (decision.digest.map { " \($0.abbreviated)" } ?? "")]
+        for reason in decision.violations {
+            lines.append("  \(reason.mode == .enforce ? "deny" : "warn")  \(reason)")
+        }
+        for reason in decision.satisfied {
+            lines.append("  ok    \(reason)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
