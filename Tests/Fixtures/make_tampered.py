@@ -380,7 +380,7 @@ class Generator:
 
         def set_type(b, env):
             env["payloadType"] = "application/json"
-        bundle_case("referrer-payloadtype-changed", "payloadType changed after signing (PAE covers it)", envelope_change(set_type), 1, not_verified)
+        bundle_case("referrer-payloadtype-changed", "payloadType changed after signing (PAE covers it)", envelope_change(set_type), 1, "payloadType is application/json, not application/vnd.in-toto+json")
 
         def annotation_edit(b, env):
             s = json.loads(unb64(env["payload"]))

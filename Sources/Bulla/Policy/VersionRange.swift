@@ -10,7 +10,7 @@ import BullaCrypto
 /// How versions of one ecosystem order.
 public enum VersionScheme: String, Sendable, Codable, CaseIterable {
     /// SemVer 2.0.0 precedence, leniently: a leading `v` and a missing minor or patch
-    /// (`1.2` = `1.2.0`) are accepted, as npm, Cargo and Go tooling accept them.
+    /// (`1.2` = `1.2.0`) are accepted, as advisories and package tooling write them.
     case semver
     /// Debian Policy 5.6.12, as `dpkg --compare-versions` orders.
     case debian
@@ -67,7 +67,7 @@ public enum VersionScheme: String, Sendable, Codable, CaseIterable {
 /// text and ordered only at `contains` time, so one range can be stored before its scheme is
 /// known (a policy names ranges, the package URL of a finding names the scheme).
 public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
-    enum Operator: String, Sendable, Hashable, CaseIterable {
+    enum Operator: String, Sendable, Hashable {
         case lessOrEqual = "<=", greaterOrEqual = ">=", notEqual = "!=", less = "<", greater = ">", equal = "="
 
         func holds(_ sign: Int) -> Bool {

@@ -162,7 +162,7 @@ public struct SBOM: Sendable {
             index += 1
             try expectObject(&reader, field)
             var name: String?, version: String?, purl: String?, supplier: String?
-            var licenses: [String] = []
+            var licenses: [LicenseChoice] = []
             var children: [SBOMPackage] = []
             try reader.object { reader, member in
                 if member.is("name") {
@@ -191,14 +191,19 @@ public struct SBOM: Sendable {
     }
 
     /// Each entry of `licenses`: an `expression`, or a `license` with an SPDX `id` or a `name`.
-    private static func cycloneDXLicenses(_ reader: inout JSONReader, field: String) throws -> [String] {
-        var out: [String] = []
+    private enum LicenseChoice {
+        case license(String)
+        case expression(String)
+    }
+
+    private static func cycloneDXLicenses(_ reader: inout JSONReader, field: String) throws -> [LicenseChoice] {
+        var out: [LicenseChoice] = []
         guard try reader.kind() == .array else { throw reader.typeError(field, expected: "an array") }
         try reader.array { reader in
             try expectObject(&reader, field)
             try reader.object { reader, choice in
                 if choice.is("expression") {
-                    if let expression = try reader.optionalString("\(field).expression") { out.append(expression) }
+                    if let expression = try reader.optionalString("\(field).expression") { out.append(.expression(expression)) }
                 } else if choice.is("license") {
                     try expectObject(&reader, "\(field).license")
                     var id: String?, name: String?
@@ -211,7 +216,7 @@ public struct SBOM: Sendable {
                             try reader.skip()
                         }
                     }
-                    if let chosen = id ?? name { out.append(chosen) }
+                    if let chosen = id ?? name { out.append(.license(chosen)) }
                 } else {
                     try reader.skip()
                 }
@@ -220,11 +225,22 @@ public struct SBOM: Sendable {
         return out
     }
 
-    /// Several licences of one component all apply: joined with AND, each compound part in
-    /// parentheses.
-    private static func joinedLicense(_ licenses: [String]) -> String? {
-        guard licenses.count > 1 else { return licenses.first }
-        return licenses.map { $0.contains(" ") ? "(\($0))" : $0 }.joined(separator: " AND ")
+    /// Several licences of one component all apply: joined with AND in sorted order (so the
+    /// text does not depend on the order a generator listed them), expressions in parentheses.
+    /// A licence given by name stays as written, which may not be an SPDX identifier.
+    private static func joinedLicense(_ licenses: [LicenseChoice]) -> String? {
+        if licenses.count == 1 {
+            switch licenses[0] {
+            case .license(let text), .expression(let text): return text
+            }
+        }
+        let parts = licenses.map { choice -> String in
+            switch choice {
+            case .license(let text): text
+            case .expression(let text): "(\(text))"
+            }
+        }
+        return parts.isEmpty ? nil : parts.sorted().joined(separator: " AND ")
     }
 }
 

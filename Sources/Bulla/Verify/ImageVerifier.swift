@@ -77,6 +77,7 @@ public struct ImageVerifier: Sendable {
                 throw BullaError(.signatureInvalid, "annotation \(name) is \(annotations[name].map { "\"\($0)\"" } ?? "missing"), required \"\(value)\"")
             }
             check.counted = true
+            check.verified = true
             check.reason = "valid signature by trusted key \(key.keyID.prefix(16))…"
         } catch let error as BullaError {
             check.reason = error.message
@@ -112,10 +113,12 @@ public struct ImageVerifier: Sendable {
             }
             return (key, parsed.optional ?? [:], nil)
         }
-        let key = try signer(of: envelope)
+        // The type is refused before the signature is tried: nothing but an in-toto statement
+        // is ever accepted, signed or not.
         guard envelope.payloadType == InTotoStatement.payloadType else {
             throw BullaError(.signatureInvalid, "payloadType is \(envelope.payloadType), not \(InTotoStatement.payloadType)")
         }
+        let key = try signer(of: envelope, hint: signature.keyHint)
         let statement = try InTotoStatement(payload: envelope.payload)
         switch expectation {
         case .signature:
@@ -134,11 +137,20 @@ public struct ImageVerifier: Sendable {
         return (key, subject.annotations ?? [:], statement)
     }
 
-    private func signer(of envelope: DSSEEnvelope) throws -> VerifyingKey {
-        guard let key = trust.keys.first(where: { !envelope.signatures(verifiedBy: $0).isEmpty }) else {
-            throw BullaError(.signatureInvalid, "signature does not verify with any trusted key")
+    /// The trusted key that signed. When none did, the key hints (never trusted, only read for
+    /// the message) tell a changed payload from a signer nobody trusts.
+    private func signer(of envelope: DSSEEnvelope, hint: String?) throws -> VerifyingKey {
+        if let key = trust.keys.first(where: { !envelope.signatures(verifiedBy: $0).isEmpty }) { return key }
+        // Hints are base64 (bundle) or hex (DSSE keyid) of the key's SHA-256; shown as key IDs.
+        let hints = Set([hint].compactMap { $0 } + envelope.signatures.compactMap(\.keyID))
+        if let named = trust.keys.first(where: { hints.contains($0.hint) || hints.contains($0.keyID) }) {
+            throw BullaError(.signatureInvalid, "signature does not verify with any trusted key: it names trusted key \(named.keyID.prefix(16))…, so the payload, its type or the signature changed after signing")
         }
-        return key
+        if let other = hints.sorted().first {
+            let keyID = Base64.decode(other).map { Hex.encode($0) } ?? other
+            throw BullaError(.signatureInvalid, "signature does not verify with any trusted key: it names key \(keyID.prefix(16))…, which is not trusted")
+        }
+        throw BullaError(.signatureInvalid, "signature does not verify with any trusted key")
     }
 
     /// The first trusted key any of `signatures` verifies under, over exactly `message`.
@@ -158,6 +170,8 @@ public struct SignatureCheck: Codable, Sendable {
     public var keyID: String?
     /// Whether it counts toward the threshold.
     public var counted: Bool
+    /// Whether it verified, counted or not (a second signature by a key already counted).
+    public var verified = false
     public var reason: String
     /// For a verified attestation: its predicate type and predicate.
     public var predicateType: String?
@@ -182,4 +196,13 @@ public struct VerificationResult: Codable, Sendable {
     public var threshold: Int
     public var trustedKeysSatisfied: [String]
     public var signatures: [SignatureCheck]
+
+    public init(reference: String, digest: Digest, verified: Bool, threshold: Int, trustedKeysSatisfied: [String], signatures: [SignatureCheck]) {
+        self.reference = reference
+        self.digest = digest
+        self.verified = verified
+        self.threshold = threshold
+        self.trustedKeysSatisfied = trustedKeysSatisfied
+        self.signatures = signatures
+    }
 }

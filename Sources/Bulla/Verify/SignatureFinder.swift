@@ -15,6 +15,12 @@ public struct FoundSignature: Sendable {
     public var format: SignatureFormat
     public var content: Content
 
+    /// The signer's key hint, if the container names one (a bundle's `publicKey.hint`).
+    public var keyHint: String? {
+        if case .bundle(let bundle) = content { return bundle.keyHint }
+        return nil
+    }
+
     public init(origin: String, format: SignatureFormat, content: Content) {
         self.origin = origin
         self.format = format

@@ -6,7 +6,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Judge images by a policy file.",
-        subcommands: [PolicyCheckCommand.self])
+        subcommands: [PolicyCheckCommand.self, PolicyTestCommand.self])
 }
 
 struct PolicyCheckCommand: ParsableCommand {
@@ -48,6 +48,49 @@ struct PolicyCheckCommand: ParsableCommand {
         guard denied.isEmpty else {
             throw VerificationFailed(message: "denied by \(policy): \(denied.map(\.reference).joined(separator: ", "))")
         }
+    }
+}
+
+struct PolicyTestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Try a policy's attestation rules on a predicate file (an SBOM, a provenance), unsigned.",
+        discussion: """
+            For writing policies: the file is judged as if a trusted key had attested it for IMAGE.
+            Nothing is verified, so this never stands in for `policy check`. Exit 0 allow, 1 deny.
+            """)
+
+    @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))
+    var policy: String
+
+    @Option(name: .customLong("type"), help: ArgumentHelp("The predicate type the file would be attested as.", valueName: "type"))
+    var predicateType: String
+
+    @Option(help: ArgumentHelp("The predicate: a JSON object in a file.", valueName: "file"))
+    var predicate: String
+
+    @Option(help: ArgumentHelp("The image reference the policy's globs are matched against.", valueName: "reference"))
+    var image: String
+
+    @Option(help: ArgumentHelp("Judge maxAge as of this RFC 3339 time instead of now.", valueName: "time"))
+    var now: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let type = try PredicateType(parsing: predicateType)
+        var evaluator = PolicyEvaluator(policy: try Policy.load(policy))
+        if let now {
+            guard let seconds = Timestamp.parse(now) else { throw BullaError(.invalidArgument, "--now \(now) is not an RFC 3339 time") }
+            evaluator.now = seconds
+        }
+        let document = try JSONDocument.decodePredicate(try KeyFile.read(predicate, limit: AttestationLimits.maxPredicateBytes), what: predicate)
+        let decision = evaluator.decide(attestationsOf: type, reference: image, digest: nil, verified: .assumed(document, of: type, reference: image, origin: predicate))
+        switch output.output {
+        case .json: print(try JSONOutput.encode(decision))
+        case .text: print(PolicyText.render(decision))
+        }
+        guard decision.allowed else { throw VerificationFailed(message: "denied by \(policy)") }
     }
 }
 

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Bulla
+import BullaCrypto
+
+struct SBOMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sbom",
+        abstract: "Read SBOMs as policies see them.",
+        subcommands: [SBOMPackagesCommand.self])
+}
+
+struct SBOMPackagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "packages",
+        abstract: "List the packages of an SPDX 2.x or CycloneDX 1.x JSON document: name, version, purl, licence, supplier.")
+
+    @Argument(help: "The SBOM file.")
+    var file: String
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let document = try RawJSON(validating: try KeyFile.read(file, limit: AttestationLimits.maxPredicateBytes), what: file)
+        let sbom = try SBOM(reading: document, what: file)
+        switch output.output {
+        case .json:
+            print(try JSONOutput.encode(SBOMReport(format: sbom.format.description, packages: sbom.packages)))
+        case .text:
+            Terminal.note("\(file): \(sbom.format), \(sbom.packages.count) package(s)")
+            for package in sbom.packages {
+                print([package.name, package.version ?? "-", package.purl ?? "-", package.license ?? "-", package.supplier ?? "-"].joined(separator: "\t"))
+            }
+        }
+    }
+}
+
+/// `bulla sbom packages --output json`.
+struct SBOMReport: Encodable {
+    let mediaType = "application/vnd.bulla.sbom-packages.v1+json"
+    let format: String
+    let packages: [SBOMPackage]
+}
