@@ -31,9 +31,9 @@ public struct RawJSON: Sendable, Hashable, Codable, CustomStringConvertible {
         try read(what: "JSON value", limits: limits) { try $0.value() }
     }
 
-    /// Runs a reader over the bytes.
+    /// Runs a reader over the bytes, which were validated when this value was made.
     func read<T>(what: String, limits: Limits = .default, _ body: (inout JSONReader) throws -> T) throws -> T {
-        try JSONReader.read(bytes, what: what, maxDepth: limits.maxJSONDepth, body)
+        try JSONReader.read(bytes, what: what, maxDepth: limits.maxJSONDepth, trusted: true, body)
     }
 
     public var description: String { String(decoding: bytes, as: UTF8.self) }

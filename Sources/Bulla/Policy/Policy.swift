@@ -83,14 +83,19 @@ public struct PackageDenial: Sendable {
     /// A package whose version is missing or cannot be ordered is denied when the entry has a
     /// range: nothing shows it is outside the range (fail closed).
     public func denial(of package: SBOMPackage) -> String? {
-        let packageURL = package.purl.flatMap { try? PackageURL(parsing: $0) }
+        denial(of: package, purl: package.purl.flatMap { try? PackageURL(parsing: $0) })
+    }
+
+    /// As ``denial(of:)`` with the package's purl already parsed (once per package, not once
+    /// per denial).
+    func denial(of package: SBOMPackage, purl packageURL: PackageURL?) -> String? {
         if let purl {
             guard let packageURL, packageURL.packageKey == purl.packageKey else { return nil }
         } else if let name {
             guard package.name.lowercased() == name.lowercased() else { return nil }
         }
         guard let versions else { return "every version is denied" }
-        guard let version = package.effectiveVersion, !version.isEmpty else {
+        guard let version = package.version ?? packageURL?.version, !version.isEmpty else {
             return "its version is unknown, so it cannot be shown to be outside \(versions)"
         }
         let scheme = self.scheme ?? VersionScheme.forPurlType(packageURL?.type ?? purl?.type ?? "")
@@ -125,10 +130,10 @@ public struct FieldRequirement: Sendable {
             if (value != nil) == wanted { return nil }
             return wanted ? "field \(pointer) is missing; it is required" : "field \(pointer) is \(shown); it must be absent"
         case .equals(let expected):
-            if value == expected { return nil }
+            if let value, Self.same(value, expected) { return nil }
             return "field \(pointer) is \(shown); required \(Self.show(expected))"
         case .oneOf(let allowed):
-            if let value, allowed.contains(value) { return nil }
+            if let value, allowed.contains(where: { Self.same(value, $0) }) { return nil }
             return "field \(pointer) is \(shown); required one of \(allowed.map(Self.show).joined(separator: ", "))"
         case .matches(let pattern):
             guard case .string(let text)? = value else {
@@ -138,6 +143,20 @@ public struct FieldRequirement: Sendable {
             let regex = try! Regex(pattern)
             if (try? regex.firstMatch(in: text)) != nil { return nil }
             return "field \(pointer) is \(shown); required to match \(pattern)"
+        }
+    }
+
+    /// JSON equality: objects whatever their member order, numbers by value (`1` is `1.0`).
+    static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            guard x.count == y.count else { return false }
+            let indexed = Dictionary(y, uniquingKeysWith: { first, _ in first })
+            return x.allSatisfy { key, value in indexed[key].map { same(value, $0) } ?? false }
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { same($0, $1) }
+        default:
+            return a == b
         }
     }
 

@@ -2,7 +2,7 @@ import BullaCrypto
 
 /// The answer to "may this image run?", with every reason (spec/policy.md). The CLI prints it,
 /// and the admission webhook returns it.
-public struct PolicyDecision: Codable, Sendable {
+public struct PolicyDecision: Codable, Sendable, CustomStringConvertible {
     public static let mediaType = "application/vnd.bulla.policy-decision.v1+json"
 
     public struct Reason: Codable, Sendable, Hashable, CustomStringConvertible {
@@ -43,5 +43,13 @@ public struct PolicyDecision: Codable, Sendable {
         self.satisfied = satisfied
         allowed = !violations.contains { $0.mode == .enforce }
         decision = allowed ? "allow" : "deny"
+    }
+
+    /// Lines for people: the verdict, then each reason (`deny`, `warn`, `ok`).
+    public var description: String {
+        var lines = ["\(decision.uppercased())  \(reference)" + (digest.map { " \($0.abbreviated)" } ?? "")]
+        lines += violations.map { "  \($0.mode == .enforce ? "deny" : "warn")  \($0)" }
+        lines += satisfied.map { "  ok    \($0)" }
+        return lines.joined(separator: "\n")
     }
 }

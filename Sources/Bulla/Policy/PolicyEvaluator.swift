@@ -79,8 +79,9 @@ public struct PolicyEvaluator: Sendable {
 
     /// The decision for an image no rule applies to: the policy's `noMatch`.
     private func unmatched(_ reference: String, _ digest: Digest?, _ why: String) -> PolicyDecision {
-        let reason = PolicyDecision.Reason(rule: nil, mode: policy.noMatch == .deny ? .enforce : .warn, message: "\(why); noMatch is \(policy.noMatch.rawValue)")
-        return PolicyDecision(reference: reference, digest: digest, rules: [], violations: reason.mode == .enforce ? [reason] : [], satisfied: reason.mode == .warn ? [reason] : [])
+        let reason = PolicyDecision.Reason(rule: nil, mode: .enforce, message: "\(why); noMatch is \(policy.noMatch.rawValue)")
+        let denied = policy.noMatch == .deny
+        return PolicyDecision(reference: reference, digest: digest, rules: [], violations: denied ? [reason] : [], satisfied: denied ? [] : [reason])
     }
 
     /// The failures and the met requirements of one rule.
@@ -128,6 +129,11 @@ public struct PolicyEvaluator: Sendable {
                     continue
                 }
                 let age = now - made.seconds
+                // A time ahead of the clock (beyond a little skew) is no evidence of freshness.
+                if age < -300 {
+                    stale.append("the \(type) attestation of \(check.origin) says it was made \(made.text), \(Duration.describe(-age)) in the future")
+                    continue
+                }
                 if age > maxAge {
                     stale.append("the \(type) attestation of \(check.origin) was made \(made.text), \(Duration.describe(age)) ago; maxAge is \(Duration.describe(maxAge))")
                     continue
@@ -166,20 +172,62 @@ public struct PolicyEvaluator: Sendable {
 
     static func packageViolations(_ sbom: SBOM, _ requirement: AttestationRequirement) -> [String] {
         var failed: [String] = []
+        // Real SBOMs repeat a handful of licence texts thousands of times: each is judged once.
+        var licenseVerdicts: [String: String?] = [:]
+        // A purl is parsed only when it could name a denied package: its text contains the
+        // denied name (most of a large SBOM is then never parsed).
+        let needles = requirement.deniedPackages.map { Array(($0.purl?.name ?? $0.name ?? "").lowercased().utf8).map(Self.folded) }
         for package in sbom.packages {
-            let shown = "package \(package.name) \(package.effectiveVersion ?? "(no version)")" + (package.purl.map { " (\($0))" } ?? "")
-            for denial in requirement.deniedPackages {
-                if let why = denial.denial(of: package) {
-                    failed.append("\(shown) is denied by \(denial.subject): \(why)" + (denial.reason.map { " — \($0)" } ?? ""))
+            // A purl with percent escapes is always parsed: its text may hide the name.
+            let candidate = package.purl?.utf8.contains(UInt8(ascii: "%")) == true || needles.contains { needle in
+                Self.containsIgnoringCase(package.purl, needle) || Self.containsIgnoringCase(package.name, needle)
+            }
+            let purl = candidate ? package.purl.flatMap { try? PackageURL(parsing: $0) } : nil
+            func shown() -> String {
+                "package \(package.name) \(package.version ?? purl?.version ?? "(no version)")" + (package.purl.map { " (\($0))" } ?? "")
+            }
+            for denial in requirement.deniedPackages where candidate {
+                if let why = denial.denial(of: package, purl: purl) {
+                    failed.append("\(shown()) is denied by \(denial.subject): \(why)" + (denial.reason.map { " — \($0)" } ?? ""))
                 }
             }
             if !requirement.deniedLicenses.isEmpty, let license = package.license {
-                if let hit = LicenseCheck.unavoidable(license, denied: requirement.deniedLicenses) {
-                    failed.append("\(shown) has licence \(license), which needs denied \(hit)")
+                let verdict: String?
+                if let known = licenseVerdicts[license] {
+                    verdict = known
+                } else {
+                    verdict = LicenseCheck.unavoidable(license, denied: requirement.deniedLicenses)
+                    licenseVerdicts[license] = .some(verdict)
+                }
+                if let hit = verdict {
+                    failed.append("\(shown()) has licence \(license), which needs denied \(hit)")
                 }
             }
         }
         return failed
+    }
+
+    /// Lower-case, with `_` and `.` as `-` (the pypi normalisation, the loosest a purl name
+    /// comparison makes).
+    private static func folded(_ b: UInt8) -> UInt8 {
+        if b >= 0x41 && b <= 0x5A { return b | 0x20 }
+        return b == UInt8(ascii: "_") || b == UInt8(ascii: ".") ? UInt8(ascii: "-") : b
+    }
+
+    /// Whether `needle` (already folded) occurs in `text` once folded: a cheap test before a
+    /// purl is parsed.
+    static func containsIgnoringCase(_ text: String?, _ needle: [UInt8]) -> Bool {
+        guard var text, !needle.isEmpty else { return text != nil && needle.isEmpty }
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            outer: for start in 0...(bytes.count - needle.count) {
+                for (offset, byte) in needle.enumerated() {
+                    if folded(bytes[start + offset]) != byte { continue outer }
+                }
+                return true
+            }
+            return false
+        }
     }
 
     private static func summary(_ result: VerificationResult) -> String {
@@ -198,8 +246,20 @@ enum LicenseCheck {
         if let expression = try? LicenseExpression(parsing: license) {
             return expression.unavoidableLicenses(deniedBy: denied).map { $0.map(\.description).joined(separator: " AND ") }
         }
+        // Several CycloneDX licences joined with AND, some given by name: each is judged alone.
+        let parts = license.components(separatedBy: " AND ")
+        if parts.count > 1 {
+            let hits = parts.compactMap { unavoidable($0.trimmingParentheses, denied: denied) }
+            return hits.isEmpty ? nil : hits.joined(separator: " AND ")
+        }
         let hit = denied.contains { $0.description.lowercased() == license.lowercased() }
         return hit ? license : nil
+    }
+}
+
+private extension String {
+    var trimmingParentheses: String {
+        hasPrefix("(") && hasSuffix(")") ? String(dropFirst().dropLast()) : self
     }
 }
 
@@ -241,10 +301,14 @@ public enum Duration {
     }
 
     static func describe(_ seconds: Int) -> String {
-        if seconds >= 86_400 && seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
-        if seconds >= 86_400 { return "\(seconds / 86_400)d\((seconds % 86_400) / 3600)h" }
-        if seconds >= 3600 { return "\(seconds / 3600)h" }
-        return "\(seconds)s"
+        guard seconds > 0 else { return "0s" }
+        var rest = seconds
+        var text = ""
+        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size {
+            text += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return text
     }
 }
 
@@ -253,14 +317,16 @@ extension PolicyEvaluator {
     /// requirement for `type`, applied to attestations already verified by the caller's keys.
     /// An image no rule asks such attestations of gets the policy's `noMatch`.
     public func decide(attestationsOf type: PredicateType, reference: String, namespace: String? = nil, digest: Digest?, verified: VerificationResult) -> PolicyDecision {
-        let rules = policy.rules(matching: reference, namespace: namespace).filter { rule in rule.attestations.contains { $0.type == type } }
+        // Versioned URIs meet their base type either way round (`…/Document/v2.3` and spdxjson).
+        func same(_ required: PredicateType) -> Bool { required.matches(type.uri) || type.matches(required.uri) }
+        let rules = policy.rules(matching: reference, namespace: namespace).filter { rule in rule.attestations.contains { same($0.type) } }
         guard !rules.isEmpty else {
             return unmatched(reference, digest, "no rule asks \(type) attestations of \(reference)")
         }
         var violations: [PolicyDecision.Reason] = []
         var satisfied: [PolicyDecision.Reason] = []
         for rule in rules {
-            for requirement in rule.attestations where requirement.type == type {
+            for requirement in rule.attestations where same(requirement.type) {
                 let (failed, met) = judge(verified, requirement)
                 violations += failed.map { .init(rule: rule.name, mode: rule.mode, message: $0) }
                 satisfied += met.map { .init(rule: rule.name, mode: rule.mode, message: $0) }

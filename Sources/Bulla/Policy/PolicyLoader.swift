@@ -25,7 +25,7 @@ extension Policy {
             }
             root = node
         } catch let error as YamlError {
-            throw BullaError(.malformedInput, "\(file): not YAML: \(PolicyNode.describe(error))")
+            throw BullaError(.malformedInput, "\(file):\(PolicyNode.describe(error))")
         }
         let context = PolicyNode.Context(file: file, baseDirectory: baseDirectory)
         let top = try PolicyNode(root, path: "policy", context: context).mapping(["version", "noMatch", "rules"], required: ["version", "rules"])
@@ -179,11 +179,11 @@ struct PolicyNode {
     static func describe(_ error: YamlError) -> String {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return "line \(mark.line): \(problem)"
+            return "\(mark.line): not YAML: \(problem)"
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return "line \(context.mark.line): the key \(duplicates.joined(separator: ", ")) appears twice in one mapping"
+            return "\(context.mark.line): the key \(duplicates.joined(separator: ", ")) appears twice in one mapping"
         default:
-            return "\(error)"
+            return " not YAML: \(error)"
         }
     }
 

@@ -13,42 +13,56 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
     public var qualifiers: [String: String]
     public var subpath: String?
 
+    /// Parses the purl spec's grammar on the UTF-8 bytes (a policy run parses one purl per
+    /// package of an SBOM, so this stays cheap).
     public init(parsing text: String) throws {
         func fail(_ reason: String) -> BullaError {
             BullaError(.malformedInput, "package URL \"\(text.prefix(200))\": \(reason)")
         }
-        guard text.utf8.count <= 4096 else { throw fail("longer than 4096 bytes") }
-        var rest = Substring(text)
-        if let hash = rest.firstIndex(of: "#") {
-            let sub = rest[rest.index(after: hash)...].split(separator: "/").filter { $0 != "." && $0 != ".." }
-            subpath = sub.isEmpty ? nil : try sub.map { try Self.percentDecoded($0) }.joined(separator: "/")
+        let all = Array(text.utf8)
+        guard all.count <= 4096 else { throw fail("longer than 4096 bytes") }
+        var rest = all[...]
+        subpath = nil
+        if let hash = rest.firstIndex(of: UInt8(ascii: "#")) {
+            let segments = rest[(hash + 1)...].split(separator: UInt8(ascii: "/")).filter { !$0.elementsEqual(".".utf8) && !$0.elementsEqual("..".utf8) }
+            subpath = segments.isEmpty ? nil : try segments.map { try Self.percentDecoded($0) }.joined(separator: "/")
             rest = rest[..<hash]
         }
         qualifiers = [:]
-        if let question = rest.firstIndex(of: "?") {
-            for pair in rest[rest.index(after: question)...].split(separator: "&") {
-                guard let equals = pair.firstIndex(of: "=") else { throw fail("qualifier \"\(pair)\" has no value") }
-                let value = try Self.percentDecoded(pair[pair.index(after: equals)...])
-                if !value.isEmpty { qualifiers[pair[..<equals].lowercased()] = value }
+        if let question = rest.firstIndex(of: UInt8(ascii: "?")) {
+            for pair in rest[(question + 1)...].split(separator: UInt8(ascii: "&")) {
+                guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else {
+                    throw fail("qualifier \"\(String(decoding: pair, as: UTF8.self))\" has no value")
+                }
+                let value = try Self.percentDecoded(pair[(equals + 1)...])
+                if !value.isEmpty { qualifiers[String(decoding: pair[..<equals], as: UTF8.self).lowercased()] = value }
             }
             rest = rest[..<question]
         }
-        guard rest.lowercased().hasPrefix("pkg:") else { throw fail("it does not start with pkg:") }
-        rest = rest.dropFirst(4).drop { $0 == "/" }
-        if let at = rest.lastIndex(of: "@"), rest[..<at].contains("/") {
-            version = try Self.percentDecoded(rest[rest.index(after: at)...])
+        guard rest.count >= 4, rest.prefix(4).map({ $0 | 0x20 }).elementsEqual("pkg:".utf8) else { throw fail("it does not start with pkg:") }
+        rest = rest.dropFirst(4)
+        while rest.first == UInt8(ascii: "/") { rest = rest.dropFirst() }
+        version = nil
+        if let at = rest.lastIndex(of: UInt8(ascii: "@")), rest[..<at].contains(UInt8(ascii: "/")) {
+            version = try Self.percentDecoded(rest[(at + 1)...])
             rest = rest[..<at]
         }
-        var segments = rest.split(separator: "/", omittingEmptySubsequences: true)
+        var segments = rest.split(separator: UInt8(ascii: "/"))
         guard segments.count >= 2 else { throw fail("a type and a name are required") }
-        let type = segments.removeFirst().lowercased()
-        guard let first = type.first, first.isLetter, type.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else {
+        let typeBytes = segments.removeFirst()
+        let type = String(decoding: typeBytes, as: UTF8.self).lowercased()
+        guard let first = typeBytes.first, Self.isLetter(first),
+              typeBytes.allSatisfy({ Self.isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || "+-.".utf8.contains($0) }) else {
             throw fail("type \"\(type)\" is not a purl type")
         }
         self.type = type
         name = try Self.percentDecoded(segments.removeLast())
         guard !name.isEmpty else { throw fail("the name is empty") }
         namespace = segments.isEmpty ? nil : try segments.map { try Self.percentDecoded($0) }.joined(separator: "/")
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
     }
 
     /// The package this purl names, whatever its version: the key a denial matches on.
@@ -77,23 +91,23 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
-    private static func percentDecoded(_ text: Substring) throws -> String {
-        guard text.contains("%") else { return String(text) }
+    private static func percentDecoded(_ text: ArraySlice<UInt8>) throws -> String {
+        guard text.contains(UInt8(ascii: "%")) else { return String(decoding: text, as: UTF8.self) }
         var out: [UInt8] = []
-        var bytes = Array(text.utf8)[...]
+        var bytes = text
         while let byte = bytes.popFirst() {
             guard byte == UInt8(ascii: "%") else {
                 out.append(byte)
                 continue
             }
             guard bytes.count >= 2, let value = Hex.decodeLowercase(Array(bytes.prefix(2)).map { $0 | 0x20 })?.first else {
-                throw BullaError(.malformedInput, "package URL has a malformed percent escape in \"\(text.prefix(80))\"")
+                throw BullaError(.malformedInput, "package URL has a malformed percent escape in \"\(String(decoding: text.prefix(80), as: UTF8.self))\"")
             }
             out.append(value)
             bytes = bytes.dropFirst(2)
         }
         guard let decoded = String(validating: out, as: UTF8.self) else {
-            throw BullaError(.malformedInput, "package URL escape is not UTF-8 in \"\(text.prefix(80))\"")
+            throw BullaError(.malformedInput, "package URL escape is not UTF-8 in \"\(String(decoding: text.prefix(80), as: UTF8.self))\"")
         }
         return decoded
     }

@@ -85,8 +85,8 @@ public struct SBOM: Sendable {
         }
     }
 
-    private static func expectObject(_ reader: inout JSONReader, _ field: String) throws {
-        guard try reader.kind() == .object else { throw reader.typeError(field, expected: "an object") }
+    private static func expectObject(_ reader: inout JSONReader, _ field: @autoclosure () -> String) throws {
+        guard try reader.kind() == .object else { throw reader.typeError(field(), expected: "an object") }
     }
 
     // MARK: SPDX 2.x
@@ -94,7 +94,7 @@ public struct SBOM: Sendable {
     /// A `packages` entry: name, versionInfo, the purl external reference, the concluded (else
     /// declared) licence, the supplier.
     private static func spdxPackage(_ reader: inout JSONReader, index: Int) throws -> SBOMPackage {
-        let field = "packages[\(index)]"
+        var field: String { "packages[\(index)]" }
         try expectObject(&reader, field)
         var name: String?, version: String?, purl: String?, concluded: String?, declared: String?, supplier: String?
         try reader.object { reader, member in
@@ -139,26 +139,29 @@ public struct SBOM: Sendable {
         return value
     }
 
-    /// `Organization: Name (mail)` → `Name`; nil for `NOASSERTION`.
+    /// `Organization: Name (mail)` → `Name`; nil for `NOASSERTION`. Works on the UTF-8 bytes:
+    /// a large SBOM has one supplier per package.
     static func actorName(_ actor: String) -> String? {
-        guard actor != "NOASSERTION" else { return nil }
-        var text = Substring(actor)
-        for prefix in ["Organization:", "Person:", "Tool:"] where text.hasPrefix(prefix) {
-            text = text.dropFirst(prefix.count)
+        var bytes = Array(actor.utf8)[...]
+        guard !bytes.elementsEqual("NOASSERTION".utf8) else { return nil }
+        for prefix in ["Organization:", "Person:", "Tool:"] where bytes.starts(with: prefix.utf8) {
+            bytes = bytes.dropFirst(prefix.utf8.count)
         }
-        if text.hasSuffix(")"), let open = text.lastIndex(of: "(") { text = text[..<open] }
-        let name = text.trimmingSpaces()
-        return name.isEmpty ? nil : name
+        if bytes.last == UInt8(ascii: ")"), let open = bytes.lastIndex(of: UInt8(ascii: "(")) { bytes = bytes[..<open] }
+        while bytes.first == UInt8(ascii: " ") { bytes = bytes.dropFirst() }
+        while bytes.last == UInt8(ascii: " ") { bytes = bytes.dropLast() }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
     // MARK: CycloneDX 1.x
 
     /// A `components` array, nested components flattened after their parent.
-    private static func components(_ reader: inout JSONReader, into list: inout [SBOMPackage], path: String) throws {
-        guard try reader.kind() == .array else { throw reader.typeError(path, expected: "an array") }
+    private static func components(_ reader: inout JSONReader, into list: inout [SBOMPackage], path: @autoclosure () -> String) throws {
+        guard try reader.kind() == .array else { throw reader.typeError(path(), expected: "an array") }
         var index = 0
         try reader.array { reader in
-            let field = "\(path)[\(index)]"
+            let position = index
+            var field: String { "\(path())[\(position)]" }
             index += 1
             try expectObject(&reader, field)
             var name: String?, version: String?, purl: String?, supplier: String?
@@ -196,22 +199,22 @@ public struct SBOM: Sendable {
         case expression(String)
     }
 
-    private static func cycloneDXLicenses(_ reader: inout JSONReader, field: String) throws -> [LicenseChoice] {
+    private static func cycloneDXLicenses(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> [LicenseChoice] {
         var out: [LicenseChoice] = []
-        guard try reader.kind() == .array else { throw reader.typeError(field, expected: "an array") }
+        guard try reader.kind() == .array else { throw reader.typeError(field(), expected: "an array") }
         try reader.array { reader in
-            try expectObject(&reader, field)
+            try expectObject(&reader, field())
             try reader.object { reader, choice in
                 if choice.is("expression") {
-                    if let expression = try reader.optionalString("\(field).expression") { out.append(.expression(expression)) }
+                    if let expression = try reader.optionalString("\(field()).expression") { out.append(.expression(expression)) }
                 } else if choice.is("license") {
-                    try expectObject(&reader, "\(field).license")
+                    try expectObject(&reader, "\(field()).license")
                     var id: String?, name: String?
                     try reader.object { reader, part in
                         if part.is("id") {
-                            id = try reader.optionalString("\(field).license.id")
+                            id = try reader.optionalString("\(field()).license.id")
                         } else if part.is("name") {
-                            name = try reader.optionalString("\(field).license.name")
+                            name = try reader.optionalString("\(field()).license.name")
                         } else {
                             try reader.skip()
                         }
@@ -241,11 +244,5 @@ public struct SBOM: Sendable {
             }
         }
         return parts.isEmpty ? nil : parts.sorted().joined(separator: " AND ")
-    }
-}
-
-private extension Substring {
-    func trimmingSpaces() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

@@ -15,18 +15,19 @@ enum FileIO {
         guard info.st_size <= limit else {
             throw BullaError(.limitExceeded, "\(path) is \(info.st_size) bytes, more than the limit of \(limit)")
         }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                if n == 0 { break }
-                throw BullaError(.ioFailure, "cannot read \(path)", underlying: String(cString: strerror(errno)))
+        // Filled by read(2) before anything looks at it, so not zeroed first; a file that
+        // shrank while being read keeps only what was read.
+        return try [UInt8](unsafeUninitializedCapacity: Int(info.st_size)) { buffer, initialized in
+            while initialized < buffer.count {
+                let n = Glibc.read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    if n == 0 { break }
+                    throw BullaError(.ioFailure, "cannot read \(path)", underlying: String(cString: strerror(errno)))
+                }
+                initialized += n
             }
-            filled += n
         }
-        return Array(bytes.prefix(filled))
     }
 
     static func isDirectory(_ path: String) -> Bool {

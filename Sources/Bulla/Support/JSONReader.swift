@@ -33,24 +33,29 @@ struct JSONReader {
     private var depth = 0
     private var nameStack: [NameKey] = []
     private let maxDepth: Int
+    /// Input this reader validated before (a ``RawJSON``): skipping only matches brackets and
+    /// quotes, and names are not compared again. Later passes over a large predicate (its
+    /// packages, one field) then cost a fraction of the first.
+    private let trusted: Bool
     let what: String
 
-    private init(_ base: UnsafePointer<UInt8>, count: Int, what: String, maxDepth: Int) {
+    private init(_ base: UnsafePointer<UInt8>, count: Int, what: String, maxDepth: Int, trusted: Bool) {
         self.base = base
         self.count = count
+        self.trusted = trusted
         self.what = what
         self.maxDepth = maxDepth
     }
 
     /// Runs `body` over `bytes`, then requires that nothing but whitespace follows what it read.
     static func read<Bytes: Collection<UInt8>, T>(
-        _ bytes: Bytes, what: String, maxDepth: Int, _ body: (inout JSONReader) throws -> T
+        _ bytes: Bytes, what: String, maxDepth: Int, trusted: Bool = false, _ body: (inout JSONReader) throws -> T
     ) throws -> T {
         let result = try bytes.withContiguousStorageIfAvailable { buffer -> T in
             guard let base = buffer.baseAddress, buffer.count > 0 else {
                 throw BullaError(.malformedInput, "\(what) is not JSON: it is empty")
             }
-            var reader = JSONReader(base, count: buffer.count, what: what, maxDepth: maxDepth)
+            var reader = JSONReader(base, count: buffer.count, what: what, maxDepth: maxDepth, trusted: trusted)
             reader.skipWhitespace()
             guard reader.index < reader.count, reader.startsValue() else {
                 throw BullaError(.malformedInput, "\(what) is not JSON: it does not start with a JSON value")
@@ -60,7 +65,7 @@ struct JSONReader {
             return value
         }
         if let result { return result }
-        return try read(Array(bytes), what: what, maxDepth: maxDepth, body)
+        return try read(Array(bytes), what: what, maxDepth: maxDepth, trusted: trusted, body)
     }
 
     /// Validates a whole document whose top level must be an object or an array.
@@ -81,8 +86,8 @@ struct JSONReader {
     }
 
     /// A value of the wrong type for a member the caller reads.
-    func typeError(_ field: String, expected: String) -> BullaError {
-        BullaError(.malformedInput, "\(what): \(field) is not \(expected) (byte \(index))")
+    func typeError(_ field: @autoclosure () -> String, expected: String) -> BullaError {
+        BullaError(.malformedInput, "\(what): \(field()) is not \(expected) (byte \(index))")
     }
 
     private mutating func finish() throws {
@@ -155,7 +160,7 @@ struct JSONReader {
             skipWhitespace()
             guard index < count, base[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
             let name = try scanName()
-            guard names.insert(name, stack: &nameStack) else {
+            guard trusted || names.insert(name, stack: &nameStack) else {
                 throw BullaError(.malformedInput, "\(what) repeats the member \"\(String(name.string.prefix(80)))\" in one object")
             }
             skipWhitespace()
@@ -222,22 +227,23 @@ struct JSONReader {
 
     /// A string's raw bytes between the quotes, for values (base64) that never need escapes;
     /// a string with escapes is refused as `what` says.
-    mutating func unescapedStringBytes(_ field: String) throws -> UnsafeBufferPointer<UInt8> {
+    mutating func unescapedStringBytes(_ field: @autoclosure () -> String) throws -> UnsafeBufferPointer<UInt8> {
         skipWhitespace()
-        guard index < count, base[index] == UInt8(ascii: "\"") else { throw typeError(field, expected: "a string") }
+        guard index < count, base[index] == UInt8(ascii: "\"") else { throw typeError(field(), expected: "a string") }
         let (range, escaped) = try scanString()
-        guard !escaped else { throw BullaError(.malformedInput, "\(what): \(field) contains escapes") }
+        guard !escaped else { throw BullaError(.malformedInput, "\(what): \(field()) contains escapes") }
         return UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
     }
 
     /// A string, or nil for `null`; any other type is refused naming `field`.
-    mutating func optionalString(_ field: String) throws -> String? {
+    /// `field` is only built for the error: a large SBOM reads a million of these.
+    mutating func optionalString(_ field: @autoclosure () -> String) throws -> String? {
         switch try kind() {
         case .string: return try string()
         case .null:
             guard try literal("null") else { throw error("expected null") }
             return nil
-        default: throw typeError(field, expected: "a string")
+        default: throw typeError(field(), expected: "a string")
         }
     }
 
@@ -248,8 +254,9 @@ struct JSONReader {
         throw error("expected true or false")
     }
 
-    /// Skips one value of any kind, validating it.
+    /// Skips one value of any kind, validating it (unless the input is trusted).
     mutating func skip() throws {
+        if trusted { return skipTrusted() }
         switch try kind() {
         case .object: try object { reader, _ in try reader.skip() }
         case .array: try array { reader in try reader.skip() }
@@ -257,6 +264,58 @@ struct JSONReader {
         case .number: _ = try scanNumber()
         case .bool: _ = try bool()
         case .null: guard try literal("null") else { throw error("expected null") }
+        }
+    }
+
+    /// Skips a value of input already validated: brackets are counted outside strings, and
+    /// strings are crossed eight bytes at a time looking only for quotes and backslashes.
+    private mutating func skipTrusted() {
+        skipWhitespace()
+        var level = 0
+        repeat {
+            switch base[index] {
+            case UInt8(ascii: "\""):
+                skipStringTrusted()
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                level += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                level -= 1
+            case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x0A, 0x0D, 0x09:
+                break
+            default:
+                // A number or literal: up to the next delimiter.
+                while index < count, !Self.isDelimiter(base[index]) { index += 1 }
+                continue
+            }
+            index += 1
+        } while level > 0 && index < count
+    }
+
+    private static func isDelimiter(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") || byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    private mutating func skipStringTrusted() {
+        index += 1
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while true {
+            while count - index >= 8 {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let quote = word ^ (ones &* 0x22), slash = word ^ (ones &* 0x5C)
+                if ((quote &- ones) & ~quote | (slash &- ones) & ~slash) & highs != 0 { break }
+                index += 8
+            }
+            switch base[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                return
+            case UInt8(ascii: "\\"):
+                index += 2
+            default:
+                index += 1
+            }
         }
     }
 
@@ -336,6 +395,12 @@ struct JSONReader {
     /// Consumes a string starting at its opening quote; returns the range between the quotes and
     /// whether it holds escapes. Eight bytes at a time while none needs a closer look.
     private mutating func scanString() throws -> (Range<Int>, escaped: Bool) {
+        if trusted {
+            let start = index + 1
+            skipStringTrusted()
+            let range = start..<index - 1
+            return (range, UnsafeBufferPointer(start: base + start, count: range.count).contains(UInt8(ascii: "\\")))
+        }
         index += 1
         let start = index
         var escaped = false

@@ -53,9 +53,12 @@ public enum Base64 {
         guard tail != 1 else { return nil }
         let values = alphabet == .standard ? standardValues : urlSafeValues
         let fullQuads = length / 4
-        var out = [UInt8](repeating: 0, count: fullQuads * 3 + max(tail - 1, 0))
-        let ok = values.withUnsafeBufferPointer { values -> Bool in
-            out.withUnsafeMutableBufferPointer { out -> Bool in
+        var ok = false
+        // Every byte is written below before it is read; the buffer is not zeroed first (a
+        // payload can be tens of megabytes).
+        let out = [UInt8](unsafeUninitializedCapacity: fullQuads * 3 + max(tail - 1, 0)) { out, initialized in
+            initialized = out.count
+            ok = values.withUnsafeBufferPointer { values -> Bool in
                 var bad: UInt8 = 0
                 var o = 0
                 var i = 0

@@ -123,7 +123,7 @@ struct VerifyAttestationCommand: ParsableCommand {
                 Terminal.note("\(check.counted ? "ok  " : "no  ") \(check.origin): \(check.reason)")
             }
             if let decision {
-                print(PolicyText.render(decision))
+                print(decision.description)
             } else if result.verified, let predicate = result.signatures.first(where: \.counted)?.predicate {
                 // The verified predicate is the output a pipeline reads; the lines above go to stderr.
                 print(predicate.description)

@@ -42,7 +42,7 @@ struct PolicyCheckCommand: ParsableCommand {
         }
         switch output.output {
         case .json: print(try JSONOutput.encode(decisions))
-        case .text: for decision in decisions { print(PolicyText.render(decision)) }
+        case .text: for decision in decisions { print(decision.description) }
         }
         let denied = decisions.filter { !$0.allowed }
         guard denied.isEmpty else {
@@ -88,22 +88,8 @@ struct PolicyTestCommand: ParsableCommand {
         let decision = evaluator.decide(attestationsOf: type, reference: image, digest: nil, verified: .assumed(document, of: type, reference: image, origin: predicate))
         switch output.output {
         case .json: print(try JSONOutput.encode(decision))
-        case .text: print(PolicyText.render(decision))
+        case .text: print(decision.description)
         }
         guard decision.allowed else { throw VerificationFailed(message: "denied by \(policy)") }
-    }
-}
-
-/// A decision as lines for people: the verdict, then each reason.
-enum PolicyText {
-    static func render(_ decision: PolicyDecision) -> String {
-        var lines = ["\(decision.decision.uppercased())  \(decision.reference)" + (decision.digest.map { " \($0.abbreviated)" } ?? "")]
-        for reason in decision.violations {
-            lines.append("  \(reason.mode == .enforce ? "deny" : "warn")  \(reason)")
-        }
-        for reason in decision.satisfied {
-            lines.append("  ok    \(reason)")
-        }
-        return lines.joined(separator: "\n")
     }
 }
