@@ -7,6 +7,7 @@ bulla=$(pwd)/${1:-.build/release/bulla}
 swift build -c release --package-path Benchmarks --product bulla-speed
 speed=$(swift build -c release --package-path Benchmarks --show-bin-path)/bulla-speed
 python3 scripts/bench.py "$bulla" "$speed"
+python3 scripts/bench_sbom.py "$bulla"
 if [ "${BENCH_SUITE:-0}" = 1 ]; then
   (cd Benchmarks && swift package --allow-writing-to-package-directory benchmark)
 fi

@@ -2,16 +2,19 @@
 # The demo: a real image made by umoci, in the three forms a developer holds (OCI layout,
 # oci-archive, docker-archive made by skopeo), digested, inspected and content-checked by Bulla
 # with skopeo's own digest beside Bulla's; then fresh keys, signatures in both cosign formats,
-# and verification with a threshold and a required annotation.
+# and verification with a threshold and a required annotation; then an SBOM made by syft,
+# attested, verified, and judged by two policies: one that admits the image, one that denies a
+# package it really contains.
 set -euo pipefail
 bulla=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+scripts=$(cd "$(dirname "$0")" && pwd)
 work=${DEMO_DIR:-$(mktemp -d -t bulla-demo.XXXXXX)}
 mkdir -p "$work" && cd "$work"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "1. A real image: umoci builds an OCI layout in $work/layout"
-rm -rf layout rootfs
+rm -rf layout rootfs packages
 umoci init --layout layout
 umoci new --image layout:demo
 umoci config --image layout:demo --os linux --architecture amd64 --config.cmd /app/hello
@@ -19,6 +22,11 @@ mkdir -p rootfs/app
 printf '#!/bin/sh\necho hello from bulla demo\n' > rootfs/app/hello
 head -c 2000000 /dev/urandom > rootfs/app/payload.bin
 umoci insert --image layout:demo rootfs/app /app >/dev/null
+# Real package metadata from this machine (two Debian packages, two Python distributions), so
+# the SBOM below lists what the image really contains.
+mkdir -p packages
+bash "$scripts/package-rootfs.sh" packages
+umoci insert --image layout:demo packages / >/dev/null
 echo "layout ready: $(ls layout/blobs/sha256 | wc -l) blobs"
 
 step "2. The same image as an oci-archive and a docker-archive (skopeo)"
@@ -68,16 +76,58 @@ set -e
 echo "exit status $status for a required annotation the signature lacks (1 = verification failed)"
 [ "$status" -eq 1 ]
 
-step "9. An SBOM attestation (a small SPDX document listing what the demo put in the image)"
-cat > demo.spdx.json <<'JSON'
-{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"bulla-demo",
- "documentNamespace":"https://example.invalid/bulla-demo","creationInfo":{"created":"2026-01-01T00:00:00Z","creators":["Tool: bulla-demo"]},
- "packages":[{"SPDXID":"SPDXRef-Package-hello","name":"hello","versionInfo":"1.0","downloadLocation":"NOASSERTION"}]}
-JSON
+step "9. An SBOM made by syft from the image, attested and verified"
+SYFT_CHECK_FOR_APP_UPDATE=false run syft scan -q oci-archive:demo.tar -o spdx-json=demo.spdx.json
+run "$bulla" sbom packages demo.spdx.json
 run "$bulla" attest oci:layout:demo --key demo-key.key --predicate demo.spdx.json --type spdxjson
-run "$bulla" verify-attestation oci:layout:demo --key demo-key.pub --type spdxjson
+"$bulla" verify-attestation oci:layout:demo --key demo-key.pub --type spdxjson > verified.spdx.json
+echo "verified predicate: $(wc -c < verified.spdx.json) bytes, the same as syft wrote: $(cmp -s verified.spdx.json demo.spdx.json && echo yes || echo no)"
 
-step "10. One flipped byte in a layer is caught and named"
+step "10. Policy: signed, a fresh SBOM, no Log4Shell, no AGPL — the image is admitted"
+cat > admit.yaml <<'YAML'
+version: 1
+rules:
+  - name: release
+    images: ["oci:layout:*"]
+    keys: [demo-key.pub]
+    annotations: {env: demo}
+    attestations:
+      - type: spdxjson
+        maxAge: 30d
+        deniedPackages:
+          - purl: pkg:maven/org.apache.logging.log4j/log4j-core
+            versions: "< 2.17.1"
+            reason: Log4Shell (CVE-2021-44228)
+        deniedLicenses: [AGPL-3.0-or-later]
+        requiredFields:
+          - pointer: /creationInfo/creators
+            exists: true
+YAML
+run "$bulla" policy check --policy admit.yaml oci:layout:demo
+
+step "11. Policy: the same image under a rule that denies the OpenSSL it really contains"
+openssl_version=$(dpkg-query -W -f '${Version}' libssl3)
+cat > deny.yaml <<YAML
+version: 1
+rules:
+  - name: openssl-advisory
+    images: ["oci:layout:*"]
+    keys: [demo-key.pub]
+    attestations:
+      - type: spdxjson
+        deniedPackages:
+          - purl: pkg:deb/debian/libssl3
+            versions: "<= $openssl_version"
+            reason: an example advisory for this machine's libssl3
+YAML
+set +e
+"$bulla" policy check --policy deny.yaml oci:layout:demo
+status=$?
+set -e
+echo "exit status $status (1 = denied)"
+[ "$status" -eq 1 ]
+
+step "12. One flipped byte in a layer is caught and named"
 rm -rf damaged && cp -r layout damaged
 layer=$("$bulla" inspect --output json oci:damaged:demo | python3 -c 'import json,sys; print(json.load(sys.stdin)["root"]["children"][1]["digest"][7:])')
 printf 'X' | dd of="damaged/blobs/sha256/$layer" bs=1 seek=1000 conv=notrunc status=none

@@ -9,6 +9,8 @@ done
 for tool in skopeo umoci zstd gzip tar python3 openssl; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
+# GNU time: the benchmarks read a process's peak memory from it.
+[ -x /usr/bin/time ] || need+=(time)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
