@@ -10,7 +10,7 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let input = Array(bytes.dropFirst())
     let text = String(decoding: input, as: UTF8.self)
     let descriptor = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.compute(over: input), size: Int64(input.count))
-    switch bytes[0] % 9 {
+    switch bytes[0] % 15 {
     case 0: _ = try? Digest(parsing: text)
     case 1: _ = try? ManifestDocument(bytes: input, descriptor: descriptor)
     case 2:
@@ -22,6 +22,21 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     case 5: _ = try? SimpleSigningPayload(parsing: input)
     case 6: _ = try? ImageReference(parsing: text)
     case 7: _ = Base64.decode(text)
+    case 9:
+        // Read strictly, then again through the trusted path the policy's later passes take.
+        if let document = try? RawJSON(validating: input, what: "fuzz") {
+            _ = try? SBOM(reading: document)
+            _ = try? JSONPointer(parsing: "/packages/0/name").resolve(in: document)
+        }
+    case 10: _ = try? Policy(yaml: text)
+    case 11: _ = try? PackageURL(parsing: text)
+    case 12: _ = try? LicenseExpression(parsing: text)
+    case 13:
+        let parts = text.split(separator: "\n", maxSplits: 1).map(String.init)
+        if parts.count == 2, let range = try? VersionRange(parts[0]) {
+            for scheme in VersionScheme.allCases { _ = range.contains(parts[1], scheme: scheme) }
+        }
+    case 14: _ = try? JSONValue(parsing: input, what: "fuzz")
     default:
         _ = try? VerifyingKey(pemRepresentation: input)
         _ = try? VerifyingKey(derRepresentation: input)
