@@ -49,7 +49,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BullaTests",
-            dependencies: ["Bulla"]
+            dependencies: ["Bulla"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "InteropTests",
