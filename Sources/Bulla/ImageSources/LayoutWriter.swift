@@ -41,7 +41,8 @@ public final class LayoutWriter {
         }
         mkdir("\(root)/blobs", 0o755)
         mkdir(directory, 0o755)
-        try replace(path, with: bytes, directory: directory)
+        try DurableFile.replace(path, with: bytes)
+        try DurableFile.syncDirectory(directory)
         return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
     }
 
@@ -54,25 +55,7 @@ public final class LayoutWriter {
         }
         try change(&manifests)
         if let position = members.firstIndex(where: { $0.0 == "manifests" }) { members[position].1 = .array(manifests) }
-        try replace("\(root)/index.json", with: JSONValue.object(members).serialized, directory: root)
-    }
-
-    /// Write to a temporary file, flush, rename over `path`, flush the directory.
-    private func replace(_ path: String, with bytes: [UInt8], directory: String) throws {
-        let temporary = "\(path).tmp-\(getpid())"
-        do {
-            try DurableFile.write(bytes, to: temporary, mode: 0o644, overwrite: true)
-            guard rename(temporary, path) == 0 else {
-                throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
-            }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
+        try DurableFile.replace("\(root)/index.json", with: JSONValue.object(members).serialized)
+        try DurableFile.syncDirectory(root)
     }
 }

@@ -28,4 +28,29 @@ public enum DurableFile {
         }
         guard fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
     }
+
+    /// Replaces `path` whole: the bytes go to a temporary name, are flushed, and are renamed
+    /// over it, so a reader (or a crash) sees the old file or the new one, never a mix. The
+    /// directory entry is durable once the caller flushes the directory (``syncDirectory(_:)``),
+    /// which a batch of replacements does once.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws {
+        let temporary = "\(path).tmp-\(getpid())"
+        do {
+            try write(bytes, to: temporary, mode: mode, overwrite: true)
+            guard rename(temporary, path) == 0 else {
+                throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Flushes a directory's entries (new names, renames) to disk.
+    public static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw BullaError(.ioFailure, "cannot open directory \(path)", underlying: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush directory \(path)", underlying: String(cString: strerror(errno))) }
+    }
 }

@@ -1,5 +1,47 @@
-/// Proofs from a tree's leaf hashes in memory (RFC 9162 §2.1.3.1 PATH, §2.1.4.1 SUBPROOF): the
-/// reference the tile-backed log is tested against, and enough for small trees.
+/// Inclusion and consistency proofs (RFC 9162 §2.1.3.1 PATH, §2.1.4.1 SUBPROOF) over any source
+/// of subtree hashes: the in-memory reference tree below, or a log's tiles.
+public enum MerkleProofs {
+    /// The hash of leaves `lo..<hi`; the proofs only ask for ranges that start on a multiple of
+    /// the largest power of two below their length, so a tile-backed source answers each from
+    /// O(log n) stored nodes.
+    public typealias RangeHash = (_ lo: UInt64, _ hi: UInt64) throws -> [UInt8]
+
+    public static func inclusion(index: UInt64, size: UInt64, _ hash: RangeHash) throws -> InclusionProof {
+        guard index < size else { throw BullaError(.invalidArgument, "index \(index) is not in a tree of \(size) leaves") }
+        return InclusionProof(index: index, treeSize: size, hashes: try path(index, 0, size, hash))
+    }
+
+    public static func consistency(from oldSize: UInt64, to newSize: UInt64, _ hash: RangeHash) throws -> ConsistencyProof {
+        guard oldSize > 0, oldSize <= newSize else {
+            throw BullaError(.invalidArgument, "no consistency proof from size \(oldSize) to \(newSize)")
+        }
+        let hashes = oldSize == newSize ? [] : try subproof(oldSize, 0, newSize, true, hash)
+        return ConsistencyProof(oldSize: oldSize, newSize: newSize, hashes: hashes)
+    }
+
+    /// The largest power of two smaller than n (n ≥ 2).
+    static func split(_ n: UInt64) -> UInt64 {
+        UInt64(1) << (63 - (n - 1).leadingZeroBitCount)
+    }
+
+    private static func path(_ m: UInt64, _ lo: UInt64, _ hi: UInt64, _ hash: RangeHash) throws -> [[UInt8]] {
+        guard hi - lo > 1 else { return [] }
+        let k = split(hi - lo)
+        if m < k { return try path(m, lo, lo + k, hash) + [try hash(lo + k, hi)] }
+        return try path(m - k, lo + k, hi, hash) + [try hash(lo, lo + k)]
+    }
+
+    private static func subproof(_ m: UInt64, _ lo: UInt64, _ hi: UInt64, _ complete: Bool, _ hash: RangeHash) throws -> [[UInt8]] {
+        let n = hi - lo
+        if m == n { return complete ? [] : [try hash(lo, hi)] }
+        let k = split(n)
+        if m <= k { return try subproof(m, lo, lo + k, complete, hash) + [try hash(lo + k, hi)] }
+        return try subproof(m - k, lo + k, hi, false, hash) + [try hash(lo, lo + k)]
+    }
+}
+
+/// A tree held as its leaf hashes in memory: the reference the tile-backed log is tested
+/// against, and enough for small trees.
 public struct MerkleTree: Sendable {
     public var leaves: [[UInt8]]
 
@@ -14,39 +56,18 @@ public struct MerkleTree: Sendable {
         case 0: return MerkleHash.emptyRoot
         case 1: return leaves[lo]
         default:
-            let k = Self.split(hi - lo)
+            let k = Int(MerkleProofs.split(UInt64(hi - lo)))
             return MerkleHash.node(root(lo, lo + k), root(lo + k, hi))
         }
     }
 
-    public func inclusionProof(index: Int, size: Int) -> InclusionProof {
-        InclusionProof(index: UInt64(index), treeSize: UInt64(size), hashes: path(index, 0, size))
+    public func inclusionProof(index: Int, size: Int) throws -> InclusionProof {
+        try MerkleProofs.inclusion(index: UInt64(index), size: UInt64(size)) { root(Int($0), Int($1)) }
     }
 
-    public func consistencyProof(from oldSize: Int, to newSize: Int) -> ConsistencyProof {
-        let hashes = oldSize == 0 || oldSize == newSize ? [] : subproof(oldSize, 0, newSize, true)
-        return ConsistencyProof(oldSize: UInt64(oldSize), newSize: UInt64(newSize), hashes: hashes)
-    }
-
-    /// The largest power of two smaller than n (n ≥ 2).
-    static func split(_ n: Int) -> Int {
-        var k = 1
-        while k << 1 < n { k <<= 1 }
-        return k
-    }
-
-    private func path(_ m: Int, _ lo: Int, _ hi: Int) -> [[UInt8]] {
-        guard hi - lo > 1 else { return [] }
-        let k = Self.split(hi - lo)
-        if m < k { return path(m, lo, lo + k) + [root(lo + k, hi)] }
-        return path(m - k, lo + k, hi) + [root(lo, lo + k)]
-    }
-
-    private func subproof(_ m: Int, _ lo: Int, _ hi: Int, _ complete: Bool) -> [[UInt8]] {
-        let n = hi - lo
-        if m == n { return complete ? [] : [root(lo, hi)] }
-        let k = Self.split(n)
-        if m <= k { return subproof(m, lo, lo + k, complete) + [root(lo + k, hi)] }
-        return subproof(m - k, lo + k, hi, false) + [root(lo, lo + k)]
+    public func consistencyProof(from oldSize: Int, to newSize: Int) throws -> ConsistencyProof {
+        try MerkleProofs.consistency(from: UInt64(oldSize), to: UInt64(newSize)) { root(Int($0), Int($1)) }
     }
 }
+
+import BullaCrypto

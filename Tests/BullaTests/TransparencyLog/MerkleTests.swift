@@ -59,12 +59,12 @@ import Testing
         for size in 1...leaves.count {
             #expect(roots[size] == tree.root(0, size))
             for index in 0..<size {
-                let proof = tree.inclusionProof(index: index, size: size)
+                let proof = try tree.inclusionProof(index: index, size: size)
                 try proof.verify(leafHash: leaves[index], root: roots[size])
                 #expect(throws: BullaError.self) { try proof.verify(leafHash: leaves[(index + 1) % leaves.count], root: roots[size]) }
             }
             for old in 1...size {
-                let proof = tree.consistencyProof(from: old, to: size)
+                let proof = try tree.consistencyProof(from: old, to: size)
                 try proof.verify(oldRoot: roots[old], newRoot: roots[size])
                 if old > 0 && old < size {
                     #expect(throws: BullaError.self) { try proof.verify(oldRoot: roots[old - 1], newRoot: roots[size]) }

@@ -1,0 +1,59 @@
+import BullaCrypto
+
+/// C2SP tlog-tiles names and entry bundles: tiles of 256 hashes at every eighth level of the
+/// tree (`tile/<L>/<N>`, partial ones `tile/<L>/<N>.p/<W>`), and the entries themselves in
+/// bundles of 256 (`tile/entries/<N>`), each entry prefixed by its length as a big-endian
+/// uint16.
+public enum TileLayout {
+    public static let height = 8
+    public static let width = 256
+    /// Entries are length-prefixed with 16 bits.
+    public static let maxEntryBytes = 65_535
+
+    /// `N` in three-digit groups, all but the last prefixed `x`: 1234067 → `x001/x234/067`.
+    public static func encode(_ n: UInt64) -> String {
+        func pad(_ v: UInt64) -> String { String(repeating: "0", count: 3 - String(v).count) + String(v) }
+        var rest = n / 1000
+        var parts = [pad(n % 1000)]
+        while rest > 0 {
+            parts.insert("x" + pad(rest % 1000), at: 0)
+            rest /= 1000
+        }
+        return parts.joined(separator: "/")
+    }
+
+    public static func tilePath(level: Int, index: UInt64, width: Int) -> String {
+        "tile/\(level)/\(encode(index))" + (width < Self.width ? ".p/\(width)" : "")
+    }
+
+    public static func entriesPath(index: UInt64, width: Int) -> String {
+        "tile/entries/\(encode(index))" + (width < Self.width ? ".p/\(width)" : "")
+    }
+
+    /// How many of tile `index`'s slots are filled when `count` nodes of its level exist.
+    static func width(ofTile index: UInt64, count: UInt64) -> Int {
+        let start = index * UInt64(Self.width)
+        return count <= start ? 0 : Int(min(UInt64(Self.width), count - start))
+    }
+
+    public static func bundle(_ entries: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        for entry in entries {
+            out += [UInt8(entry.count >> 8), UInt8(entry.count & 0xFF)] + entry
+        }
+        return out
+    }
+
+    public static func entries(inBundle bytes: [UInt8]) throws -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        var i = 0
+        while i < bytes.count {
+            guard bytes.count - i >= 2 else { throw BullaError(.malformedInput, "entry bundle ends inside a length") }
+            let length = Int(bytes[i]) << 8 | Int(bytes[i + 1])
+            guard bytes.count - i - 2 >= length else { throw BullaError(.malformedInput, "entry bundle ends inside entry \(out.count)") }
+            out.append(Array(bytes[(i + 2)..<(i + 2 + length)]))
+            i += 2 + length
+        }
+        return out
+    }
+}

@@ -1,0 +1,230 @@
+import BullaCrypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A transparency log in a directory, in the C2SP tlog-tiles layout, with one writer at a time.
+///
+/// The `state` file (origin, size, the compact range's hashes) is the single commit point: an
+/// append writes its entry bundles and tiles under new names first (each flushed and renamed,
+/// their directories flushed), then replaces `state`. A crash before that leaves the old state
+/// and some files past it, which readers never look at and the next append rewrites; a crash
+/// after it loses nothing acknowledged.
+public final class TransparencyLog {
+    public let path: String
+    public let origin: String
+    public private(set) var range: CompactRange
+    private let lockFD: Int32?
+    /// Tiles read, by path (a proof touches O(log n) of them).
+    private var tiles: [String: [UInt8]] = [:]
+
+    public var size: UInt64 { range.size }
+    public var root: [UInt8] { range.root }
+
+    /// Makes an empty log.
+    public static func create(at path: String, origin: String) throws -> TransparencyLog {
+        guard !origin.isEmpty, !origin.contains("\n") else { throw BullaError(.invalidArgument, "a log origin is one non-empty line") }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw BullaError(.ioFailure, "cannot create \(path)", underlying: String(cString: strerror(errno)))
+        }
+        guard FileIO.size("\(path)/state") == nil else { throw BullaError(.invalidArgument, "\(path) already holds a log") }
+        let log = try TransparencyLog(path: path, origin: origin, range: CompactRange(), lock: true)
+        try log.commit(log.range)
+        return log
+    }
+
+    /// Opens a log; `forWriting` takes the writer's lock, refusing when another process holds it.
+    public convenience init(opening path: String, forWriting: Bool) throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.read("\(path)/state", limit: 1 << 16)
+        } catch let error where error.bullaCode == .notFound {
+            throw BullaError(.notFound, "\(path) is not a log (no state file)")
+        }
+        let state = try JSONValue(parsing: bytes, what: "\(path)/state")
+        guard case .string(let origin)? = state["origin"], case .string(let sizeText)? = state["size"], let size = UInt64(sizeText),
+              case .array(let items)? = state["hashes"] else {
+            throw BullaError(.malformedInput, "\(path)/state lacks origin, size or hashes")
+        }
+        let hashes = try items.map { item -> [UInt8] in
+            guard let hex = item.stringValue, let hash = Hex.decodeLowercase(Array(hex.utf8)) else {
+                throw BullaError(.malformedInput, "\(path)/state holds a hash that is not hex")
+            }
+            return hash
+        }
+        try self.init(path: path, origin: origin, range: try CompactRange(size: size, hashes: hashes), lock: forWriting)
+    }
+
+    private init(path: String, origin: String, range: CompactRange, lock: Bool) throws {
+        self.path = path
+        self.origin = origin
+        self.range = range
+        if lock {
+            let fd = open("\(path)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw BullaError(.ioFailure, "cannot open \(path)/lock", underlying: String(cString: strerror(errno))) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                throw BullaError(.invalidArgument, "log \(path) is being written by another process (it holds \(path)/lock)")
+            }
+            lockFD = fd
+        } else {
+            lockFD = nil
+        }
+    }
+
+    deinit {
+        if let lockFD { close(lockFD) }
+    }
+
+    // MARK: Appending
+
+    /// Appends `entries` durably, as one batch; returns their indices. When this returns the
+    /// entries are on disk and in the committed state.
+    @discardableResult
+    public func append(_ entries: [[UInt8]]) throws -> Range<UInt64> {
+        guard lockFD != nil else { throw BullaError(.invalidArgument, "log \(path) was opened for reading") }
+        if let long = entries.firstIndex(where: { $0.count > TileLayout.maxEntryBytes }) {
+            throw BullaError(.limitExceeded, "entry \(long) of the batch is \(entries[long].count) bytes; a log entry is at most \(TileLayout.maxEntryBytes)")
+        }
+        let old = range.size
+        guard !entries.isEmpty else { return old..<old }
+        var next = range
+        // Level-8L node hashes completed by the batch, per tile.
+        var newHashes: [TileKey: [[UInt8]]] = [:]
+        for entry in entries {
+            for node in next.append(leafHash: MerkleHash.leaf(entry)) where node.level % TileLayout.height == 0 {
+                newHashes[TileKey(level: node.level / TileLayout.height, index: node.index / UInt64(TileLayout.width)), default: []].append(node.hash)
+            }
+        }
+        var directories: Set<String> = []
+        // Entry bundles.
+        var offset = 0
+        var bundle = old / UInt64(TileLayout.width)
+        while offset < entries.count {
+            let had = TileLayout.width(ofTile: bundle, count: old)
+            let existing = had == 0 ? [] : try TileLayout.entries(inBundle: try read(TileLayout.entriesPath(index: bundle, width: had)))
+            let room = TileLayout.width - existing.count
+            let added = Array(entries[offset..<min(entries.count, offset + room)])
+            try write(TileLayout.bundle(existing + added), to: TileLayout.entriesPath(index: bundle, width: existing.count + added.count), directories: &directories)
+            offset += added.count
+            bundle += 1
+        }
+        // Hash tiles.
+        for (key, hashes) in newHashes {
+            let count = old >> (TileLayout.height * key.level)
+            let had = TileLayout.width(ofTile: key.index, count: count)
+            let existing = had == 0 ? [] : try read(TileLayout.tilePath(level: key.level, index: key.index, width: had))
+            try write(existing + hashes.joined(), to: TileLayout.tilePath(level: key.level, index: key.index, width: had + hashes.count), directories: &directories)
+        }
+        for directory in directories.sorted() { try DurableFile.syncDirectory(directory) }
+        try commit(next)
+        range = next
+        return old..<next.size
+    }
+
+    private struct TileKey: Hashable {
+        let level: Int
+        let index: UInt64
+    }
+
+    private func write(_ bytes: [UInt8], to relative: String, directories: inout Set<String>) throws {
+        let full = "\(path)/\(relative)"
+        let directory = String(full[..<full.lastIndex(of: "/")!])
+        try Self.makeDirectories(directory, under: path)
+        try DurableFile.replace(full, with: bytes)
+        directories.insert(directory)
+        tiles[relative] = bytes
+    }
+
+    private static func makeDirectories(_ directory: String, under root: String) throws {
+        var current = root
+        for part in directory.dropFirst(root.count).split(separator: "/") {
+            current += "/\(part)"
+            guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
+                throw BullaError(.ioFailure, "cannot create \(current)", underlying: String(cString: strerror(errno)))
+            }
+        }
+    }
+
+    /// Replaces `state`: the commit point.
+    private func commit(_ next: CompactRange) throws {
+        let state = JSONValue.object([
+            ("origin", .string(origin)), ("size", .string(String(next.size))),
+            ("hashes", .array(next.hashes.map { .string(Hex.encode($0)) })),
+        ])
+        try DurableFile.replace("\(path)/state", with: state.serialized)
+        try DurableFile.syncDirectory(path)
+    }
+
+    // MARK: Reading
+
+    private func read(_ relative: String) throws -> [UInt8] {
+        if let cached = tiles[relative] { return cached }
+        let bytes = try FileIO.read("\(path)/\(relative)", limit: 1 << 24)
+        if tiles.count > 4096 { tiles.removeAll(keepingCapacity: true) }
+        tiles[relative] = bytes
+        return bytes
+    }
+
+    /// The entry at `index`.
+    public func entry(at index: UInt64) throws -> [UInt8] {
+        guard index < size else { throw BullaError(.notFound, "log \(path) has \(size) entries; there is no entry \(index)") }
+        let bundle = index / UInt64(TileLayout.width)
+        let entries = try TileLayout.entries(inBundle: try read(TileLayout.entriesPath(index: bundle, width: TileLayout.width(ofTile: bundle, count: size))))
+        let slot = Int(index % UInt64(TileLayout.width))
+        guard slot < entries.count else { throw BullaError(.malformedInput, "entry bundle \(bundle) of \(path) is short") }
+        return entries[slot]
+    }
+
+    /// The hash of the perfect subtree at `level` (0 = leaves) and `index`, which must lie
+    /// within the committed size: read from the tile that holds its level-8L descendants.
+    public func nodeHash(level: Int, index: UInt64) throws -> [UInt8] {
+        let tileLevel = level / TileLayout.height
+        let height = level % TileLayout.height
+        let first = index << UInt64(height)
+        let tile = first / UInt64(TileLayout.width)
+        let width = TileLayout.width(ofTile: tile, count: size >> UInt64(TileLayout.height * tileLevel))
+        let slot = Int(first % UInt64(TileLayout.width))
+        guard slot + (1 << height) <= width else {
+            throw BullaError(.invalidArgument, "node \(level)/\(index) is not complete in a tree of \(size) leaves")
+        }
+        let bytes = try read(TileLayout.tilePath(level: tileLevel, index: tile, width: width))
+        guard bytes.count == width * MerkleHash.size else {
+            throw BullaError(.malformedInput, "tile \(tileLevel)/\(tile) of \(path) is \(bytes.count) bytes, expected \(width * MerkleHash.size)")
+        }
+        var hashes = (0..<(1 << height)).map { i in Array(bytes[((slot + i) * MerkleHash.size)..<((slot + i + 1) * MerkleHash.size)]) }
+        while hashes.count > 1 {
+            hashes = stride(from: 0, to: hashes.count, by: 2).map { MerkleHash.node(hashes[$0], hashes[$0 + 1]) }
+        }
+        return hashes[0]
+    }
+
+    /// MTH of leaves `lo..<hi`, from perfect subtrees (the left part of every split is one).
+    public func rangeHash(_ lo: UInt64, _ hi: UInt64) throws -> [UInt8] {
+        let n = hi - lo
+        if n == 0 { return MerkleHash.emptyRoot }
+        if n & (n - 1) == 0, lo % n == 0 { return try nodeHash(level: n.trailingZeroBitCount, index: lo / n) }
+        let k = MerkleProofs.split(n)
+        return MerkleHash.node(try rangeHash(lo, lo + k), try rangeHash(lo + k, hi))
+    }
+
+    public func inclusionProof(index: UInt64, size treeSize: UInt64? = nil) throws -> InclusionProof {
+        let treeSize = treeSize ?? size
+        guard treeSize <= size else { throw BullaError(.invalidArgument, "log \(path) has \(size) entries, fewer than \(treeSize)") }
+        return try MerkleProofs.inclusion(index: index, size: treeSize, rangeHash)
+    }
+
+    public func consistencyProof(from oldSize: UInt64, to newSize: UInt64? = nil) throws -> ConsistencyProof {
+        let newSize = newSize ?? size
+        guard newSize <= size else { throw BullaError(.invalidArgument, "log \(path) has \(size) entries, fewer than \(newSize)") }
+        return try MerkleProofs.consistency(from: oldSize, to: newSize, rangeHash)
+    }
+
+    /// The root of the tree of the first `treeSize` entries.
+    public func root(size treeSize: UInt64) throws -> [UInt8] {
+        guard treeSize <= size else { throw BullaError(.invalidArgument, "log \(path) has \(size) entries, fewer than \(treeSize)") }
+        return try rangeHash(0, treeSize)
+    }
+}
