@@ -19,7 +19,7 @@ struct BullaCommand: ParsableCommand {
             Shell completions: bulla --generate-completion-script bash|zsh|fish
             """,
         version: "0.1.0",
-        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, SBOMCommand.self, SignBlobCommand.self, VerifyBlobCommand.self]
+        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self]
     )
 }
 

@@ -228,3 +228,110 @@ public final class TransparencyLog {
         return try rangeHash(0, treeSize)
     }
 }
+
+extension TransparencyLog {
+    /// The last signed checkpoint, if any: the note's bytes.
+    public func signedCheckpoint() throws -> [UInt8]? {
+        guard FileIO.size("\(path)/checkpoint") != nil else { return nil }
+        return try FileIO.read("\(path)/checkpoint", limit: 1 << 20)
+    }
+
+    /// Signs a checkpoint of the current size with the log key and makes it the current one.
+    ///
+    /// The log never signs two inconsistent checkpoints: the previous one is verified with the
+    /// same key, and a consistency proof from it to this tree is made and checked before the new
+    /// one is signed.
+    @discardableResult
+    public func signCheckpoint(with key: SigningKey) throws -> [UInt8] {
+        guard lockFD != nil else { throw BullaError(.invalidArgument, "log \(path) was opened for reading") }
+        let verifier = try NoteVerifier(name: origin, key: key.publicKey)
+        if let previous = try signedCheckpoint() {
+            let (last, _) = try Checkpoint.verified(previous, by: [verifier], origin: origin)
+            guard last.size <= size else {
+                throw BullaError(.internalFailure, "log \(path) has \(size) entries but its last checkpoint signed \(last.size): refusing to sign a shorter tree")
+            }
+            if last.size > 0 {
+                try consistencyProof(from: last.size).verify(oldRoot: last.rootHash, newRoot: root)
+            } else {
+                guard last.rootHash == MerkleHash.emptyRoot else { throw BullaError(.internalFailure, "the last checkpoint of \(path) signs an empty tree with a root") }
+            }
+        }
+        let note = try SignedNote.sign(Checkpoint(origin: origin, size: size, rootHash: root).text, name: origin, key: key).serialized
+        try DurableFile.replace("\(path)/checkpoint", with: note)
+        try DurableFile.syncDirectory(path)
+        return note
+    }
+
+    /// What a full audit found.
+    public struct Audit: Sendable {
+        public var size: UInt64
+        public var root: [UInt8]
+        public var tilesChecked: Int
+        public var bytesHashed: Int
+    }
+
+    /// Recomputes the whole tree from the entries: every stored tile must hold exactly the
+    /// hashes the entries give, the signed checkpoint must verify with `verifier` and name this
+    /// tree's root at its size, and, given an earlier checkpoint, the tree must be consistent
+    /// with it.
+    public func audit(verifier: NoteVerifier, since earlier: [UInt8]? = nil) throws -> Audit {
+        guard let note = try signedCheckpoint() else { throw BullaError(.notFound, "log \(path) has no signed checkpoint") }
+        let (checkpoint, _) = try Checkpoint.verified(note, by: [verifier], origin: origin)
+        guard checkpoint.size <= size else {
+            throw BullaError(.signatureInvalid, "the checkpoint signs \(checkpoint.size) entries; the log holds \(size)")
+        }
+        var rebuilt = CompactRange()
+        var levelHashes: [Int: [UInt8]] = [:]
+        var tilesChecked = 0
+        var bytesHashed = 0
+        let bundles = (checkpoint.size + UInt64(TileLayout.width) - 1) / UInt64(TileLayout.width)
+        for bundle in 0..<bundles {
+            let width = TileLayout.width(ofTile: bundle, count: checkpoint.size)
+            let entries = try TileLayout.entries(inBundle: try FileIO.read("\(path)/\(TileLayout.entriesPath(index: bundle, width: width))", limit: 1 << 25))
+            guard entries.count == width else {
+                throw BullaError(.signatureInvalid, "entry bundle \(bundle) holds \(entries.count) entries, expected \(width)")
+            }
+            for entry in entries {
+                bytesHashed += entry.count + 1
+                for node in rebuilt.append(leafHash: MerkleHash.leaf(entry)) {
+                    if node.level > 0 { bytesHashed += 65 }
+                    guard node.level % TileLayout.height == 0 else { continue }
+                    let level = node.level / TileLayout.height
+                    levelHashes[level, default: []] += node.hash
+                    if levelHashes[level]!.count == TileLayout.width * MerkleHash.size {
+                        try compareTile(level: level, index: node.index / UInt64(TileLayout.width), width: TileLayout.width, expected: levelHashes[level]!)
+                        tilesChecked += 1
+                        levelHashes[level] = []
+                    }
+                }
+            }
+        }
+        for (level, hashes) in levelHashes where !hashes.isEmpty {
+            let count = checkpoint.size >> UInt64(TileLayout.height * level)
+            try compareTile(level: level, index: count / UInt64(TileLayout.width), width: hashes.count / MerkleHash.size, expected: hashes)
+            tilesChecked += 1
+        }
+        guard rebuilt.root == checkpoint.rootHash else {
+            throw BullaError(.signatureInvalid, "the entries give root \(Hex.encode(rebuilt.root).prefix(16))…, but the checkpoint signs \(Hex.encode(checkpoint.rootHash).prefix(16))…")
+        }
+        if let earlier {
+            let (old, _) = try Checkpoint.verified(earlier, by: [verifier], origin: origin)
+            guard old.size <= checkpoint.size else {
+                throw BullaError(.signatureInvalid, "the earlier checkpoint signs \(old.size) entries, more than the current \(checkpoint.size)")
+            }
+            let proof = try MerkleProofs.consistency(from: old.size, to: checkpoint.size, rangeHash)
+            try proof.verify(oldRoot: old.rootHash, newRoot: checkpoint.rootHash)
+        }
+        return Audit(size: checkpoint.size, root: checkpoint.rootHash, tilesChecked: tilesChecked, bytesHashed: bytesHashed)
+    }
+
+    private func compareTile(level: Int, index: UInt64, width: Int, expected: [UInt8]) throws {
+        let relative = TileLayout.tilePath(level: level, index: index, width: width)
+        let stored = try FileIO.read("\(path)/\(relative)", limit: 1 << 16)
+        guard stored == expected else {
+            let common = min(stored.count, expected.count)
+            let at = ((0..<common).first { stored[$0] != expected[$0] } ?? common) / MerkleHash.size
+            throw BullaError(.signatureInvalid, "\(relative) differs from the hashes of the entries at hash \(at)")
+        }
+    }
+}
