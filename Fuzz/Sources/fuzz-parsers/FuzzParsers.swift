@@ -10,7 +10,7 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let input = Array(bytes.dropFirst())
     let text = String(decoding: input, as: UTF8.self)
     let descriptor = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.compute(over: input), size: Int64(input.count))
-    switch bytes[0] % 15 {
+    switch bytes[0] % 18 {
     case 0: _ = try? Digest(parsing: text)
     case 1: _ = try? ManifestDocument(bytes: input, descriptor: descriptor)
     case 2:
@@ -37,6 +37,11 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
             for scheme in VersionScheme.allCases { _ = range.contains(parts[1], scheme: scheme) }
         }
     case 14: _ = try? JSONValue(parsing: input, what: "fuzz")
+    case 15:
+        _ = try? SignedNote(parsing: input)
+        _ = try? Checkpoint(text: input)
+    case 16: _ = try? NoteVerifier(vkey: text)
+    case 17: _ = try? TileLayout.entries(inBundle: input)
     default:
         _ = try? VerifyingKey(pemRepresentation: input)
         _ = try? VerifyingKey(derRepresentation: input)
