@@ -41,8 +41,20 @@ struct LogCommand: ParsableCommand {
 
         @Argument(help: "The log directory.") var directory: String
         @Argument(help: "Files whose bytes are the entries; - for standard input.") var files: [String] = ["-"]
+        @Flag(help: "Append each line of standard input as it arrives, printing INDEX<TAB>LINE once it is durable.")
+        var lines = false
 
         func run() throws {
+            if lines {
+                let log = try TransparencyLog(opening: directory, forWriting: true)
+                while let line = readLine() {
+                    let index = try log.append([Array(line.utf8)]).lowerBound
+                    // The acknowledgement: printed only after the append is durable.
+                    print("\(index)\t\(line)")
+                    fflush(nil)
+                }
+                return
+            }
             let entries = try files.map { file -> [UInt8] in
                 file == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile()) : try KeyFile.read(file, limit: TileLayout.maxEntryBytes)
             }
