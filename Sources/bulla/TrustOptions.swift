@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bulla
 import BullaCrypto
+import Foundation
 
 /// Who is trusted and where the evidence comes from, shared by `verify` and `verify-attestation`.
 struct TrustOptions: ParsableArguments {
@@ -13,13 +14,26 @@ struct TrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Verify this detached bundle instead of what is stored with the image; repeatable.", valueName: "file"))
     var bundle: [String] = []
 
+    @Option(name: .customLong("log-key"), help: ArgumentHelp("A trusted transparency log's public key: bundles' log entries are checked offline; repeatable.", valueName: "key"))
+    var logKey: [String] = []
+
+    @Flag(name: .customLong("require-log"), help: "Count only signatures whose log entry verifies with a --log-key.")
+    var requireLog = false
+
     func validate() throws {
         guard !key.isEmpty else { throw ValidationError("give at least one --key") }
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
+        guard !requireLog || !logKey.isEmpty else { throw ValidationError("--require-log needs a --log-key") }
     }
 
     var keys: [VerifyingKey] {
         get throws { try key.map(KeyFile.verifyingKey) }
+    }
+
+    /// The trust these options give, with `annotations` and `identity` from the command.
+    func policy(requiredAnnotations: [String: String] = [:], identity: String? = nil) throws -> TrustPolicy {
+        TrustPolicy(keys: try keys, threshold: threshold, requiredAnnotations: requiredAnnotations, identity: identity,
+                    logKeys: try logKey.map(KeyFile.verifyingKey), requireLog: requireLog)
     }
 
     /// The detached bundles when `--bundle` is given (one that cannot be read is malformed input,
@@ -32,5 +46,24 @@ struct TrustOptions: ParsableArguments {
             FoundSignature(origin: "bundle \($0)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read($0, limit: bundleLimit))))
         }
         return (found, [])
+    }
+}
+
+/// `--log DIR`: record what is signed in a local transparency log and embed the proof.
+struct LogOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Record the signature in this transparency log (a directory made by `bulla log init`) and put the entry, its inclusion proof and the signed checkpoint in the bundle.", valueName: "dir"))
+    var log: String?
+
+    @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The log's private key (default DIR/log.key); its passphrase comes from BULLA_LOG_PASSWORD, else as the signing key's.", valueName: "key"))
+    var logSigningKey: String?
+
+    func recorder(passphrase: PassphraseOptions) throws -> LogRecorder? {
+        guard let log else { return nil }
+        let location = logSigningKey ?? "\(log)/log.key"
+        let key = try KeyFile.signingKey(location) {
+            if let secret = ProcessInfo.processInfo.environment["BULLA_LOG_PASSWORD"] { return Passphrase(secret) }
+            return try passphrase.passphrase(for: location)
+        }
+        return LogRecorder(directory: log, logKey: key)
     }
 }

@@ -20,6 +20,9 @@ public struct ImageSigner: Sendable {
     public var annotations: [String: String]
     /// The legacy payload's `docker-reference`: the repository the image is published under.
     public var identity: String?
+    /// When set, every bundle's signature is recorded in this log and the bundle carries the
+    /// entry with its inclusion proof and signed checkpoint.
+    public var log: LogRecorder?
 
     public init(key: SigningKey, annotations: [String: String] = [:], identity: String? = nil) {
         self.key = key
@@ -73,7 +76,9 @@ public struct ImageSigner: Sendable {
 
     /// A detached cosign v3 bundle for the manifest `descriptor` names.
     public func bundle(for descriptor: Descriptor, claim: Claim = .signature) throws -> SigstoreBundle {
-        SigstoreBundle(keyHint: key.publicKey.hint, content: .dsse(try envelope(for: descriptor, claim: claim)))
+        let envelope = try envelope(for: descriptor, claim: claim)
+        let entries = try log.map { [try $0.record(envelope, signer: key.publicKey)] } ?? []
+        return SigstoreBundle(keyHint: key.publicKey.hint, content: .dsse(envelope), tlogEntries: entries)
     }
 
     /// The legacy payload and its DER signature.

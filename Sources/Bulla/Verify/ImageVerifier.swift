@@ -10,12 +10,20 @@ public struct TrustPolicy: Sendable {
     public var requiredAnnotations: [String: String]
     /// For legacy signatures: the repository the payload must name; nil accepts any.
     public var identity: String?
+    /// Keys of trusted transparency logs: a bundle's log entries are checked offline against
+    /// checkpoints they sign.
+    public var logKeys: [VerifyingKey]
+    /// Count only signatures whose log entry verifies.
+    public var requireLog: Bool
 
-    public init(keys: [VerifyingKey], threshold: Int = 1, requiredAnnotations: [String: String] = [:], identity: String? = nil) {
+    public init(keys: [VerifyingKey], threshold: Int = 1, requiredAnnotations: [String: String] = [:], identity: String? = nil,
+                logKeys: [VerifyingKey] = [], requireLog: Bool = false) {
         self.keys = keys
         self.threshold = threshold
         self.requiredAnnotations = requiredAnnotations
         self.identity = identity
+        self.logKeys = logKeys
+        self.requireLog = requireLog
     }
 }
 
@@ -76,15 +84,39 @@ public struct ImageVerifier: Sendable {
             for (name, value) in trust.requiredAnnotations.sorted(by: { $0.key < $1.key }) where annotations[name] != value {
                 throw BullaError(.signatureInvalid, "annotation \(name) is \(annotations[name].map { "\"\($0)\"" } ?? "missing"), required \"\(value)\"")
             }
+            let logged = try logStatus(signature, signer: key)
             check.counted = true
             check.verified = true
-            check.reason = "valid signature by trusted key \(key.keyID.prefix(16))…"
+            check.reason = "valid signature by trusted key \(key.keyID.prefix(16))…" + (logged.map { "; \($0)" } ?? "")
         } catch let error as BullaError {
             check.reason = error.message
         } catch {
             check.reason = "\(error)"
         }
         return check
+    }
+
+    /// What the trusted logs say of a verified signature: where it is logged, or (when no log
+    /// is required) why no entry verified. Throws when a log is required and none verifies.
+    private func logStatus(_ signature: FoundSignature, signer: VerifyingKey) throws -> String? {
+        guard !trust.logKeys.isEmpty || trust.requireLog else { return nil }
+        var reasons: [String] = []
+        if case .bundle(let bundle) = signature.content, case .dsse(let envelope) = bundle.content {
+            for entry in bundle.tlogEntries {
+                do {
+                    return try LogEntry.verify(entry, envelope: envelope, signer: signer, logKeys: trust.logKeys)
+                } catch let error as BullaError {
+                    reasons.append(error.message)
+                }
+            }
+            if bundle.tlogEntries.isEmpty { reasons.append("the bundle has no log entry") }
+        } else {
+            reasons.append("a legacy signature carries no log entry here")
+        }
+        if trust.requireLog {
+            throw BullaError(.signatureInvalid, "not in a trusted log (--require-log): " + reasons.joined(separator: "; "))
+        }
+        return "not verified in a log: " + reasons.joined(separator: "; ")
     }
 
     /// The key that signed, and the annotations the signed payload carries.

@@ -31,6 +31,7 @@ struct AttestCommand: ParsableCommand {
 
     @OptionGroup var annotations: AnnotationOptions
     @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var logOptions: LogOptions
 
     func validate() throws {
         guard (predicate == nil) != (statement == nil) else { throw ValidationError("give either --predicate (with --type) or --statement") }
@@ -39,6 +40,7 @@ struct AttestCommand: ParsableCommand {
             do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }
         }
         if outputBundle != nil && format == .legacy { throw ValidationError("--output-bundle writes a cosign v3 bundle: it does not go with --format legacy") }
+        if logOptions.log != nil && format == .legacy { throw ValidationError("--log embeds the log's proof in cosign v3 bundles: it does not go with --format legacy") }
     }
 
     /// What to sign: a predicate wrapped here, or a statement passed through.
@@ -62,7 +64,8 @@ struct AttestCommand: ParsableCommand {
         let source = try image.open()
         let target = try source.resolve(platform: try platform.value).descriptor
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
-        let signer = ImageSigner(key: signingKey, annotations: try annotations.parsed)
+        var signer = ImageSigner(key: signingKey, annotations: try annotations.parsed)
+        signer.log = try logOptions.recorder(passphrase: passphrase)
         if let outputBundle {
             try DurableFile.write(try signer.bundle(for: target, claim: claim).serialized, to: outputBundle, mode: 0o644, overwrite: true)
             print("attested \(claim.predicateType) for \(target.digest); bundle in \(outputBundle)")
@@ -103,7 +106,7 @@ struct VerifyAttestationCommand: ParsableCommand {
         let type = try PredicateType(parsing: predicateType)
         let source = try image.open()
         let document = try source.resolve(platform: try platform.value)
-        let verifier = try ImageVerifier(trust: TrustPolicy(keys: try trusted.keys, threshold: trusted.threshold), expecting: .attestation(type))
+        let verifier = try ImageVerifier(trust: try trusted.policy(), expecting: .attestation(type))
         let (found, unreadable) = try trusted.evidence(
             for: document.digest, in: source, kind: .attestations, bundleLimit: AttestationLimits.maxPredicateBytes)
         let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)

@@ -53,8 +53,12 @@ struct SignCommand: ParsableCommand {
     var identity: String?
 
     @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var logOptions: LogOptions
 
     func validate() throws {
+        if logOptions.log != nil && format == .legacy {
+            throw ValidationError("--log embeds the log's proof in cosign v3 bundles: it does not go with --format legacy")
+        }
         if outputBundle != nil && (recursive || format == .legacy) {
             throw ValidationError("--output-bundle writes one cosign v3 bundle: it goes with neither --recursive nor --format legacy")
         }
@@ -65,7 +69,8 @@ struct SignCommand: ParsableCommand {
         let source = try image.open()
         let root = try source.resolve(platform: try platform.value)
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
-        let signer = ImageSigner(key: signingKey, annotations: try annotations.parsed, identity: identity)
+        var signer = ImageSigner(key: signingKey, annotations: try annotations.parsed, identity: identity)
+        signer.log = try logOptions.recorder(passphrase: passphrase)
         if let outputBundle {
             try DurableFile.write(try signer.bundle(for: root.descriptor).serialized, to: outputBundle, mode: 0o644, overwrite: true)
             print("signed \(root.digest) with key \(signingKey.publicKey.keyID.prefix(16))…; bundle in \(outputBundle)")
@@ -112,7 +117,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let source = try image.open()
         let document = try source.resolve(platform: try platform.value)
-        let trust = TrustPolicy(keys: try trusted.keys, threshold: trusted.threshold, requiredAnnotations: try annotations.parsed, identity: identity)
+        let trust = try trusted.policy(requiredAnnotations: try annotations.parsed, identity: identity)
         let verifier = try ImageVerifier(trust: trust)
         let (found, unreadable) = try trusted.evidence(for: document.digest, in: source, kind: .signatures)
         let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
