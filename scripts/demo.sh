@@ -60,13 +60,16 @@ run "$bulla" key generate --output-prefix demo-key
 run "$bulla" key generate --output-prefix demo-ed --algorithm ed25519
 ls -l demo-key.key demo-key.pub
 
-step "7. Sign the image in the layout: cosign v3 bundle, and a legacy .sig from a second key"
-run "$bulla" sign oci:layout:demo --key demo-key.key -a env=demo
+step "7. Sign the image in the layout: cosign v3 bundle (recorded in a local transparency log), and a legacy .sig from a second key"
+rm -rf demo-log
+run "$bulla" log init demo-log --origin bulla.example/demo-log
+run "$bulla" sign oci:layout:demo --key demo-key.key -a env=demo --log demo-log
 run "$bulla" sign oci:layout:demo --key demo-ed.key --format legacy --identity registry.example/demo -a env=demo
 run "$bulla" sign oci-archive:demo.tar --key demo-key.key --output-bundle demo.bundle.json
 
-step "8. Verify: both signers required, the annotation checked"
+step "8. Verify: both signers required, the annotation checked; the log's inclusion proof checked offline"
 run "$bulla" verify oci:layout:demo --key demo-key.pub --key demo-ed.pub --threshold 2 -a env=demo
+run "$bulla" verify oci:layout:demo --key demo-key.pub --log-key demo-log/log.pub --require-log
 run "$bulla" verify oci-archive:demo.tar --key demo-key.pub --bundle demo.bundle.json
 run "$bulla" verify-content oci:layout
 set +e
@@ -79,8 +82,8 @@ echo "exit status $status for a required annotation the signature lacks (1 = ver
 step "9. An SBOM made by syft from the image, attested and verified"
 SYFT_CHECK_FOR_APP_UPDATE=false run syft scan -q oci-archive:demo.tar -o spdx-json=demo.spdx.json
 run "$bulla" sbom packages demo.spdx.json
-run "$bulla" attest oci:layout:demo --key demo-key.key --predicate demo.spdx.json --type spdxjson
-"$bulla" verify-attestation oci:layout:demo --key demo-key.pub --type spdxjson > verified.spdx.json
+run "$bulla" attest oci:layout:demo --key demo-key.key --predicate demo.spdx.json --type spdxjson --log demo-log
+"$bulla" verify-attestation oci:layout:demo --key demo-key.pub --type spdxjson --log-key demo-log/log.pub --require-log > verified.spdx.json
 echo "verified predicate: $(wc -c < verified.spdx.json) bytes, the same as syft wrote: $(cmp -s verified.spdx.json demo.spdx.json && echo yes || echo no)"
 
 step "10. Policy: signed, a fresh SBOM, no Log4Shell, no AGPL — the image is admitted"
@@ -127,7 +130,11 @@ set -e
 echo "exit status $status (1 = denied)"
 [ "$status" -eq 1 ]
 
-step "12. One flipped byte in a layer is caught and named"
+step "12. The log: every entry and tile recomputed, the checkpoint's signature checked"
+run "$bulla" log verify demo-log --log-key demo-log/log.pub
+cat demo-log/checkpoint
+
+step "13. One flipped byte in a layer is caught and named"
 rm -rf damaged && cp -r layout damaged
 layer=$("$bulla" inspect --output json oci:damaged:demo | python3 -c 'import json,sys; print(json.load(sys.stdin)["root"]["children"][1]["digest"][7:])')
 printf 'X' | dd of="damaged/blobs/sha256/$layer" bs=1 seek=1000 conv=notrunc status=none
