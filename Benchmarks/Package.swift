@@ -27,5 +27,11 @@ let package = Package(
             dependencies: [.product(name: "BullaCrypto", package: "Bulla")],
             path: "Sources/bulla-speed"
         ),
+        // The transparency log's append, proof, memory and audit figures.
+        .executableTarget(
+            name: "bulla-logbench",
+            dependencies: [.product(name: "Bulla", package: "Bulla"), .product(name: "BullaCrypto", package: "Bulla")],
+            path: "Sources/bulla-logbench"
+        ),
     ]
 )

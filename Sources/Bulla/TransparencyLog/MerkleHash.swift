@@ -10,18 +10,21 @@ public enum MerkleHash {
 
     /// SHA-256(0x00 || entry).
     public static func leaf(_ entry: some Collection<UInt8>) -> [UInt8] {
-        var hash = StreamingDigest(.sha256)
-        hash.update([0x00])
-        hash.update(entry)
-        return hash.finalize().bytes
+        let count = entry.count
+        return withUnsafeTemporaryAllocation(byteCount: count + 1, alignment: 8) { buffer in
+            buffer[0] = 0x00
+            _ = UnsafeMutableRawBufferPointer(rebasing: buffer[1...]).copyBytes(from: entry)
+            return Digest.sha256(UnsafeRawBufferPointer(buffer))
+        }
     }
 
-    /// SHA-256(0x01 || left || right).
+    /// SHA-256(0x01 || left || right), hashed from a stack buffer.
     public static func node(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        var hash = StreamingDigest(.sha256)
-        hash.update([0x01])
-        hash.update(left)
-        hash.update(right)
-        return hash.finalize().bytes
+        withUnsafeTemporaryAllocation(byteCount: 1 + left.count + right.count, alignment: 8) { buffer in
+            buffer[0] = 0x01
+            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1..<(1 + left.count)]).copyMemory(from: $0) }
+            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + left.count)...]).copyMemory(from: $0) }
+            return Digest.sha256(UnsafeRawBufferPointer(buffer))
+        }
     }
 }

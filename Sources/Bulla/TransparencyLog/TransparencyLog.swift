@@ -17,8 +17,17 @@ public final class TransparencyLog {
     public let origin: String
     public private(set) var range: CompactRange
     private let lockFD: Int32?
-    /// Tiles read, by path (a proof touches O(log n) of them).
-    private var tiles: [String: [UInt8]] = [:]
+    /// Hash tiles read, each with the seven levels above it computed once: a proof then reads
+    /// its nodes instead of rehashing up to 255 of them per tile. Bounded, so memory stays flat
+    /// however large the log grows.
+    private var pyramids: [PyramidKey: [[UInt8]]] = [:]
+    private static let maxPyramids = 1024
+
+    private struct PyramidKey: Hashable {
+        let level: Int
+        let index: UInt64
+        let width: Int
+    }
 
     public var size: UInt64 { range.size }
     public var root: [UInt8] { range.root }
@@ -135,7 +144,6 @@ public final class TransparencyLog {
         try Self.makeDirectories(directory, under: path)
         try DurableFile.replace(full, with: bytes)
         directories.insert(directory)
-        tiles[relative] = bytes
     }
 
     private static func makeDirectories(_ directory: String, under root: String) throws {
@@ -161,11 +169,31 @@ public final class TransparencyLog {
     // MARK: Reading
 
     private func read(_ relative: String) throws -> [UInt8] {
-        if let cached = tiles[relative] { return cached }
-        let bytes = try FileIO.read("\(path)/\(relative)", limit: 1 << 24)
-        if tiles.count > 4096 { tiles.removeAll(keepingCapacity: true) }
-        tiles[relative] = bytes
-        return bytes
+        try FileIO.read("\(path)/\(relative)", limit: 1 << 24)
+    }
+
+    /// The tile's hashes and every level above them inside the tile (level r holds
+    /// ⌊width / 2^r⌋ node hashes, 32 bytes each).
+    private func pyramid(level tileLevel: Int, index tile: UInt64, width: Int) throws -> [[UInt8]] {
+        let key = PyramidKey(level: tileLevel, index: tile, width: width)
+        if let cached = pyramids[key] { return cached }
+        let bytes = try read(TileLayout.tilePath(level: tileLevel, index: tile, width: width))
+        guard bytes.count == width * MerkleHash.size else {
+            throw BullaError(.malformedInput, "tile \(tileLevel)/\(tile) of \(path) is \(bytes.count) bytes, expected \(width * MerkleHash.size)")
+        }
+        var levels = [bytes]
+        while levels.count < TileLayout.height, levels.last!.count >= 2 * MerkleHash.size {
+            let below = levels.last!
+            var above: [UInt8] = []
+            above.reserveCapacity(below.count / 2)
+            for pair in stride(from: 0, to: below.count / (2 * MerkleHash.size) * 2 * MerkleHash.size, by: 2 * MerkleHash.size) {
+                above += MerkleHash.node(Array(below[pair..<(pair + MerkleHash.size)]), Array(below[(pair + MerkleHash.size)..<(pair + 2 * MerkleHash.size)]))
+            }
+            levels.append(above)
+        }
+        if pyramids.count >= Self.maxPyramids { pyramids.removeAll(keepingCapacity: true) }
+        pyramids[key] = levels
+        return levels
     }
 
     /// The entry at `index`.
@@ -190,15 +218,9 @@ public final class TransparencyLog {
         guard slot + (1 << height) <= width else {
             throw BullaError(.invalidArgument, "node \(level)/\(index) is not complete in a tree of \(size) leaves")
         }
-        let bytes = try read(TileLayout.tilePath(level: tileLevel, index: tile, width: width))
-        guard bytes.count == width * MerkleHash.size else {
-            throw BullaError(.malformedInput, "tile \(tileLevel)/\(tile) of \(path) is \(bytes.count) bytes, expected \(width * MerkleHash.size)")
-        }
-        var hashes = (0..<(1 << height)).map { i in Array(bytes[((slot + i) * MerkleHash.size)..<((slot + i + 1) * MerkleHash.size)]) }
-        while hashes.count > 1 {
-            hashes = stride(from: 0, to: hashes.count, by: 2).map { MerkleHash.node(hashes[$0], hashes[$0 + 1]) }
-        }
-        return hashes[0]
+        let levels = try pyramid(level: tileLevel, index: tile, width: width)
+        let at = (slot >> height) * MerkleHash.size
+        return Array(levels[height][at..<(at + MerkleHash.size)])
     }
 
     /// MTH of leaves `lo..<hi`, from perfect subtrees (the left part of every split is one).

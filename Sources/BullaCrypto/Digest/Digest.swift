@@ -65,6 +65,14 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, LosslessStrin
     public var abbreviated: String { "\(algorithm.rawValue):\(hex.prefix(12))" }
 
     /// The one-shot digest of `data`.
+    /// The SHA-256 of `buffer` as bytes, by the fastest path (no context object is kept).
+    public static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { out, initialized in
+            MessageDigestContext.oneShot(.sha256, buffer, into: UnsafeMutableRawBufferPointer(out))
+            initialized = 32
+        }
+    }
+
     public static func compute<Bytes: Sequence<UInt8>>(_ algorithm: DigestAlgorithm = .sha256, over data: Bytes) -> Digest {
         var hasher = StreamingDigest(algorithm)
         hasher.update(data)
