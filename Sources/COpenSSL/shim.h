@@ -11,11 +11,24 @@
 #include <openssl/ec.h>
 #include <openssl/core_names.h>
 #include <openssl/pkcs12.h>
+#include <openssl/sha.h>
 
 static inline void bulla_openssl_free(void *ptr) { OPENSSL_free(ptr); }
 
 static inline long bulla_bio_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
+
+/// SHA-256 of one buffer with a context on the stack: nothing is allocated or fetched, which
+/// matters for tree hashing (millions of 65-byte inputs). The low-level API is deprecated in
+/// OpenSSL 3 in favour of EVP, which allocates per call (and the one-shot SHA256() fetches the
+/// algorithm by name each time); its output is the same digest.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+static inline int bulla_sha256(const void *data, size_t length, unsigned char *out) {
+    SHA256_CTX context;
+    return SHA256_Init(&context) && SHA256_Update(&context, data, length) && SHA256_Final(out, &context);
+}
+#pragma clang diagnostic pop
 
 #endif

@@ -183,13 +183,7 @@ public final class TransparencyLog {
         }
         var levels = [bytes]
         while levels.count < TileLayout.height, levels.last!.count >= 2 * MerkleHash.size {
-            let below = levels.last!
-            var above: [UInt8] = []
-            above.reserveCapacity(below.count / 2)
-            for pair in stride(from: 0, to: below.count / (2 * MerkleHash.size) * 2 * MerkleHash.size, by: 2 * MerkleHash.size) {
-                above += MerkleHash.node(Array(below[pair..<(pair + MerkleHash.size)]), Array(below[(pair + MerkleHash.size)..<(pair + 2 * MerkleHash.size)]))
-            }
-            levels.append(above)
+            levels.append(MerkleHash.parents(of: levels.last!))
         }
         if pyramids.count >= Self.maxPyramids { pyramids.removeAll(keepingCapacity: true) }
         pyramids[key] = levels

@@ -1,3 +1,4 @@
+import COpenSSL
 /// A content digest in the OCI `algorithm:encoded` form (image-spec descriptor.md, "Digests").
 ///
 /// The value holds the raw bytes, so equality is a byte comparison and no two spellings of one
@@ -68,7 +69,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, LosslessStrin
     /// The SHA-256 of `buffer` as bytes, by the fastest path (no context object is kept).
     public static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 32) { out, initialized in
-            MessageDigestContext.oneShot(.sha256, buffer, into: UnsafeMutableRawBufferPointer(out))
+            guard bulla_sha256(buffer.baseAddress, buffer.count, out.baseAddress) == 1 else { fatalError("SHA-256 failed") }
             initialized = 32
         }
     }

@@ -48,16 +48,6 @@ final class MessageDigestContext: @unchecked Sendable {
         return Array(out.prefix(Int(length)))
     }
 
-    /// One digest of one buffer, without a context object: what tree hashing does millions of
-    /// times on 65-byte inputs.
-    static func oneShot(_ algorithm: DigestAlgorithm, _ buffer: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
-        var length: UInt32 = 0
-        guard EVP_Digest(buffer.baseAddress, buffer.count, out.baseAddress?.assumingMemoryBound(to: UInt8.self), &length, method(algorithm), nil) == 1,
-              Int(length) == out.count else {
-            fatalError("EVP_Digest failed: \(OpenSSLCall.drainErrorQueue() ?? "")")
-        }
-    }
-
     /// Fetched once per algorithm: an explicit fetch avoids OpenSSL 3's per-init provider lookup.
     static func method(_ algorithm: DigestAlgorithm) -> OpaquePointer {
         switch algorithm {
