@@ -55,6 +55,14 @@ guard arguments.count >= 3, let total = Int(arguments[2]) else {
     exit(2)
 }
 let directory = arguments[1]
+// `bulla-logbench DIR N proofs`: only the proofs, over a log an earlier run left (for profiling).
+if arguments.count > 3, arguments[3] == "proofs" {
+    let log = try TransparencyLog(opening: directory, forWriting: false)
+    let start = now()
+    for _ in 0..<total { _ = try log.inclusionProof(index: UInt64.random(in: 0..<log.size)) }
+    print("inclusion proofs at \(log.size) entries: \(String(format: "%.1f", (now() - start) / Double(total) * 1e6)) µs each")
+    exit(0)
+}
 let batch = arguments.count > 3 ? Int(arguments[3]) ?? 10_000 : 10_000
 _ = system("rm -rf '\(directory)'")
 let log = try TransparencyLog.create(at: directory, origin: "bench.example/log")

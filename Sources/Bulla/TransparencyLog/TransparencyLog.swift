@@ -18,10 +18,12 @@ public final class TransparencyLog {
     public private(set) var range: CompactRange
     private let lockFD: Int32?
     /// Hash tiles read, each with the seven levels above it computed once: a proof then reads
-    /// its nodes instead of rehashing up to 255 of them per tile. Bounded, so memory stays flat
-    /// however large the log grows.
+    /// its nodes instead of rehashing up to 255 of them per tile. Tiles above level 0 (one per
+    /// 65,536 entries) are all kept; level-0 tiles are bounded, one evicted at a time, so memory
+    /// stays flat however large the log grows.
     private var pyramids: [PyramidKey: [[UInt8]]] = [:]
-    private static let maxPyramids = 1024
+    private var leafPyramids: [PyramidKey: [[UInt8]]] = [:]
+    private static let maxLeafPyramids = 2048
 
     private struct PyramidKey: Hashable {
         let level: Int
@@ -176,7 +178,7 @@ public final class TransparencyLog {
     /// ⌊width / 2^r⌋ node hashes, 32 bytes each).
     private func pyramid(level tileLevel: Int, index tile: UInt64, width: Int) throws -> [[UInt8]] {
         let key = PyramidKey(level: tileLevel, index: tile, width: width)
-        if let cached = pyramids[key] { return cached }
+        if let cached = tileLevel == 0 ? leafPyramids[key] : pyramids[key] { return cached }
         let bytes = try read(TileLayout.tilePath(level: tileLevel, index: tile, width: width))
         guard bytes.count == width * MerkleHash.size else {
             throw BullaError(.malformedInput, "tile \(tileLevel)/\(tile) of \(path) is \(bytes.count) bytes, expected \(width * MerkleHash.size)")
@@ -185,8 +187,12 @@ public final class TransparencyLog {
         while levels.count < TileLayout.height, levels.last!.count >= 2 * MerkleHash.size {
             levels.append(MerkleHash.parents(of: levels.last!))
         }
-        if pyramids.count >= Self.maxPyramids { pyramids.removeAll(keepingCapacity: true) }
-        pyramids[key] = levels
+        if tileLevel == 0 {
+            if leafPyramids.count >= Self.maxLeafPyramids, let victim = leafPyramids.keys.randomElement() { leafPyramids[victim] = nil }
+            leafPyramids[key] = levels
+        } else {
+            pyramids[key] = levels
+        }
         return levels
     }
 
