@@ -80,8 +80,31 @@ public final class TransparencyLog {
                 throw BullaError(.invalidArgument, "log \(path) is being written by another process (it holds \(path)/lock)")
             }
             lockFD = fd
+            removeLeftovers()
         } else {
             lockFD = nil
+        }
+    }
+
+    /// What an interrupted append leaves that the writer can see: temporary files beside the
+    /// state and in the directories the next append writes to. Files past the committed size
+    /// under final names are harmless (readers take the widths the size gives) and are
+    /// replaced by the next append.
+    private func removeLeftovers() {
+        let width = UInt64(TileLayout.width)
+        let files = [
+            TileLayout.entriesPath(index: size / width, width: Int(size % width)), TileLayout.entriesPath(index: size / width, width: TileLayout.width),
+            TileLayout.tilePath(level: 0, index: size / width, width: Int(size % width)), TileLayout.tilePath(level: 0, index: size / width, width: TileLayout.width),
+        ]
+        // The root, and the directories holding the current bundle and level-0 tile.
+        for relative in Set([""] + files.map { "/" + $0[..<$0.lastIndex(of: "/")!] }) {
+            let directory = path + relative
+            guard let handle = opendir(directory) else { continue }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name.contains(".tmp-") { unlink("\(directory)/\(name)") }
+            }
         }
     }
 

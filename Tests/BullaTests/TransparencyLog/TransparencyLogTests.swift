@@ -65,7 +65,10 @@ import Testing
         let reader = try TransparencyLog(opening: dir, forWriting: false)
         #expect(reader.size == 600)
         #expect(throws: BullaError.self) { try reader.append([[1]]) }
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/state.tmp-99999"))
         let writer = try TransparencyLog(opening: dir, forWriting: true)
+        // The writer clears what an interrupted append left beside the state.
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/state.tmp-99999"))
         let more = (600..<1000).map { Array("e\($0)".utf8) }
         try writer.append(more)
         entries += more
