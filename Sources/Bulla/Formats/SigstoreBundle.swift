@@ -72,7 +72,6 @@ public struct SigstoreBundle: Sendable {
             try reader.object { reader, name in
                 if name.is("dsseEnvelope") {
                     envelope = try DSSEEnvelope(reading: &reader, what: "bundle dsseEnvelope")
-                    json.append(("dsseEnvelope", .null))
                 } else {
                     json.append((name.string, try reader.value()))
                 }

@@ -139,8 +139,9 @@ public struct FieldRequirement: Sendable {
             guard case .string(let text)? = value else {
                 return "field \(pointer) is \(shown); required a string matching \(pattern)"
             }
-            // The pattern compiled when the policy loaded.
-            let regex = try! Regex(pattern)
+            // The loader refuses patterns that do not compile; a requirement built another way
+            // with a bad pattern fails rather than traps.
+            guard let regex = try? Regex(pattern) else { return "field \(pointer): pattern \(pattern) does not compile" }
             if (try? regex.firstMatch(in: text)) != nil { return nil }
             return "field \(pointer) is \(shown); required to match \(pattern)"
         }

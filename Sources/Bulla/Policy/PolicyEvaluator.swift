@@ -106,18 +106,18 @@ public struct PolicyEvaluator: Sendable {
     }
 
     /// Checks one required attestation type: enough trusted keys attested, recently enough, and
-    /// what each counted attestation says meets the content rules. Every counted attestation is
+    /// what each verified attestation says meets the content rules. Every verified attestation is
     /// judged, so an old or second SBOM cannot hide a denied package.
     func judge(_ result: VerificationResult, _ requirement: AttestationRequirement) -> (failed: [String], met: [String]) {
         let type = requirement.type
-        let counted = result.signatures.filter { $0.verified && $0.predicate != nil }
-        guard result.verified, !counted.isEmpty else {
+        let verified = result.signatures.filter { $0.verified && $0.predicate != nil }
+        guard result.verified, !verified.isEmpty else {
             return (["no \(type) attestation by \(requirement.trust.threshold) trusted key(s)" + Self.summary(result)], [])
         }
         var failed: [String] = []
         var fresh: [(SignatureCheck, SBOM?)] = []
         var stale: [String] = []
-        for check in counted {
+        for check in verified {
             let predicate = check.predicate!
             var sbom: SBOM?
             if requirement.readsPackages || requirement.maxAge != nil {

@@ -52,7 +52,7 @@ extension Policy {
         let annotations = try map["annotations"]?.stringMap() ?? [:]
         var signatures: TrustPolicy?
         if let keys {
-            signatures = TrustPolicy(keys: keys, threshold: try threshold(map["threshold"], keys: keys, at: node), requiredAnnotations: annotations)
+            signatures = TrustPolicy(keys: keys, threshold: try threshold(map["threshold"], keys: keys), requiredAnnotations: annotations)
         } else if let extra = map["threshold"] ?? map["annotations"] {
             throw extra.fail("applies to image signatures, which need keys on the rule")
         }
@@ -66,7 +66,7 @@ extension Policy {
             signatures: signatures, attestations: attestations, line: node.line)
     }
 
-    private static func threshold(_ node: PolicyNode?, keys: [VerifyingKey], at owner: PolicyNode) throws -> Int {
+    private static func threshold(_ node: PolicyNode?, keys: [VerifyingKey]) throws -> Int {
         guard let node else { return 1 }
         let value = try node.int()
         let distinct = Set(keys).count
@@ -99,7 +99,7 @@ extension Policy {
         } ?? []
         let fields = try map["requiredFields"]?.list().map(fieldRequirement) ?? []
         return AttestationRequirement(
-            type: type, trust: TrustPolicy(keys: keys, threshold: try threshold(map["threshold"], keys: keys, at: node)),
+            type: type, trust: TrustPolicy(keys: keys, threshold: try threshold(map["threshold"], keys: keys)),
             maxAge: maxAge, deniedPackages: denied, deniedLicenses: licenses, requiredFields: fields, line: node.line)
     }
 

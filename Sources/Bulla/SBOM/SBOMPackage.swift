@@ -16,9 +16,4 @@ public struct SBOMPackage: Sendable, Hashable, Codable {
         self.license = license
         self.supplier = supplier
     }
-
-    /// The version to compare: the package's own, else the one its purl names.
-    public var effectiveVersion: String? {
-        version ?? purl.flatMap { try? PackageURL(parsing: $0).version }
-    }
 }
