@@ -55,16 +55,19 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
 
     /// As `isValidSignature(_:for:)`, also accepting an ECDSA signature in raw `r || s` form.
     public func isValidSignatureAnyEncoding(_ signature: [UInt8], for message: some Collection<UInt8>) -> Bool {
-        if isValidSignature(signature, for: message) { return true }
-        guard algorithm != .ed25519, let der = ECDSASignature.der(fromRaw: signature) else { return false }
-        return isValidSignature(der, for: message)
+        anyEncoding(signature) { isValidSignature($0, for: message) }
     }
 
     /// As `isValidSignature(_:forDigest:)`, also accepting an ECDSA signature in raw `r || s` form.
     public func isValidSignatureAnyEncoding(_ signature: [UInt8], forDigest digest: Digest) -> Bool {
-        if isValidSignature(signature, forDigest: digest) { return true }
-        guard let der = ECDSASignature.der(fromRaw: signature) else { return false }
-        return isValidSignature(der, forDigest: digest)
+        anyEncoding(signature) { isValidSignature($0, forDigest: digest) }
+    }
+
+    /// `check` on the signature as given, then (ECDSA only) on its DER form when it is raw `r || s`.
+    private func anyEncoding(_ signature: [UInt8], _ check: ([UInt8]) -> Bool) -> Bool {
+        if check(signature) { return true }
+        guard algorithm != .ed25519, let der = ECDSASignature.der(fromRaw: signature) else { return false }
+        return check(der)
     }
 
     /// Whether `signature` is this ECDSA key's signature over the message with this digest.
