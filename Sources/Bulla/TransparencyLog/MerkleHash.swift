@@ -28,8 +28,8 @@ public enum MerkleHash {
         }
     }
 
-    /// One level up: each pair of 32-byte hashes in `below` becomes its node hash, without an
-    /// allocation per node (a tile's seven levels are 255 of them).
+    /// One level up: each pair of 32-byte hashes in `below` becomes its node hash, written
+    /// straight into the result (a tile's seven levels are 255 of them).
     static func parents(of below: [UInt8]) -> [UInt8] {
         let pairs = below.count / (2 * size)
         return [UInt8](unsafeUninitializedCapacity: pairs * size) { out, initialized in
@@ -38,8 +38,7 @@ public enum MerkleHash {
                     scratch[0] = 0x01
                     for pair in 0..<pairs {
                         UnsafeMutableRawBufferPointer(rebasing: scratch[1...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: input[(pair * 2 * size)..<((pair + 1) * 2 * size)]))
-                        let hash = Digest.sha256(UnsafeRawBufferPointer(scratch))
-                        for i in 0..<size { out[pair * size + i] = hash[i] }
+                        Digest.sha256(UnsafeRawBufferPointer(scratch), into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[(pair * size)...]))
                     }
                 }
             }

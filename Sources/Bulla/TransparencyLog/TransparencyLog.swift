@@ -364,8 +364,7 @@ extension TransparencyLog {
             guard old.size <= checkpoint.size else {
                 throw BullaError(.signatureInvalid, "the earlier checkpoint signs \(old.size) entries, more than the current \(checkpoint.size)")
             }
-            let proof = try MerkleProofs.consistency(from: old.size, to: checkpoint.size, rangeHash)
-            try proof.verify(oldRoot: old.rootHash, newRoot: checkpoint.rootHash)
+            try consistencyProof(from: old.size, to: checkpoint.size).verify(oldRoot: old.rootHash, newRoot: checkpoint.rootHash)
         }
         return Audit(size: checkpoint.size, root: checkpoint.rootHash, tilesChecked: tilesChecked, bytesHashed: bytesHashed)
     }

@@ -69,8 +69,16 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, LosslessStrin
     /// The SHA-256 of `buffer` as bytes, by the fastest path (no context object is kept).
     public static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 32) { out, initialized in
-            guard bulla_sha256(buffer.baseAddress, buffer.count, out.baseAddress) == 1 else { fatalError("SHA-256 failed") }
+            sha256(buffer, into: UnsafeMutableRawBufferPointer(out))
             initialized = 32
+        }
+    }
+
+    /// The SHA-256 of `buffer` written into the first 32 bytes of `out`, which must hold them.
+    public static func sha256(_ buffer: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count >= 32, "a SHA-256 digest needs 32 bytes")
+        guard bulla_sha256(buffer.baseAddress, buffer.count, out.baseAddress?.assumingMemoryBound(to: UInt8.self)) == 1 else {
+            fatalError("SHA-256 failed")
         }
     }
 
