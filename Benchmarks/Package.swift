@@ -24,13 +24,15 @@ let package = Package(
         // put the two side by side in one run.
         .executableTarget(
             name: "bulla-speed",
-            dependencies: [.product(name: "BullaCrypto", package: "Bulla")],
+            dependencies: ["BenchSupport", .product(name: "BullaCrypto", package: "Bulla")],
             path: "Sources/bulla-speed"
         ),
+        // What the benchmark executables share (their clock).
+        .target(name: "BenchSupport", path: "Sources/BenchSupport"),
         // The transparency log's append, proof, memory and audit figures.
         .executableTarget(
             name: "bulla-logbench",
-            dependencies: [.product(name: "Bulla", package: "Bulla"), .product(name: "BullaCrypto", package: "Bulla")],
+            dependencies: ["BenchSupport", .product(name: "Bulla", package: "Bulla"), .product(name: "BullaCrypto", package: "Bulla")],
             path: "Sources/bulla-logbench"
         ),
     ]

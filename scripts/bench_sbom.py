@@ -13,7 +13,7 @@ each as a whole process, best of BENCH_RUNS with the files in the page cache:
 Peak RSS of the bulla process is what GNU time reports for it (wait4 from this Python process
 would report this process's own size: a child's maximum includes its parent's before exec).
 """
-import base64, hashlib, json, os, resource, subprocess, sys, time
+import hashlib, json, os, subprocess, sys, time
 
 bulla = os.path.abspath(sys.argv[1])
 work = os.environ.get("BENCH_DIR", "/tmp/bulla-bench") + "/sbom"

@@ -3,34 +3,22 @@
 // durable batched appends (entries/s), single durable appends (p50/p99 latency), inclusion and
 // consistency proofs at the final size (µs each), resident memory as the log grows, and the
 // audit's hashing rate (bytes/s).
+import BenchSupport
 import Bulla
 import BullaCrypto
 #if canImport(Glibc)
 import Glibc
 #endif
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// Resident memory in MiB, from /proc/self/statm.
+/// Resident memory in MiB: the second field of /proc/self/statm, in pages.
 func residentMiB() -> Double {
     guard let file = fopen("/proc/self/statm", "r") else { return 0 }
     defer { fclose(file) }
-    var size = 0, resident = 0
-    _ = withUnsafeMutablePointer(to: &size) { s in withUnsafeMutablePointer(to: &resident) { r in vfscanf_shim(file, s, r) } }
-    return Double(resident) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
-}
-
-func vfscanf_shim(_ file: UnsafeMutablePointer<FILE>, _ a: UnsafeMutablePointer<Int>, _ b: UnsafeMutablePointer<Int>) -> Int32 {
     var line = [CChar](repeating: 0, count: 128)
-    guard fgets(&line, 128, file) != nil else { return 0 }
+    guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
     let fields = String(cString: line).split(separator: " ")
-    a.pointee = Int(fields[0]) ?? 0
-    b.pointee = fields.count > 1 ? Int(fields[1]) ?? 0 : 0
-    return 2
+    let pages = fields.count > 1 ? Double(fields[1]) ?? 0 : 0
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 }
 
 /// fsyncs per second of a small file rewritten in place: the ceiling on durable commits.

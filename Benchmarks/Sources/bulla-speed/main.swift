@@ -2,16 +2,8 @@
 // run.
 //   bulla-speed [BLOCK_BYTES] [SECONDS] [sha256|sha384|sha512]   digest throughput, bytes/s
 //   bulla-speed ecdsa-p256|ecdsa-p384|ed25519 [SECONDS]           signs/s and verifies/s
+import BenchSupport
 import BullaCrypto
-#if canImport(Glibc)
-import Glibc
-#endif
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
 /// Runs `body` in batches until `seconds` pass; returns operations per second.
 func rate(_ seconds: Double, _ body: () throws -> Void) rethrows -> Double {
