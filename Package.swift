@@ -1,8 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Layers (see DESIGN.md): COpenSSL/CArchive → BullaCrypto → Bulla → the `bulla` CLI.
-// Bulla reads policies with Yams (YAML); nothing else outside the toolchain is linked.
+// Layers (see DESIGN.md): COpenSSL/CArchive → BullaCrypto → Bulla → BullaRegistry/BullaServer
+// → the `bulla` CLI. Bulla reads policies with Yams (YAML) and does no networking; AsyncHTTPClient
+// is only in BullaRegistry and Hummingbird only in BullaServer, so the core builds fast.
 // Only BullaCrypto imports COpenSSL; only Bulla/Archive imports CArchive.
 let package = Package(
     name: "Bulla",
@@ -15,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Without its default traits Hummingbird builds without swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -35,10 +39,20 @@ let package = Package(
             name: "Bulla",
             dependencies: ["BullaCrypto", "CArchive", .product(name: "Yams", package: "Yams")]
         ),
+        .target(
+            name: "BullaRegistry",
+            dependencies: ["Bulla", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        .target(
+            name: "BullaServer",
+            dependencies: ["Bulla", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .executableTarget(
             name: "bulla",
             dependencies: [
                 "Bulla",
+                "BullaRegistry",
+                "BullaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

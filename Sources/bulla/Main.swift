@@ -25,10 +25,14 @@ struct BullaCommand: ParsableCommand {
 
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try BullaCommand.parseAsRoot()
-            try command.run()
+            if var serving = command as? AsyncParsableCommand {
+                try await serving.run()
+            } else {
+                try command.run()
+            }
         } catch let error as BullaError {
             Terminal.error(error.description)
             Terminal.exit(ExitStatus.for(error))

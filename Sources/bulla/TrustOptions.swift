@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bulla
+import BullaRegistry
 import BullaCrypto
 import Foundation
 
@@ -49,16 +50,17 @@ struct TrustOptions: ParsableArguments {
     }
 }
 
-/// `--log DIR`: record what is signed in a local transparency log and embed the proof.
+/// `--log DIR|URL`: record what is signed in a transparency log and embed the proof.
 struct LogOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Record the signature in this transparency log (a directory made by `bulla log init`) and put the entry, its inclusion proof and the signed checkpoint in the bundle.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Record the signature in this transparency log (a directory made by `bulla log init`, or the URL of `bulla log serve`) and put the entry, its inclusion proof and the signed checkpoint in the bundle.", valueName: "dir|url"))
     var log: String?
 
     @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The log's private key (default DIR/log.key); its passphrase comes from BULLA_LOG_PASSWORD, else as the signing key's.", valueName: "key"))
     var logSigningKey: String?
 
-    func recorder(passphrase: PassphraseOptions) throws -> LogRecorder? {
+    func recorder(passphrase: PassphraseOptions) throws -> (any SignatureLog)? {
         guard let log else { return nil }
+        if log.hasPrefix("https://") || log.hasPrefix("http://") { return try RemoteLog(url: log) }
         let location = logSigningKey ?? "\(log)/log.key"
         let key = try KeyFile.signingKey(location) {
             if let secret = ProcessInfo.processInfo.environment["BULLA_LOG_PASSWORD"] { return Passphrase(secret) }

@@ -54,6 +54,7 @@ import Testing
             ("lg/tile/entries/000", 14, "tile/0/000 differs from the hashes of the entries at hash 1"),
             ("lg/tile/entries/000", 10, "entry bundle 0 holds 232 entries, expected 256"),
             ("lg/tile/0/000", 40, "tile/0/000 differs from the hashes of the entries at hash 1"),
+            ("lg/nodes/0/000", 40, "nodes/0/000 differs from the hashes of the entries"),
             ("lg/checkpoint", 20, "invalid signature for key bulla.test/log+"),
         ]
         for (file, offset, reason) in cases {

@@ -22,7 +22,7 @@ public struct ImageSigner: Sendable {
     public var identity: String?
     /// When set, every bundle's signature is recorded in this log and the bundle carries the
     /// entry with its inclusion proof and signed checkpoint.
-    public var log: LogRecorder?
+    public var log: (any SignatureLog)?
 
     public init(key: SigningKey, annotations: [String: String] = [:], identity: String? = nil) {
         self.key = key

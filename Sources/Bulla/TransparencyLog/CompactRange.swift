@@ -22,19 +22,27 @@ public struct CompactRange: Sendable, Hashable {
     /// Appends one leaf hash; returns the subtree roots completed by it (for node storage).
     @discardableResult
     public mutating func append(leafHash: [UInt8]) -> [(level: Int, index: UInt64, hash: [UInt8])] {
-        var completed: [(Int, UInt64, [UInt8])] = [(0, size, leafHash)]
-        var hash = leafHash
-        var level = 0
-        var index = size
-        // Each trailing one bit of the old size is a subtree of the new leaf's size to merge.
-        while (size >> level) & 1 == 1 {
+        append(subtree: leafHash, height: 0)
+    }
+
+    /// Appends the root of a perfect subtree of 2^`height` leaves, which must start where the
+    /// tree ends (`size` a multiple of 2^`height`): a whole tile's worth at once.
+    @discardableResult
+    public mutating func append(subtree root: [UInt8], height: Int) -> [(level: Int, index: UInt64, hash: [UInt8])] {
+        precondition(size & ((1 << UInt64(height)) - 1) == 0, "a subtree of height \(height) cannot start at \(size)")
+        var index = size >> UInt64(height)
+        var completed: [(Int, UInt64, [UInt8])] = [(height, index, root)]
+        var hash = root
+        var level = height
+        // Each trailing one bit of the old size is a subtree of the new one's size to merge.
+        while (size >> UInt64(level)) & 1 == 1 {
             hash = MerkleHash.node(hashes.removeLast(), hash)
             level += 1
             index >>= 1
             completed.append((level, index, hash))
         }
         hashes.append(hash)
-        size += 1
+        size += 1 << UInt64(height)
         return completed
     }
 

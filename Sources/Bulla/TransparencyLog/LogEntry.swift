@@ -31,10 +31,10 @@ public enum LogEntry {
     }
 
     /// The bundle's `tlogEntries` element (protobuf-specs `TransparencyLogEntry`, JSON form).
-    public static func bundleEntry(body: [UInt8], index: UInt64, proof: InclusionProof, root: [UInt8], checkpoint: [UInt8], logKey: VerifyingKey) -> JSONValue {
+    public static func bundleEntry(body: [UInt8], index: UInt64, proof: InclusionProof, root: [UInt8], checkpoint: [UInt8], logID: [UInt8]) -> JSONValue {
         .object([
             ("logIndex", .string(String(index))),
-            ("logId", .object([("keyId", .string(Base64.encode(Digest.compute(.sha256, over: logKey.derRepresentation).bytes)))])),
+            ("logId", .object([("keyId", .string(Base64.encode(logID)))])),
             ("kindVersion", .object([("kind", .string(kind)), ("version", .string(version))])),
             ("integratedTime", .string("0")),
             ("inclusionProof", .object([
@@ -93,23 +93,3 @@ public enum LogEntry {
     }
 }
 
-/// Records signatures in a local log as they are made: append the entry, sign a checkpoint that
-/// covers it (consistent with the last), and return the bundle's log entry with its proof.
-public struct LogRecorder: Sendable {
-    public let directory: String
-    public let logKey: SigningKey
-
-    public init(directory: String, logKey: SigningKey) {
-        self.directory = directory
-        self.logKey = logKey
-    }
-
-    public func record(_ envelope: DSSEEnvelope, signer: VerifyingKey) throws -> JSONValue {
-        let log = try TransparencyLog(opening: directory, forWriting: true)
-        let body = LogEntry.body(for: envelope, signer: signer)
-        let index = try log.append([body]).lowerBound
-        let checkpoint = try log.signCheckpoint(with: logKey)
-        let proof = try log.inclusionProof(index: index)
-        return LogEntry.bundleEntry(body: body, index: index, proof: proof, root: log.root, checkpoint: checkpoint, logKey: logKey.publicKey)
-    }
-}

@@ -30,6 +30,13 @@ public enum TileLayout {
         "tile/entries/\(encode(index))" + (width < Self.width ? ".p/\(width)" : "")
     }
 
+    /// Where the levels above a full level-0 tile are kept (levels 1–7: 254 hashes), so a proof
+    /// reads them instead of rehashing the tile. Not part of tlog-tiles and never served: a cache
+    /// that an append writes and an audit checks.
+    static func nodesPath(index: UInt64) -> String {
+        "nodes/0/\(encode(index))"
+    }
+
     /// How many of tile `index`'s slots are filled when `count` nodes of its level exist.
     static func width(ofTile index: UInt64, count: UInt64) -> Int {
         let start = index * UInt64(Self.width)
@@ -42,6 +49,34 @@ public enum TileLayout {
             out += [UInt8(entry.count >> 8), UInt8(entry.count & 0xFF)] + entry
         }
         return out
+    }
+
+    /// The leaf hashes of a bundle's entries, 32 bytes each, computed in place: each entry's
+    /// length prefix is overwritten with the leaf's 0x00 prefix and hashed where it lies.
+    /// Returns the hashes and how many bytes were hashed.
+    static func leafHashes(inBundle bytes: inout [UInt8], index bundle: UInt64, count: Int) throws -> (hashes: [UInt8], bytesHashed: Int) {
+        var hashed = 0
+        var found = 0
+        let hashes = try [UInt8](unsafeUninitializedCapacity: count * MerkleHash.size) { out, initialized in
+            try bytes.withUnsafeMutableBytes { input in
+                var i = 0
+                while i < input.count {
+                    guard input.count - i >= 2 else { throw BullaError(.malformedInput, "entry bundle \(bundle) ends inside a length") }
+                    let length = Int(input[i]) << 8 | Int(input[i + 1])
+                    guard input.count - i - 2 >= length else { throw BullaError(.malformedInput, "entry bundle \(bundle) ends inside entry \(found)") }
+                    guard found < count else { throw BullaError(.signatureInvalid, "entry bundle \(bundle) holds more than \(count) entries") }
+                    input[i + 1] = 0x00
+                    Digest.sha256(UnsafeRawBufferPointer(rebasing: input[(i + 1)..<(i + 2 + length)]),
+                                  into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[(found * MerkleHash.size)...]))
+                    hashed += length + 1
+                    found += 1
+                    i += 2 + length
+                }
+            }
+            guard found == count else { throw BullaError(.signatureInvalid, "entry bundle \(bundle) holds \(found) entries, expected \(count)") }
+            initialized = count * MerkleHash.size
+        }
+        return (hashes, hashed)
     }
 
     public static func entries(inBundle bytes: [UInt8]) throws -> [[UInt8]] {

@@ -150,7 +150,11 @@ public final class TransparencyLog {
             let count = old >> (TileLayout.height * key.level)
             let had = TileLayout.width(ofTile: key.index, count: count)
             let existing = had == 0 ? [] : try read(TileLayout.tilePath(level: key.level, index: key.index, width: had))
-            try write(existing + hashes.joined(), to: TileLayout.tilePath(level: key.level, index: key.index, width: had + hashes.count), directories: &directories)
+            let tile = existing + hashes.joined()
+            try write(tile, to: TileLayout.tilePath(level: key.level, index: key.index, width: had + hashes.count), directories: &directories)
+            if key.level == 0, had + hashes.count == TileLayout.width {
+                try write(Array(Self.levelsAbove(tile).joined()), to: TileLayout.nodesPath(index: key.index), directories: &directories)
+            }
         }
         for directory in directories.sorted() { try DurableFile.syncDirectory(directory) }
         try commit(next)
@@ -206,15 +210,45 @@ public final class TransparencyLog {
         guard bytes.count == width * MerkleHash.size else {
             throw BullaError(.malformedInput, "tile \(tileLevel)/\(tile) of \(path) is \(bytes.count) bytes, expected \(width * MerkleHash.size)")
         }
-        var levels = [bytes]
-        while levels.count < TileLayout.height, levels.last!.count >= 2 * MerkleHash.size {
-            levels.append(MerkleHash.parents(of: levels.last!))
-        }
+        let levels = try (tileLevel == 0 ? storedLevels(aboveTile: tile, bytes) : nil) ?? [bytes] + Self.levelsAbove(bytes)
         if tileLevel == 0 {
             if leafPyramids.count >= Self.maxLeafPyramids, let victim = leafPyramids.keys.randomElement() { leafPyramids[victim] = nil }
             leafPyramids[key] = levels
         } else {
             pyramids[key] = levels
+        }
+        return levels
+    }
+
+    /// Levels 1–7 inside a tile (fewer for a partial one), each pair of hashes below hashed.
+    private static func levelsAbove(_ tile: [UInt8]) -> [[UInt8]] {
+        var levels: [[UInt8]] = []
+        var below = tile
+        while levels.count < TileLayout.height - 1, below.count >= 2 * MerkleHash.size {
+            below = MerkleHash.parents(of: below)
+            levels.append(below)
+        }
+        return levels
+    }
+
+    /// A full level-0 tile's upper levels as its append stored them, if that file is there and
+    /// its top pair hashes to the level-8 node the tile above records; nil sends the caller to
+    /// recompute them.
+    private func storedLevels(aboveTile tile: UInt64, _ bytes: [UInt8]) throws -> [[UInt8]]? {
+        guard bytes.count == TileLayout.width * MerkleHash.size, tile < size >> UInt64(TileLayout.height),
+              let stored = try? FileIO.read("\(path)/\(TileLayout.nodesPath(index: tile))", limit: TileLayout.width * MerkleHash.size),
+              stored.count == (TileLayout.width - 2) * MerkleHash.size else { return nil }
+        var levels = [bytes]
+        var offset = 0
+        var count = TileLayout.width / 2
+        while count >= 2 {
+            levels.append(Array(stored[offset..<(offset + count * MerkleHash.size)]))
+            offset += count * MerkleHash.size
+            count /= 2
+        }
+        let top = levels[TileLayout.height - 1]
+        guard MerkleHash.node(Array(top[..<MerkleHash.size]), Array(top[MerkleHash.size...])) == (try nodeHash(level: TileLayout.height, index: tile)) else {
+            return nil
         }
         return levels
     }
@@ -326,32 +360,54 @@ extension TransparencyLog {
             throw BullaError(.signatureInvalid, "the checkpoint signs \(checkpoint.size) entries; the log holds \(size)")
         }
         var rebuilt = CompactRange()
-        var levelHashes: [Int: [UInt8]] = [:]
+        // Hashes of levels 8, 16, … gathered for the tile they belong to, compared when it fills.
+        var above: [[UInt8]] = []
         var tilesChecked = 0
         var bytesHashed = 0
+        let tileBytes = TileLayout.width * MerkleHash.size
         let bundles = (checkpoint.size + UInt64(TileLayout.width) - 1) / UInt64(TileLayout.width)
         for bundle in 0..<bundles {
             let width = TileLayout.width(ofTile: bundle, count: checkpoint.size)
-            let entries = try TileLayout.entries(inBundle: try FileIO.read("\(path)/\(TileLayout.entriesPath(index: bundle, width: width))", limit: 1 << 25))
-            guard entries.count == width else {
-                throw BullaError(.signatureInvalid, "entry bundle \(bundle) holds \(entries.count) entries, expected \(width)")
-            }
-            for entry in entries {
-                bytesHashed += entry.count + 1
-                for node in rebuilt.append(leafHash: MerkleHash.leaf(entry)) {
-                    if node.level > 0 { bytesHashed += 65 }
-                    guard node.level % TileLayout.height == 0 else { continue }
-                    let level = node.level / TileLayout.height
-                    levelHashes[level, default: []] += node.hash
-                    if levelHashes[level]!.count == TileLayout.width * MerkleHash.size {
-                        try compareTile(level: level, index: node.index / UInt64(TileLayout.width), width: TileLayout.width, expected: levelHashes[level]!)
-                        tilesChecked += 1
-                        levelHashes[level] = []
-                    }
+            var entries = try FileIO.read("\(path)/\(TileLayout.entriesPath(index: bundle, width: width))", limit: 1 << 25)
+            let (leaves, hashed) = try TileLayout.leafHashes(inBundle: &entries, index: bundle, count: width)
+            bytesHashed += hashed
+            try compareTile(level: 0, index: bundle, width: width, expected: leaves)
+            tilesChecked += 1
+            guard width == TileLayout.width else {
+                for leaf in 0..<width {
+                    bytesHashed += (rebuilt.append(leafHash: Array(leaves[(leaf * MerkleHash.size)..<((leaf + 1) * MerkleHash.size)])).count - 1) * 65
                 }
+                break
+            }
+            // A full tile: its own seven levels, checked against what the append stored, then
+            // its root carried up through the tiles above.
+            let levels = Self.levelsAbove(leaves)
+            bytesHashed += (TileLayout.width - 2) * 65
+            if let stored = try? FileIO.read("\(path)/\(TileLayout.nodesPath(index: bundle))", limit: tileBytes), stored != Array(levels.joined()) {
+                throw BullaError(.signatureInvalid, "\(TileLayout.nodesPath(index: bundle)) differs from the hashes of the entries")
+            }
+            var root = MerkleHash.node(Array(levels.last![..<MerkleHash.size]), Array(levels.last![MerkleHash.size...]))
+            bytesHashed += 65
+            bytesHashed += (rebuilt.append(subtree: root, height: TileLayout.height).count - 1) * 65
+            var level = 1
+            var index = bundle
+            while true {
+                if above.count < level { above.append([]) }
+                above[level - 1] += root
+                index /= UInt64(TileLayout.width)
+                guard above[level - 1].count == tileBytes else { break }
+                try compareTile(level: level, index: index, width: TileLayout.width, expected: above[level - 1])
+                tilesChecked += 1
+                var top = above[level - 1]
+                for _ in 0..<TileLayout.height { top = MerkleHash.parents(of: top) }
+                bytesHashed += (TileLayout.width - 1) * 65
+                root = top
+                above[level - 1] = []
+                level += 1
             }
         }
-        for (level, hashes) in levelHashes where !hashes.isEmpty {
+        for (offset, hashes) in above.enumerated() where !hashes.isEmpty {
+            let level = offset + 1
             let count = checkpoint.size >> UInt64(TileLayout.height * level)
             try compareTile(level: level, index: count / UInt64(TileLayout.width), width: hashes.count / MerkleHash.size, expected: hashes)
             tilesChecked += 1

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Bulla
 import BullaCrypto
+import BullaServer
 import Foundation
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "A transparency log in a directory: RFC 6962 tree, C2SP tiles, signed checkpoints.",
-        subcommands: [Init.self, Append.self, SignCheckpoint.self, Prove.self, Consistency.self, Verify.self])
+        subcommands: [Init.self, Append.self, SignCheckpoint.self, Prove.self, Consistency.self, Verify.self, Serve.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make an empty log; without --key, make its Ed25519 key as DIR/log.key and DIR/log.pub.")
@@ -129,6 +130,32 @@ struct LogCommand: ParsableCommand {
             let audit = try log.audit(verifier: verifier, since: earlier)
             print("verified \(directory): \(audit.size) entries, root \(Hex.encode(audit.root)), \(audit.tilesChecked) tiles recomputed"
                   + (since.map { ", consistent with \($0)" } ?? ""))
+        }
+    }
+}
+
+extension LogCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the log over HTTP: the C2SP tlog-tiles read paths, and POST /add, which answers once the entry is durable with its index, inclusion proof and signed checkpoint.")
+
+        @Argument(help: "The log directory.") var directory: String
+        @Option(help: ArgumentHelp("HOST:PORT, [IPv6]:PORT or :PORT (every interface); port 0 picks a free one.", valueName: "addr"))
+        var listen = "127.0.0.1:8080"
+        @Option(help: ArgumentHelp("The log's private key (default DIR/log.key).", valueName: "key")) var key: String?
+        @Option(help: ArgumentHelp("At most this many entries per durable batch.", valueName: "n")) var maxBatch = 4096
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func run() async throws {
+            let address = try ListenAddress(parsing: listen)
+            let location = key ?? "\(directory)/log.key"
+            let signing = try KeyFile.signingKey(location) { try passphrase.passphrase(for: location) }
+            let server = try LogServer(directory: directory, key: signing, maxBatch: max(1, maxBatch))
+            try await server.run(address: address) { bound in
+                // The one line a script waits for, on standard output.
+                print("serving log \(directory) at http://\(bound)")
+                fflush(nil)
+            }
         }
     }
 }

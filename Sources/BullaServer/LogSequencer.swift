@@ -1,0 +1,81 @@
+import Bulla
+import BullaCrypto
+import Dispatch
+import Synchronization
+
+/// Turns concurrent `POST /add` requests into batched appends: whatever arrives while a batch is
+/// being made durable goes into the next one, so one fsync round covers many entries. Each
+/// batch ends with a newly signed checkpoint, and each waiting request is answered with its
+/// index and a proof against that checkpoint, only after the batch is durable.
+final class LogSequencer: Sendable {
+    private struct Waiting {
+        let entry: [UInt8]
+        let answer: CheckedContinuation<LogReceipt, any Error>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var flushing = false
+    }
+
+    // The log is touched only on `queue`, one batch at a time.
+    private nonisolated(unsafe) let log: TransparencyLog
+    private let key: SigningKey
+    private let logID: [UInt8]
+    private let maxBatch: Int
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "bulla.log.sequencer")
+    /// The size of the last signed checkpoint: only what it covers is served.
+    private let published: Atomic<UInt64>
+
+    init(log: TransparencyLog, key: SigningKey, maxBatch: Int) throws {
+        self.log = log
+        self.key = key
+        self.logID = LogReceipt.logID(of: key.publicKey)
+        self.maxBatch = maxBatch
+        // Start from a checkpoint that covers everything committed, consistent with the last.
+        try log.signCheckpoint(with: key)
+        self.published = Atomic(log.size)
+    }
+
+    var publishedSize: UInt64 { published.load(ordering: .acquiring) }
+
+    func submit(_ entry: [UInt8]) async throws -> LogReceipt {
+        try await withCheckedThrowingContinuation { answer in
+            let start = state.withLock { state -> Bool in
+                state.waiting.append(Waiting(entry: entry, answer: answer))
+                guard !state.flushing else { return false }
+                state.flushing = true
+                return true
+            }
+            if start { queue.async { self.drain() } }
+        }
+    }
+
+    private func drain() {
+        while true {
+            let batch = state.withLock { state -> [Waiting] in
+                let taken = Array(state.waiting.prefix(maxBatch))
+                state.waiting.removeFirst(taken.count)
+                if taken.isEmpty { state.flushing = false }
+                return taken
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let indices = try log.append(batch.map(\.entry))
+                let checkpoint = try log.signCheckpoint(with: key)
+                published.store(log.size, ordering: .releasing)
+                for (index, waiting) in zip(indices, batch) {
+                    do {
+                        let proof = try log.inclusionProof(index: index)
+                        waiting.answer.resume(returning: LogReceipt(index: index, proof: proof, checkpoint: checkpoint, logID: logID))
+                    } catch {
+                        waiting.answer.resume(throwing: error)
+                    }
+                }
+            } catch {
+                for waiting in batch { waiting.answer.resume(throwing: error) }
+            }
+        }
+    }
+}
