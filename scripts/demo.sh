@@ -130,9 +130,20 @@ set -e
 echo "exit status $status (1 = denied)"
 [ "$status" -eq 1 ]
 
-step "12. The log: every entry and tile recomputed, the checkpoint's signature checked"
+step "12. The log served over HTTP: a signature recorded through it, tiles read back, then a full audit"
+"$bulla" log serve demo-log --listen 127.0.0.1:0 > serve.out &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q ' at http' serve.out && break; sleep 0.1; done
+url=$(sed -n 's/.* at //p' serve.out)
+echo "bulla log serve: $url"
+run "$bulla" sign oci:layout:demo --key demo-key.key --log "$url" --output-bundle served.bundle.json
+run "$bulla" verify oci:layout:demo --key demo-key.pub --bundle served.bundle.json --log-key demo-log/log.pub --require-log
+printf '$ curl %s/checkpoint\n' "$url"
+curl -fsS "$url/checkpoint"
+kill $server && wait $server 2>/dev/null || true
+trap - EXIT
 run "$bulla" log verify demo-log --log-key demo-log/log.pub
-cat demo-log/checkpoint
 
 step "13. One flipped byte in a layer is caught and named"
 rm -rf damaged && cp -r layout damaged

@@ -6,7 +6,7 @@ need=()
 for pkg in libssl-dev libarchive-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
-for tool in skopeo umoci zstd gzip tar python3 openssl; do
+for tool in skopeo umoci zstd gzip tar python3 openssl curl; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 # GNU time: the benchmarks read a process's peak memory from it.

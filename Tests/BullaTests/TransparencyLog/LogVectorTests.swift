@@ -32,3 +32,47 @@ import Testing
         try step.verify(oldRoot: try log.root(size: 7), newRoot: log.root)
     }
 }
+
+/// spec/vectors/log/receipt-257.json and paths.json: what `bulla log serve` answers and which
+/// request paths it serves.
+@Suite struct LogServerVectorTests {
+    @Test func theReceiptProvesItsEntry() throws {
+        let receipt = try LogReceipt(json: try SpecVectors.bytes("log/receipt-257.json"))
+        #expect(receipt.index == 257 && receipt.proof.treeSize == 300)
+        let log = try TransparencyLog(opening: "\(LogVectorTests.directory)/example", forWriting: false)
+        #expect(try receipt.root(for: Array("entry 257\n".utf8)) == log.root)
+        #expect(receipt.logID == LogReceipt.logID(of: try KeyFile.verifyingKey(LogVectorTests.exampleKey)))
+        // Another entry, or a proof for another index, is refused.
+        #expect(throws: BullaError(.signatureInvalid)) { try receipt.root(for: Array("entry 258\n".utf8)) }
+        var moved = receipt
+        moved.index = 258
+        #expect(throws: BullaError(.signatureInvalid)) { try moved.root(for: Array("entry 257\n".utf8)) }
+        // The receipt's own JSON round-trips.
+        #expect(try LogReceipt(json: receipt.json) == receipt)
+    }
+
+    @Test func requestPaths() throws {
+        let table = try JSONValue(parsing: try SpecVectors.bytes("log/paths.json"), what: "vector")
+        guard case .array(let valid)? = table["valid"], case .array(let invalid)? = table["invalid"] else {
+            Issue.record("paths.json lacks valid or invalid")
+            return
+        }
+        for item in valid {
+            let path = item["path"]?.stringValue ?? ""
+            let resource = LogResource(path: path)
+            let names: String? = resource.map {
+                switch $0 {
+                case .checkpoint: "checkpoint"
+                case .tile(let level, let index, let width): "tile level \(level) index \(index) width \(width)"
+                case .entries(let index, let width): "entries index \(index) width \(width)"
+                }
+            }
+            #expect(names == item["names"]?.stringValue, "\(path)")
+            #expect(resource?.isCovered(bySize: 300) == (item["covered"] == .bool(true)), "\(path)")
+            if let resource, resource != .checkpoint { #expect("/" + resource.path == path) }
+        }
+        for item in invalid {
+            #expect(LogResource(path: item.stringValue ?? "") == nil, "\(item.stringValue ?? "")")
+        }
+    }
+}
