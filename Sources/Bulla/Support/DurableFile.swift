@@ -9,8 +9,9 @@ import Darwin
 /// disk before the write returns.
 public enum DurableFile {
     /// Writes `bytes` to a new file with `mode`, refusing to replace one unless `overwrite`.
-    /// The data is flushed to disk before the call returns.
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, overwrite: Bool = false) throws {
+    /// The data is flushed to disk before the call returns, unless `flush` is false because the
+    /// caller flushes the whole file system once for many files (``syncFileSystem(of:)``).
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, overwrite: Bool = false, flush: Bool = true) throws {
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
         let fd = open(path, flags, mode)
         guard fd >= 0 else {
@@ -26,17 +27,17 @@ public enum DurableFile {
             guard n > 0 else { throw BullaError(.ioFailure, "cannot write \(path)", underlying: String(cString: strerror(errno))) }
             offset += n
         }
-        guard fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+        guard !flush || fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
     }
 
     /// Replaces `path` whole: the bytes go to a temporary name, are flushed, and are renamed
     /// over it, so a reader (or a crash) sees the old file or the new one, never a mix. The
     /// directory entry is durable once the caller flushes the directory (``syncDirectory(_:)``),
     /// which a batch of replacements does once.
-    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws {
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644, flush: Bool = true) throws {
         let temporary = "\(path).tmp-\(getpid())"
         do {
-            try write(bytes, to: temporary, mode: mode, overwrite: true)
+            try write(bytes, to: temporary, mode: mode, overwrite: true, flush: flush)
             guard rename(temporary, path) == 0 else {
                 throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
             }
@@ -52,5 +53,29 @@ public enum DurableFile {
         guard fd >= 0 else { throw BullaError(.ioFailure, "cannot open directory \(path)", underlying: String(cString: strerror(errno))) }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush directory \(path)", underlying: String(cString: strerror(errno))) }
+    }
+
+    /// Linux's `syncfs(2)`, which the C library declares only under _GNU_SOURCE: looked up once.
+    private static let syncfs: (@convention(c) (Int32) -> Int32)? = {
+        #if os(Linux)
+        guard let symbol = dlsym(nil, "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
+
+    /// Whether ``syncFileSystem(of:)`` is one call here (Linux's `syncfs`); elsewhere each file
+    /// and directory is flushed on its own.
+    public static var canSyncFileSystem: Bool { syncfs != nil }
+
+    /// Flushes everything written to the file system holding `path` — file data, new names and
+    /// renames — in one journal commit, instead of one per file and directory.
+    public static func syncFileSystem(of path: String) throws {
+        guard let syncfs else { throw BullaError(.unsupported, "no syncfs on this system") }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw BullaError(.ioFailure, "cannot open directory \(path)", underlying: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        guard syncfs(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush the file system of \(path)", underlying: String(cString: strerror(errno))) }
     }
 }

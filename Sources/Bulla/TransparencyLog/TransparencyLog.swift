@@ -156,7 +156,13 @@ public final class TransparencyLog {
                 try write(Array(Self.levelsAbove(tile).joined()), to: TileLayout.nodesPath(index: key.index), directories: &directories)
             }
         }
-        for directory in directories.sorted() { try DurableFile.syncDirectory(directory) }
+        // Everything the batch wrote is made durable before the commit: on Linux with one
+        // syncfs (one journal commit for all the files and their names), else file by file.
+        if DurableFile.canSyncFileSystem {
+            try DurableFile.syncFileSystem(of: path)
+        } else {
+            for directory in directories.sorted() { try DurableFile.syncDirectory(directory) }
+        }
         try commit(next)
         range = next
         return old..<next.size
@@ -171,7 +177,7 @@ public final class TransparencyLog {
         let full = "\(path)/\(relative)"
         let directory = String(full[..<full.lastIndex(of: "/")!])
         try Self.makeDirectories(directory, under: path)
-        try DurableFile.replace(full, with: bytes)
+        try DurableFile.replace(full, with: bytes, flush: !DurableFile.canSyncFileSystem)
         directories.insert(directory)
     }
 
