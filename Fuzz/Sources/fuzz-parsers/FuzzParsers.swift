@@ -10,7 +10,7 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let input = Array(bytes.dropFirst())
     let text = String(decoding: input, as: UTF8.self)
     let descriptor = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.compute(over: input), size: Int64(input.count))
-    switch bytes[0] % 18 {
+    switch bytes[0] % 20 {
     case 0: _ = try? Digest(parsing: text)
     case 1: _ = try? ManifestDocument(bytes: input, descriptor: descriptor)
     case 2:
@@ -42,6 +42,10 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         _ = try? Checkpoint(text: input)
     case 16: _ = try? NoteVerifier(vkey: text)
     case 17: _ = try? TileLayout.entries(inBundle: input)
+    case 18:
+        // A request path the log server parses, and where it points.
+        if let resource = LogResource(path: text) { _ = (resource.path, resource.isCovered(bySize: UInt64(input.count) << 20)) }
+    case 19: _ = try? LogReceipt(json: input)
     default:
         _ = try? VerifyingKey(pemRepresentation: input)
         _ = try? VerifyingKey(derRepresentation: input)
