@@ -5,6 +5,21 @@ import PackageDescription
 // → the `bulla` CLI. Bulla reads policies with Yams (YAML) and does no networking; AsyncHTTPClient
 // is only in BullaRegistry and Hummingbird only in BullaServer, so the core builds fast.
 // Only BullaCrypto imports COpenSSL; only Bulla/Archive imports CArchive.
+// The AddressSanitizer pass (`make asan`, BULLA_SANITIZED=1) is there for the core's memory
+// safety: it builds the CLI without the two network layers (Swift over SwiftNIO), which would
+// otherwise double CI's build time; the plain pass builds and tests everything.
+let networked = Context.environment["BULLA_SANITIZED"] == nil
+let networkTargets: [Target] = networked ? [
+    .target(
+        name: "BullaRegistry",
+        dependencies: ["Bulla", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+    ),
+    .target(
+        name: "BullaServer",
+        dependencies: ["Bulla", .product(name: "Hummingbird", package: "hummingbird")]
+    ),
+] : []
+
 let package = Package(
     name: "Bulla",
     platforms: [.macOS(.v13)],
@@ -39,22 +54,10 @@ let package = Package(
             name: "Bulla",
             dependencies: ["BullaCrypto", "CArchive", .product(name: "Yams", package: "Yams")]
         ),
-        .target(
-            name: "BullaRegistry",
-            dependencies: ["Bulla", .product(name: "AsyncHTTPClient", package: "async-http-client")]
-        ),
-        .target(
-            name: "BullaServer",
-            dependencies: ["Bulla", .product(name: "Hummingbird", package: "hummingbird")]
-        ),
         .executableTarget(
             name: "bulla",
-            dependencies: [
-                "Bulla",
-                "BullaRegistry",
-                "BullaServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["Bulla", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+                + (networked ? ["BullaRegistry", "BullaServer"] : [])
         ),
         .testTarget(
             name: "BullaCryptoTests",
@@ -71,6 +74,6 @@ let package = Package(
             dependencies: ["Bulla", "bulla"],
             exclude: ["Fixtures"]
         ),
-    ],
+    ] + networkTargets,
     swiftLanguageModes: [.v6]
 )

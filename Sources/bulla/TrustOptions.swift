@@ -1,6 +1,8 @@
 import ArgumentParser
 import Bulla
+#if canImport(BullaRegistry)
 import BullaRegistry
+#endif
 import BullaCrypto
 import Foundation
 
@@ -60,7 +62,13 @@ struct LogOptions: ParsableArguments {
 
     func recorder(passphrase: PassphraseOptions) throws -> (any SignatureLog)? {
         guard let log else { return nil }
-        if log.hasPrefix("https://") || log.hasPrefix("http://") { return try RemoteLog(url: log) }
+        if log.hasPrefix("https://") || log.hasPrefix("http://") {
+            #if canImport(BullaRegistry)
+            return try RemoteLog(url: log)
+            #else
+            throw BullaError(.unsupported, "this build of bulla has no network client (built with BULLA_SANITIZED)")
+            #endif
+        }
         let location = logSigningKey ?? "\(log)/log.key"
         let key = try KeyFile.signingKey(location) {
             if let secret = ProcessInfo.processInfo.environment["BULLA_LOG_PASSWORD"] { return Passphrase(secret) }

@@ -1,14 +1,16 @@
 import ArgumentParser
 import Bulla
 import BullaCrypto
+#if canImport(BullaServer)
 import BullaServer
+#endif
 import Foundation
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "A transparency log in a directory: RFC 6962 tree, C2SP tiles, signed checkpoints.",
-        subcommands: [Init.self, Append.self, SignCheckpoint.self, Prove.self, Consistency.self, Verify.self, Serve.self])
+        subcommands: LogCommand.always + LogCommand.served)
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make an empty log; without --key, make its Ed25519 key as DIR/log.key and DIR/log.pub.")
@@ -135,6 +137,13 @@ struct LogCommand: ParsableCommand {
 }
 
 extension LogCommand {
+    static let always: [any ParsableCommand.Type] = [Init.self, Append.self, SignCheckpoint.self, Prove.self, Consistency.self, Verify.self]
+}
+
+#if canImport(BullaServer)
+extension LogCommand {
+    static let served: [any ParsableCommand.Type] = [Serve.self]
+
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve the log over HTTP: the C2SP tlog-tiles read paths, and POST /add, which answers once the entry is durable with its index, inclusion proof and signed checkpoint.")
@@ -159,6 +168,11 @@ extension LogCommand {
         }
     }
 }
+#else
+extension LogCommand {
+    static let served: [any ParsableCommand.Type] = []
+}
+#endif
 
 struct ProofReport: Encodable {
     let mediaType = "application/vnd.bulla.inclusion-proof.v1+json"
