@@ -21,7 +21,6 @@ final class LogSequencer: Sendable {
     // The log is touched only on `queue`, one batch at a time.
     private nonisolated(unsafe) let log: TransparencyLog
     private let key: SigningKey
-    private let logID: [UInt8]
     private let maxBatch: Int
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "bulla.log.sequencer")
@@ -31,7 +30,6 @@ final class LogSequencer: Sendable {
     init(log: TransparencyLog, key: SigningKey, maxBatch: Int) throws {
         self.log = log
         self.key = key
-        self.logID = LogReceipt.logID(of: key.publicKey)
         self.maxBatch = maxBatch
         // Start from a checkpoint that covers everything committed, consistent with the last.
         try log.signCheckpoint(with: key)
@@ -62,13 +60,11 @@ final class LogSequencer: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let indices = try log.append(batch.map(\.entry))
-                let checkpoint = try log.signCheckpoint(with: key)
-                published.store(log.size, ordering: .releasing)
-                for (index, waiting) in zip(indices, batch) {
+                let signed = try log.appendSigned(batch.map(\.entry), with: key)
+                published.store(signed.indices.upperBound, ordering: .releasing)
+                for (index, waiting) in zip(signed.indices, batch) {
                     do {
-                        let proof = try log.inclusionProof(index: index)
-                        waiting.answer.resume(returning: LogReceipt(index: index, proof: proof, checkpoint: checkpoint, logID: logID))
+                        waiting.answer.resume(returning: try log.receipt(for: index, in: signed))
                     } catch {
                         waiting.answer.resume(throwing: error)
                     }

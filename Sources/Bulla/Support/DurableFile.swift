@@ -30,9 +30,10 @@ public enum DurableFile {
         guard !flush || fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
     }
 
-    /// Replaces `path` whole: the bytes go to a temporary name, are flushed, and are renamed
-    /// over it, so a reader (or a crash) sees the old file or the new one, never a mix. The
-    /// directory entry is durable once the caller flushes the directory (``syncDirectory(_:)``),
+    /// Replaces `path` whole: the bytes go to a temporary name, are flushed (unless `flush` is
+    /// false, as for ``write(_:to:mode:overwrite:flush:)``), and are renamed over it, so a reader
+    /// (or a crash) sees the old file or the new one, never a mix. The directory entry is
+    /// durable once the caller flushes the directory (``syncDirectory(_:)``) or the file system,
     /// which a batch of replacements does once.
     public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644, flush: Bool = true) throws {
         let temporary = "\(path).tmp-\(getpid())"

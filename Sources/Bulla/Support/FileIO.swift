@@ -30,6 +30,15 @@ enum FileIO {
         }
     }
 
+    /// The file's bytes, or nil when there is no such file; every other failure is thrown.
+    static func readIfPresent(_ path: String, limit: Int) throws -> [UInt8]? {
+        do {
+            return try read(path, limit: limit)
+        } catch let error where error.bullaCode == .notFound {
+            return nil
+        }
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

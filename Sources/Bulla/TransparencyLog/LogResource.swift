@@ -77,11 +77,6 @@ public enum LogResource: Sendable, Hashable {
 
     /// The resource's bytes in the log at `directory`, or nil when there is no such file.
     public func read(from directory: String) throws -> [UInt8]? {
-        let limit = self == .checkpoint ? 1 << 20 : TileLayout.width * (2 + TileLayout.maxEntryBytes)
-        do {
-            return try FileIO.read("\(directory)/\(path)", limit: limit)
-        } catch let error where error.bullaCode == .notFound {
-            return nil
-        }
+        try FileIO.readIfPresent("\(directory)/\(path)", limit: self == .checkpoint ? 1 << 20 : TileLayout.width * (2 + TileLayout.maxEntryBytes))
     }
 }

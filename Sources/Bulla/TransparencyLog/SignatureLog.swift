@@ -94,8 +94,31 @@ public struct LogRecorder: SignatureLog {
 
     public func submit(_ entry: [UInt8]) throws -> LogReceipt {
         let log = try TransparencyLog(opening: directory, forWriting: true)
-        let index = try log.append([entry]).lowerBound
-        let checkpoint = try log.signCheckpoint(with: logKey)
-        return LogReceipt(index: index, proof: try log.inclusionProof(index: index), checkpoint: checkpoint, logID: LogReceipt.logID(of: logKey.publicKey))
+        let batch = try log.appendSigned([entry], with: logKey)
+        return try log.receipt(for: batch.indices.lowerBound, in: batch)
+    }
+}
+
+/// A batch appended and covered by a newly signed checkpoint: what each of its entries'
+/// receipts shares.
+public struct SignedBatch: Sendable {
+    public let indices: Range<UInt64>
+    public let checkpoint: [UInt8]
+    public let logID: [UInt8]
+}
+
+extension TransparencyLog {
+    /// Appends `entries` as one durable batch and signs a checkpoint that covers them,
+    /// consistent with the last one signed.
+    public func appendSigned(_ entries: [[UInt8]], with key: SigningKey) throws -> SignedBatch {
+        let indices = try append(entries)
+        return SignedBatch(indices: indices, checkpoint: try signCheckpoint(with: key), logID: LogReceipt.logID(of: key.publicKey))
+    }
+
+    /// The receipt for entry `index` of `batch`: its inclusion proof in the tree the batch's
+    /// checkpoint signs.
+    public func receipt(for index: UInt64, in batch: SignedBatch) throws -> LogReceipt {
+        let checkpointSize = batch.indices.upperBound
+        return LogReceipt(index: index, proof: try inclusionProof(index: index, size: checkpointSize), checkpoint: batch.checkpoint, logID: batch.logID)
     }
 }

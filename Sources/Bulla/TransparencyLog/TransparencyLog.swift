@@ -252,8 +252,7 @@ public final class TransparencyLog {
             offset += count * MerkleHash.size
             count /= 2
         }
-        let top = levels[TileLayout.height - 1]
-        guard MerkleHash.node(Array(top[..<MerkleHash.size]), Array(top[MerkleHash.size...])) == (try nodeHash(level: TileLayout.height, index: tile)) else {
+        guard MerkleHash.parents(of: levels[TileLayout.height - 1]) == (try nodeHash(level: TileLayout.height, index: tile)) else {
             return nil
         }
         return levels
@@ -317,8 +316,7 @@ public final class TransparencyLog {
 extension TransparencyLog {
     /// The last signed checkpoint, if any: the note's bytes.
     public func signedCheckpoint() throws -> [UInt8]? {
-        guard FileIO.size("\(path)/checkpoint") != nil else { return nil }
-        return try FileIO.read("\(path)/checkpoint", limit: 1 << 20)
+        try FileIO.readIfPresent("\(path)/checkpoint", limit: 1 << 20)
     }
 
     /// Signs a checkpoint of the current size with the log key and makes it the current one.
@@ -389,10 +387,10 @@ extension TransparencyLog {
             // its root carried up through the tiles above.
             let levels = Self.levelsAbove(leaves)
             bytesHashed += (TileLayout.width - 2) * 65
-            if let stored = try? FileIO.read("\(path)/\(TileLayout.nodesPath(index: bundle))", limit: tileBytes), stored != Array(levels.joined()) {
+            if let stored = try FileIO.readIfPresent("\(path)/\(TileLayout.nodesPath(index: bundle))", limit: tileBytes), stored != Array(levels.joined()) {
                 throw BullaError(.signatureInvalid, "\(TileLayout.nodesPath(index: bundle)) differs from the hashes of the entries")
             }
-            var root = MerkleHash.node(Array(levels.last![..<MerkleHash.size]), Array(levels.last![MerkleHash.size...]))
+            var root = MerkleHash.parents(of: levels.last!)
             bytesHashed += 65
             bytesHashed += (rebuilt.append(subtree: root, height: TileLayout.height).count - 1) * 65
             var level = 1
