@@ -12,7 +12,13 @@ let networked = Context.environment["BULLA_SANITIZED"] == nil
 let networkTargets: [Target] = networked ? [
     .target(
         name: "BullaRegistry",
-        dependencies: ["Bulla", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        dependencies: [
+            "Bulla",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
     ),
     .target(
         name: "BullaServer",
@@ -32,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         // Without its default traits Hummingbird builds without swift-configuration.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],

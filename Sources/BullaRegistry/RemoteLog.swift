@@ -18,15 +18,11 @@ public struct RemoteLog: SignatureLog {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
             throw BullaError(.invalidArgument, "log URL \"\(text)\" is not http(s)://HOST[:PORT][/PATH]")
         }
-        guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
+        guard scheme == "https" || (scheme == "http" && RegistryOptions.isLoopback(host)) else {
             throw BullaError(.invalidArgument, "log URL \(text): plain http only to a loopback host; use https")
         }
         self.base = url
         self.timeout = timeout
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     public func submit(_ entry: [UInt8]) throws -> LogReceipt {

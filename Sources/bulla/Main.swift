@@ -12,6 +12,7 @@ struct BullaCommand: ParsableCommand {
               oci:DIR[:TAG]                      an OCI image layout directory
               oci-archive:FILE[:TAG]             the same as a tar (plain, gzip or zstd)
               docker-archive:FILE[:REPO:TAG|@N]  a docker save / podman save tarball
+              [docker://]HOST/REPO[:TAG][@DIGEST] an image in a registry
 
             Exit codes: 0 success, 1 verification failed, 2 usage error,
             3 input unreadable or malformed, 70 internal error.
@@ -19,7 +20,7 @@ struct BullaCommand: ParsableCommand {
             Shell completions: bulla --generate-completion-script bash|zsh|fish
             """,
         version: "0.1.0",
-        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self]
+        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, CopyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self]
     )
 }
 

@@ -4,8 +4,10 @@ import BullaCrypto
 
 /// The image argument and how to read it, shared by every command that reads an image.
 struct ImageOptions: ParsableArguments {
-    @Argument(help: "The image: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REPO:TAG].")
+    @Argument(help: "The image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REPO:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST].")
     var image: String
+
+    @OptionGroup var registry: RegistryFlags
 
     @Option(name: .customLong("limit-entries"), help: ArgumentHelp("Most entries an archive may have.", valueName: "count"))
     var maxEntries: Int = Limits.default.maxArchiveEntries
@@ -36,7 +38,7 @@ struct ImageOptions: ParsableArguments {
         let reference = try ImageReference(parsing: image)
         let bar = ProgressBar("reading")
         defer { bar.finish() }
-        return try ImageSources.open(reference, limits: limits) { done, total in bar.update(done, total) }
+        return try Images.open(reference, limits: limits, registry: registry) { done, total in bar.update(done, total) }
     }
 }
 

@@ -25,12 +25,20 @@ struct DirectoryStorage: LayoutStorage {
     }
 
     func verifyBlob(_ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?) throws {
+        try stream(descriptor, progress: progress) { _ in }
+    }
+
+    func readBlob(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try stream(descriptor, progress: nil, into: sink)
+    }
+
+    private func stream(_ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let path = "\(root)/\(Self.blobPath(descriptor.digest))"
         let result: (digest: Digest, size: Int64)
         do {
             // One byte past the declared size is enough to know the blob is too long.
             result = try FileDigester().digest(
-                ofFileAt: path, algorithm: descriptor.digest.algorithm, limit: descriptor.size + 1, progress: progress)
+                ofFileAt: path, algorithm: descriptor.digest.algorithm, limit: descriptor.size + 1, progress: progress, consume: sink)
         } catch let error where error.bullaCode == .notFound {
             throw BullaError(.notFound, "blob \(descriptor.digest) is missing from \(location) (no \(Self.blobPath(descriptor.digest)))")
         } catch let error where error.bullaCode == .limitExceeded {

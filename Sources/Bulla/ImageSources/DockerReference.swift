@@ -9,18 +9,31 @@ struct DockerReference: Hashable, Sendable, CustomStringConvertible {
     let tag: String
 
     init(parsing text: String) throws {
+        guard !text.contains("@") else {
+            throw BullaError(.invalidArgument, "\"\(text.prefix(80))\" is not an image name of the form [HOST[:PORT]/]PATH[:TAG]: a digest cannot name an image inside an archive")
+        }
+        let name = try Self.split(text)
+        var path = name.path
+        if name.domain == "docker.io" && path.count == 1 { path.insert("library", at: 0) }
+        repository = ([name.domain] + path).joined(separator: "/")
+        tag = name.tag ?? "latest"
+    }
+
+    /// `[HOST[:PORT]/]PATH[:TAG]` taken apart by the distribution reference grammar: the host
+    /// (`docker.io` when the first component cannot be one), the path components and the tag.
+    static func split(_ text: String) throws -> (domain: String, path: [String], tag: String?) {
         func refuse(_ why: String) -> BullaError {
             BullaError(.invalidArgument, "\"\(text.prefix(80))\" is not an image name of the form [HOST[:PORT]/]PATH[:TAG]: \(why)")
         }
         guard !text.isEmpty, text.utf8.count <= 255 else { throw refuse("empty or longer than 255 characters") }
-        guard !text.contains("@") else { throw refuse("a digest cannot name an image inside an archive") }
         var components = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        var tag = "latest"
+        var tag: String?
         if let colon = components[components.count - 1].lastIndex(of: ":") {
             let last = components[components.count - 1]
-            tag = String(last[last.index(after: colon)...])
+            let text = String(last[last.index(after: colon)...])
             components[components.count - 1] = String(last[..<colon])
-            guard Self.isTag(tag) else { throw refuse("bad tag \"\(tag)\"") }
+            guard Self.isTag(text) else { throw refuse("bad tag \"\(text)\"") }
+            tag = text
         }
         var domain = "docker.io"
         if components.count > 1, let first = components.first,
@@ -30,9 +43,7 @@ struct DockerReference: Hashable, Sendable, CustomStringConvertible {
             components.removeFirst()
         }
         guard components.allSatisfy(Self.isPathComponent) else { throw refuse("path components are lower-case letters, digits and . _ -") }
-        if domain == "docker.io" && components.count == 1 { components.insert("library", at: 0) }
-        repository = ([domain] + components).joined(separator: "/")
-        self.tag = tag
+        return (domain, components, tag)
     }
 
     var description: String { "\(repository):\(tag)" }

@@ -9,7 +9,7 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
     /// `docker-archive:FILE[:REPO:TAG|:@N]`: a `docker save` / `podman save` tarball.
     case dockerArchive(path: String, selector: DockerArchiveSelector?)
     /// `docker://HOST/REPO…` or a bare `HOST/REPO…`: an image in a registry.
-    case registry(String)
+    case registry(RegistryReference)
 
     /// Which image of a multi-image docker archive is meant.
     public enum DockerArchiveSelector: Hashable, Sendable, CustomStringConvertible {
@@ -59,9 +59,9 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
             }
         } else if let rest = text.dropPrefix("docker://") {
             guard !rest.isEmpty else { throw BullaError(.invalidArgument, "\"\(text)\" names no registry image") }
-            self = .registry(rest)
-        } else if text.first.map({ $0.isLetter || $0.isNumber }) == true, (try? DockerReference(parsing: text)) != nil {
-            self = .registry(text)
+            self = .registry(try RegistryReference(parsing: rest))
+        } else if text.first.map({ $0.isLetter || $0.isNumber }) == true, let reference = try? RegistryReference(parsing: text) {
+            self = .registry(reference)
         } else {
             throw BullaError(
                 .invalidArgument,
@@ -82,7 +82,7 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
         case .ociLayout(let path, let tag): "oci:\(path)" + (tag.map { ":\($0)" } ?? "")
         case .ociArchive(let path, let tag): "oci-archive:\(path)" + (tag.map { ":\($0)" } ?? "")
         case .dockerArchive(let path, let selector): "docker-archive:\(path)" + (selector.map { ":\($0)" } ?? "")
-        case .registry(let name): "docker://\(name)"
+        case .registry(let reference): "docker://\(reference)"
         }
     }
 

@@ -22,6 +22,34 @@ public protocol ImageSource: Sendable {
     /// Re-reads the content of `descriptor` and checks size and digest without keeping it.
     /// `progress` receives byte counts as they are hashed.
     func verify(_ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?) throws
+
+    /// Hands the content of `descriptor` to `sink` piece by piece, and throws once the last
+    /// piece is in if its size or digest disagree: a sink keeps what it got provisional until
+    /// this returns.
+    func read(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws
+
+    /// The manifests the source itself lists as referrers of `digest` (a layout's index entries
+    /// with an `artifactType`, a registry's referrers API), to be checked for their `subject`;
+    /// nil when the source keeps no such list and the `sha256-<hex>` fallback tag stands in.
+    func referrers(of digest: Digest) throws -> [Descriptor]?
+
+    /// The manifest or index `tag` names, nil when nothing does.
+    func descriptor(tagged tag: String) throws -> Descriptor?
+}
+
+extension ImageSource {
+    public func read(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let bytes = try contents(of: descriptor, limit: Int(clamping: max(descriptor.size, 0)))
+        try bytes.withUnsafeBytes(sink)
+    }
+
+    public func referrers(of digest: Digest) throws -> [Descriptor]? {
+        try topLevelDescriptors().filter { $0.artifactType != nil }
+    }
+
+    public func descriptor(tagged tag: String) throws -> Descriptor? {
+        try topLevelDescriptors().first { $0.referenceName == tag }
+    }
 }
 
 extension ImageSource {

@@ -21,7 +21,8 @@ public enum ImageSources {
             }
             return try DockerArchive(reference: reference, catalog: catalog, selector: selector, limits: limits)
         case .registry(let name):
-            throw BullaError(.unsupported, "registry images (\(name)) are not readable yet: use skopeo copy to an oci: layout or oci-archive: first")
+            // The core does no networking: BullaRegistry's RegistrySource reads registries.
+            throw BullaError(.unsupported, "\(name) is in a registry, and this build has no registry client (BullaRegistry)")
         }
     }
 }

@@ -10,9 +10,17 @@ protocol LayoutStorage: Sendable {
     func blob(_ digest: Digest, limit: Int) throws -> [UInt8]
     /// Streams the blob and checks it against `descriptor`'s size and digest.
     func verifyBlob(_ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?) throws
+    /// Streams the blob to `sink`, then checks it against `descriptor`'s size and digest.
+    func readBlob(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws
 }
 
 extension LayoutStorage {
+    func readBlob(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let bytes = try blob(descriptor.digest, limit: Int(clamping: max(descriptor.size, 0)) + 1)
+        try BlobCheck.verify(bytes, against: descriptor, in: location)
+        try bytes.withUnsafeBytes(sink)
+    }
+
     /// `blobs/<alg>/<hex>` (image-layout.md "Blobs"). Safe as a path: a parsed digest is hex only.
     static func blobPath(_ digest: Digest) -> String { "blobs/\(digest.algorithm.rawValue)/\(digest.hex)" }
 }

@@ -46,6 +46,35 @@ public final class LayoutWriter {
         return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
     }
 
+    /// Stores the blob `descriptor` names from the pieces `produce` hands over, which must end
+    /// by checking them (as ``ImageSource/read(_:into:)`` does): the blob gets its name only if
+    /// `produce` returns. Unless `flush`, the caller flushes before it publishes the blob
+    /// (``DurableFile/syncFileSystem(of:)``), as a copy of many blobs does once.
+    public func writeBlob(
+        _ descriptor: Descriptor, flush: Bool = true,
+        produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
+        let directory = "\(root)/blobs/\(descriptor.digest.algorithm.rawValue)"
+        let path = "\(directory)/\(descriptor.digest.hex)"
+        mkdir("\(root)/blobs", 0o755)
+        mkdir(directory, 0o755)
+        let temporary = "\(path).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BullaError(.ioFailure, "cannot create \(temporary)", underlying: String(cString: strerror(errno))) }
+        do {
+            defer { close(fd) }
+            try produce { try DurableFile.writeAll($0, to: fd, path: temporary) }
+            guard !flush || fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(temporary)", underlying: String(cString: strerror(errno))) }
+            guard rename(temporary, path) == 0 else {
+                throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        if flush { try DurableFile.syncDirectory(directory) }
+    }
+
     /// Reads `index.json`, lets `change` edit its `manifests` array, and replaces the file.
     public func updateIndex(_ change: (inout [JSONValue]) throws -> Void) throws {
         let bytes = try FileIO.read("\(root)/index.json", limit: Limits.default.maxManifestBytes)

@@ -72,6 +72,10 @@ struct OCILayout<Storage: LayoutStorage>: ImageSource {
         try storage.verifyBlob(descriptor, progress: progress)
     }
 
+    func read(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try storage.readBlob(descriptor, into: sink)
+    }
+
     /// A referrer (it has an artifactType) or a cosign tag (`sha256-<hex>`, `.sig`, `.att`).
     static func isSignatureEntry(_ entry: Descriptor) -> Bool {
         if entry.artifactType != nil { return true }

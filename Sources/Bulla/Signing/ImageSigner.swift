@@ -94,51 +94,68 @@ public struct ImageSigner: Sendable {
     /// first, then one replacement of `index.json`, so the layout is unsigned or fully signed.
     @discardableResult
     public func sign(_ targets: [Descriptor], inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
-        try store(targets, claim: .signature, inLayout: root, format: format)
+        try store(targets, claim: .signature, into: LayoutDestination(root: root), format: format)
+    }
+
+    /// Signs each of `targets` and stores the signatures in `destination` (a layout, a registry).
+    @discardableResult
+    public func sign(_ targets: [Descriptor], into destination: any ImageDestination, format: SignatureFormat) throws -> [Descriptor] {
+        try store(targets, claim: .signature, into: destination, format: format)
     }
 
     /// Attests `predicate` about each of `targets`, stored like signatures: a bundle referrer
     /// with the predicate type annotated, or a layer of the `sha256-<hex>.att` manifest.
     @discardableResult
     public func attest(_ targets: [Descriptor], claim: Claim, inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
-        try store(targets, claim: claim, inLayout: root, format: format)
+        try store(targets, claim: claim, into: LayoutDestination(root: root), format: format)
     }
 
-    private func store(_ targets: [Descriptor], claim: Claim, inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
-        let writer = try LayoutWriter(root: root)
-        let source = try ImageSources.open(.ociLayout(path: root, tag: nil))
-        let created = Timestamp.rfc3339()
-        var entries: [(tag: String?, descriptor: Descriptor)] = []
-        for target in targets {
+    @discardableResult
+    public func attest(_ targets: [Descriptor], claim: Claim, into destination: any ImageDestination, format: SignatureFormat) throws -> [Descriptor] {
+        try store(targets, claim: claim, into: destination, format: format)
+    }
+
+    /// What gets stored for one target, made in full before anything is written.
+    private enum Stored {
+        case bundle([UInt8])
+        case legacySignature(payload: [UInt8], signature: [UInt8])
+        case legacyAttestation(envelope: [UInt8])
+    }
+
+    private func store(_ targets: [Descriptor], claim: Claim, into destination: any ImageDestination, format: SignatureFormat) throws -> [Descriptor] {
+        // Sign (and log) everything first, so a failure writes nothing.
+        let made: [(Descriptor, Stored)] = try targets.map { target in
             switch (format, claim) {
             case (.bundle, _):
-                entries.append((nil, try writeReferrer(for: target, claim: claim, with: writer, created: created)))
+                return (target, .bundle(try bundle(for: target, claim: claim).serialized))
             case (.legacy, .signature):
                 let (payload, signature) = try legacySignature(for: target)
-                var layer = try writer.writeBlob(payload, mediaType: SimpleSigningPayload.mediaType)
-                layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
-                let tag = Self.tag(for: target.digest, suffix: ".sig")
-                entries.append((tag, try appendLegacyLayer(layer, tag: tag, with: writer, source: source)))
+                return (target, .legacySignature(payload: payload, signature: signature))
             case (.legacy, .attestation), (.legacy, .statement):
                 // cosign's .att layers: the DSSE envelope itself, with an empty keyid.
-                let envelope = try envelope(for: target, claim: claim, keyID: "")
-                var layer = try writer.writeBlob(envelope.json.serialized, mediaType: Self.dsseLayerMediaType)
+                return (target, .legacyAttestation(envelope: try envelope(for: target, claim: claim, keyID: "").json.serialized))
+            }
+        }
+        let created = Timestamp.rfc3339()
+        var written: [Descriptor] = []
+        for (target, item) in made {
+            switch item {
+            case .bundle(let bytes):
+                let referrer = try writeReferrer(bytes, for: target, claim: claim, to: destination, created: created)
+                try destination.addReferrers([referrer], of: target.digest)
+                written.append(referrer)
+            case .legacySignature(let payload, let signature):
+                var layer = try destination.putBlob(payload, mediaType: SimpleSigningPayload.mediaType)
+                layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
+                written.append(try appendLegacyLayer(layer, tag: Self.tag(for: target.digest, suffix: ".sig"), to: destination))
+            case .legacyAttestation(let envelope):
+                var layer = try destination.putBlob(envelope, mediaType: Self.dsseLayerMediaType)
                 layer.annotations = ["predicateType": claim.predicateType, SimpleSigningPayload.signatureAnnotation: ""]
-                let tag = Self.tag(for: target.digest, suffix: ".att")
-                entries.append((tag, try appendLegacyLayer(layer, tag: tag, with: writer, source: source)))
+                written.append(try appendLegacyLayer(layer, tag: Self.tag(for: target.digest, suffix: ".att"), to: destination))
             }
         }
-        try writer.updateIndex { manifests in
-            for (tag, descriptor) in entries {
-                var entry = descriptor
-                if let tag {
-                    manifests.removeAll { $0["annotations"]?[AnnotationKey.referenceName]?.stringValue == tag }
-                    entry.annotations = (entry.annotations ?? [:]).merging([AnnotationKey.referenceName: tag]) { _, new in new }
-                }
-                manifests.append(.descriptor(entry))
-            }
-        }
-        return entries.map(\.descriptor)
+        try destination.commit()
+        return written
     }
 
     /// The media type of a legacy attestation layer.
@@ -149,10 +166,9 @@ public struct ImageSigner: Sendable {
         "\(digest.algorithm.rawValue)-\(digest.hex)\(suffix)"
     }
 
-    private func writeReferrer(for target: Descriptor, claim: Claim, with writer: LayoutWriter, created: String) throws -> Descriptor {
-        let bundleBytes = try bundle(for: target, claim: claim).serialized
-        let layer = try writer.writeBlob(bundleBytes, mediaType: SigstoreBundle.mediaTypeV03)
-        let config = try writer.writeBlob(Self.emptyConfig, mediaType: MediaType.ociEmpty)
+    private func writeReferrer(_ bundleBytes: [UInt8], for target: Descriptor, claim: Claim, to destination: any ImageDestination, created: String) throws -> Descriptor {
+        let layer = try destination.putBlob(bundleBytes, mediaType: SigstoreBundle.mediaTypeV03)
+        let config = try destination.putBlob(Self.emptyConfig, mediaType: MediaType.ociEmpty)
         let annotations = [
             Self.referrerAnnotationContent: "dsse-envelope",
             Self.referrerAnnotationPredicate: claim.predicateType,
@@ -167,36 +183,36 @@ public struct ImageSigner: Sendable {
             ("subject", .descriptor(Descriptor(mediaType: target.mediaType, digest: target.digest, size: target.size))),
             ("annotations", .annotations(annotations)),
         ])
-        var descriptor = try writer.writeBlob(manifest.serialized, mediaType: MediaType.ociManifest)
+        var descriptor = try destination.putManifest(manifest.serialized, mediaType: MediaType.ociManifest, as: .child)
         descriptor.artifactType = SigstoreBundle.mediaTypeV03
         descriptor.annotations = annotations
         return descriptor
     }
 
     /// Appends `layer` to the manifest tagged `tag` (or starts one), as cosign does for `.sig`
-    /// and `.att`.
-    private func appendLegacyLayer(_ layer: Descriptor, tag: String, with writer: LayoutWriter, source: any ImageSource) throws -> Descriptor {
-        var layers: [Descriptor] = []
-        if let existing = try source.topLevelDescriptors().first(where: { $0.referenceName == tag }),
-           case .image(let manifest) = try source.manifest(existing).content {
-            layers = manifest.layers
+    /// and `.att`, keeping every layer already there even when another signer writes the tag
+    /// at the same moment.
+    private func appendLegacyLayer(_ layer: Descriptor, tag: String, to destination: any ImageDestination) throws -> Descriptor {
+        try destination.updateTag(tag, mediaType: MediaType.ociManifest) { current in
+            var layers: [Descriptor] = []
+            if let current, case .image(let manifest) = current.content { layers = manifest.layers }
+            if layers.contains(where: { $0.digest == layer.digest }) { return nil }
+            layers.append(layer)
+            let config = JSONValue.object([
+                ("architecture", .string("")),
+                ("created", .string("0001-01-01T00:00:00Z")),
+                ("history", .array([.object([("created", .string("0001-01-01T00:00:00Z"))])])),
+                ("os", .string("")),
+                ("rootfs", .object([("type", .string("layers")), ("diff_ids", .array(layers.map { .string($0.digest.description) }))])),
+                ("config", .object([])),
+            ])
+            let configDescriptor = try destination.putBlob(config.serialized, mediaType: MediaType.ociConfig)
+            return JSONValue.object([
+                ("schemaVersion", .integer(2)),
+                ("mediaType", .string(MediaType.ociManifest)),
+                ("config", .descriptor(configDescriptor)),
+                ("layers", .array(layers.map(JSONValue.descriptor))),
+            ]).serialized
         }
-        layers.append(layer)
-        let config = JSONValue.object([
-            ("architecture", .string("")),
-            ("created", .string("0001-01-01T00:00:00Z")),
-            ("history", .array([.object([("created", .string("0001-01-01T00:00:00Z"))])])),
-            ("os", .string("")),
-            ("rootfs", .object([("type", .string("layers")), ("diff_ids", .array(layers.map { .string($0.digest.description) }))])),
-            ("config", .object([])),
-        ])
-        let configDescriptor = try writer.writeBlob(config.serialized, mediaType: MediaType.ociConfig)
-        let manifest = JSONValue.object([
-            ("schemaVersion", .integer(2)),
-            ("mediaType", .string(MediaType.ociManifest)),
-            ("config", .descriptor(configDescriptor)),
-            ("layers", .array(layers.map(JSONValue.descriptor))),
-        ])
-        return try writer.writeBlob(manifest.serialized, mediaType: MediaType.ociManifest)
     }
 }

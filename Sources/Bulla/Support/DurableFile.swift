@@ -21,12 +21,7 @@ public enum DurableFile {
         defer { close(fd) }
         // O_CREAT honours the umask; a replaced file keeps its old mode: set it explicitly.
         guard fchmod(fd, mode) == 0 else { throw BullaError(.ioFailure, "cannot set the mode of \(path)", underlying: String(cString: strerror(errno))) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            guard n > 0 else { throw BullaError(.ioFailure, "cannot write \(path)", underlying: String(cString: strerror(errno))) }
-            offset += n
-        }
+        try bytes.withUnsafeBytes { try writeAll($0, to: fd, path: path) }
         guard !flush || fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
     }
 
@@ -45,6 +40,17 @@ public enum DurableFile {
         } catch {
             unlink(temporary)
             throw error
+        }
+    }
+
+    /// Writes all of `buffer` to `fd`, however many calls that takes.
+    static func writeAll(_ buffer: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BullaError(.ioFailure, "cannot write \(path)", underlying: String(cString: strerror(errno))) }
+            offset += n
         }
     }
 

@@ -20,7 +20,7 @@ public enum JSONDocument {
     }
 
     /// Decodes `T` from `bytes`, naming `what` in every error.
-    static func decode<T: Decodable>(
+    public static func decode<T: Decodable>(
         _ type: T.Type, from bytes: [UInt8], what: String, limits: Limits, maxBytes: Int? = nil
     ) throws -> T {
         let cap = maxBytes ?? limits.maxManifestBytes

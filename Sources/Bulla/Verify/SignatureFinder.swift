@@ -47,23 +47,23 @@ public struct SignatureFinder: Sendable {
     public func signatures(for digest: Digest) throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)]) {
         var found: [FoundSignature] = []
         var unreadable: [(String, String)] = []
-        let top = try source.topLevelDescriptors()
         let fallbackTag = "\(digest.algorithm.rawValue)-\(digest.hex)"
-        var candidates = top.filter { ($0.artifactType == SigstoreBundle.mediaTypeV03 || $0.artifactType == MediaType.ociEmpty) && wanted($0) }
+        let listedBy = if case .registry = source.reference { " (referrers API)" } else { "" }
+        var candidates = try (source.referrers(of: digest) ?? []).filter { isReferrer($0) && wanted($0) }.map { ($0, listedBy) }
         // The referrers fallback tag: an index whose entries are the referrers.
-        if let fallback = top.first(where: { $0.referenceName == fallbackTag }) {
-            do {
+        do {
+            if let fallback = try source.descriptor(tagged: fallbackTag) {
                 guard case .index(let index) = try source.manifest(fallback).content else {
                     throw BullaError(.malformedInput, "the referrers tag names a manifest, not an index")
                 }
-                candidates += index.manifests.filter(wanted)
-            } catch {
-                unreadable.append(("tag \(fallbackTag)", "\(error)"))
+                candidates += index.manifests.filter(wanted).map { ($0, " (tag \(fallbackTag))") }
             }
+        } catch {
+            unreadable.append(("tag \(fallbackTag)", "\(error)"))
         }
         var seen: Set<Digest> = []
-        for candidate in candidates where seen.insert(candidate.digest).inserted {
-            let origin = "referrer \(candidate.digest.abbreviated)"
+        for (candidate, listing) in candidates where seen.insert(candidate.digest).inserted {
+            let origin = "referrer \(candidate.digest.abbreviated)\(listing)"
             do {
                 if let bundle = try referrerBundle(candidate, subject: digest) {
                     found.append(FoundSignature(origin: origin, format: .bundle, content: .bundle(bundle)))
@@ -73,9 +73,10 @@ public struct SignatureFinder: Sendable {
             }
         }
         if kind == .attestations {
-            attestationLayers(in: top, tag: fallbackTag + ".att", found: &found, unreadable: &unreadable)
-        } else if let legacy = top.first(where: { $0.referenceName == fallbackTag + ".sig" }) {
+            attestationLayers(tag: fallbackTag + ".att", found: &found, unreadable: &unreadable)
+        } else {
             do {
+                guard let legacy = try source.descriptor(tagged: fallbackTag + ".sig") else { return (found, unreadable) }
                 guard case .image(let manifest) = try source.manifest(legacy).content else {
                     throw BullaError(.malformedInput, "the .sig tag names an index, not a manifest")
                 }
@@ -100,6 +101,11 @@ public struct SignatureFinder: Sendable {
         return (found, unreadable)
     }
 
+    /// A manifest listed beside images that may hold a bundle.
+    private func isReferrer(_ descriptor: Descriptor) -> Bool {
+        descriptor.artifactType == SigstoreBundle.mediaTypeV03 || descriptor.artifactType == MediaType.ociEmpty
+    }
+
     /// A referrer whose annotation names its predicate type is only looked at when that type is
     /// what this search is for; one without the annotation is always read.
     private func wanted(_ descriptor: Descriptor) -> Bool {
@@ -108,9 +114,9 @@ public struct SignatureFinder: Sendable {
     }
 
     /// The DSSE envelopes of the `.att` manifest, one per layer.
-    private func attestationLayers(in top: [Descriptor], tag: String, found: inout [FoundSignature], unreadable: inout [(String, String)]) {
-        guard let entry = top.first(where: { $0.referenceName == tag }) else { return }
+    private func attestationLayers(tag: String, found: inout [FoundSignature], unreadable: inout [(String, String)]) {
         do {
+            guard let entry = try source.descriptor(tagged: tag) else { return }
             guard case .image(let manifest) = try source.manifest(entry).content else {
                 throw BullaError(.malformedInput, "the .att tag names an index, not a manifest")
             }

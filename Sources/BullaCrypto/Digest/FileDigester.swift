@@ -39,13 +39,15 @@ public final class FileDigester {
 
     /// The digest and length of the file at `path`, reading at most `limit` bytes.
     ///
-    /// `progress` is called after each read with the bytes just hashed. Throws `.notFound` when
+    /// `progress` is called after each read with the bytes just hashed, and `consume` (a copy
+    /// to somewhere else) with the bytes themselves. Throws `.notFound` when
     /// the file is missing, `.ioFailure` for other read errors, `.limitExceeded` past `limit`.
     public func digest(
         ofFileAt path: String,
         algorithm: DigestAlgorithm = .sha256,
         limit: Int64 = .max,
-        progress: ((Int) -> Void)? = nil
+        progress: ((Int) -> Void)? = nil,
+        consume: (UnsafeRawBufferPointer) throws -> Void = { _ in }
     ) throws -> (digest: Digest, size: Int64) {
         let fd = try Self.openRegularFile(path)
         defer { close(fd) }
@@ -65,7 +67,9 @@ public final class FileDigester {
             guard total <= limit else {
                 throw BullaError(.limitExceeded, "\(path) is larger than the limit of \(limit) bytes")
             }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            hasher.update(piece)
+            try consume(piece)
             progress?(count)
         }
         return (hasher.finalize(), total)

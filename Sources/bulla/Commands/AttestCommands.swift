@@ -60,7 +60,6 @@ struct AttestCommand: ParsableCommand {
 
     func run() throws {
         let claim = try claim()
-        let reference = try ImageReference(parsing: image.image)
         let source = try image.open()
         let target = try source.resolve(platform: try platform.value).descriptor
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
@@ -71,10 +70,7 @@ struct AttestCommand: ParsableCommand {
             print("attested \(claim.predicateType) for \(target.digest); bundle in \(outputBundle)")
             return
         }
-        guard case .ociLayout(let path, _) = reference else {
-            throw BullaError(.invalidArgument, "attestations are written into oci: layouts; for \(reference) use --output-bundle FILE")
-        }
-        try signer.attest([target], claim: claim, inLayout: path, format: format)
+        try signer.attest([target], claim: claim, into: try Images.signatureDestination(for: source), format: format)
         print("attested \(claim.predicateType) for \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…")
     }
 }

@@ -18,8 +18,10 @@ struct PolicyCheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))
     var policy: String
 
-    @Argument(help: "Images: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REPO:TAG].")
+    @Argument(help: "Images: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REPO:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST].")
     var images: [String]
+
+    @OptionGroup var registry: RegistryFlags
 
     @Option(help: ArgumentHelp("Judge as for a pod in this namespace (rules with namespaces apply only then).", valueName: "name"))
     var namespace: String?
@@ -35,7 +37,7 @@ struct PolicyCheckCommand: ParsableCommand {
         let evaluator = PolicyEvaluator(policy: try Policy.load(policy))
         var decisions: [PolicyDecision] = []
         for image in images {
-            let source = try ImageSources.open(try ImageReference(parsing: image), limits: .default)
+            let source = try Images.open(try ImageReference(parsing: image), limits: .default, registry: registry)
             let digest = try source.resolve(platform: try platform.value).digest
             let evidence = try FoundEvidence(for: digest, in: source)
             decisions.append(evaluator.decide(reference: source.reference.description, namespace: namespace, digest: digest, evidence: evidence))

@@ -29,7 +29,10 @@ struct SignCommand: ParsableCommand {
         abstract: "Sign an image: a cosign v3 bundle referrer (default) or a legacy .sig signature.",
         discussion: """
             An oci: layout is signed in place, atomically: it is left unsigned or fully signed.
-            Any image can instead get a detached bundle with --output-bundle.
+            A registry image gets its signature pushed beside it: a referrer (listed in the
+            sha256-<hex> tag's index when the registry has no referrers API), or a layer of
+            the sha256-<hex>.sig manifest. Any image can instead get a detached bundle with
+            --output-bundle.
             """)
 
     @OptionGroup var image: ImageOptions
@@ -49,7 +52,7 @@ struct SignCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write a detached bundle here instead of into the image.", valueName: "file"))
     var outputBundle: String?
 
-    @Option(help: ArgumentHelp("The repository a legacy signature names (its docker-reference).", valueName: "registry/repo"))
+    @Option(help: ArgumentHelp("The repository a legacy signature names (its docker-reference); a registry image's own by default.", valueName: "registry/repo"))
     var identity: String?
 
     @OptionGroup var passphrase: PassphraseOptions
@@ -65,10 +68,11 @@ struct SignCommand: ParsableCommand {
     }
 
     func run() throws {
-        let reference = try ImageReference(parsing: image.image)
         let source = try image.open()
         let root = try source.resolve(platform: try platform.value)
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
+        var identity = identity
+        if identity == nil, case .registry(let image) = source.reference { identity = image.name }
         var signer = ImageSigner(key: signingKey, annotations: try annotations.parsed, identity: identity)
         signer.log = try logOptions.recorder(passphrase: passphrase)
         if let outputBundle {
@@ -76,13 +80,11 @@ struct SignCommand: ParsableCommand {
             print("signed \(root.digest) with key \(signingKey.publicKey.keyID.prefix(16))…; bundle in \(outputBundle)")
             return
         }
-        guard case .ociLayout(let path, _) = reference else {
-            throw BullaError(.invalidArgument, "signatures are written into oci: layouts; for \(reference) use --output-bundle FILE")
-        }
+        let destination = try Images.signatureDestination(for: source)
         let targets = recursive ? try Self.manifests(under: root, in: source) : [root.descriptor]
-        try signer.sign(targets, inLayout: path, format: format)
+        try signer.sign(targets, into: destination, format: format)
         for target in targets {
-            print("signed \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…")
+            print("signed \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…; stored in \(destination.location)")
         }
     }
 

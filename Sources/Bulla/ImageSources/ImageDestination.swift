@@ -1,0 +1,73 @@
+import BullaCrypto
+
+/// Somewhere images, and what is stored beside them, are written: a layout, a registry.
+///
+/// Signing and copying write through this one interface, so both behave the same way wherever
+/// the image lives. A destination may hold writes back until ``commit()`` (a layout publishes
+/// everything with one replacement of `index.json`); a registry makes each visible at once.
+public protocol ImageDestination: AnyObject {
+    /// Where this is, for messages (`oci:/srv/mirror`, `docker://host/repo`).
+    var location: String { get }
+
+    /// Whether the destination already holds the content `descriptor` names.
+    func contains(_ descriptor: Descriptor) throws -> Bool
+
+    /// Stores small content held in memory (a signature layer, a config) as a blob.
+    @discardableResult
+    func putBlob(_ bytes: [UInt8], mediaType: String) throws -> Descriptor
+
+    /// Copies the blob `descriptor` names from `source`, streamed and checked against the
+    /// descriptor before it becomes visible. `progress` receives byte counts. A copy calls this
+    /// from several threads at once.
+    func putBlob(_ descriptor: Descriptor, from source: any ImageSource, progress: (@Sendable (Int) -> Void)?) throws
+
+    /// Stores a manifest or index. Its blobs (or children) must be there already.
+    @discardableResult
+    func putManifest(_ bytes: [UInt8], mediaType: String, as name: ManifestName) throws -> Descriptor
+
+    /// Makes `referrers` (manifests already stored, whose `subject` is `subject`) findable as
+    /// that image's referrers: a layout lists them in `index.json`; a registry without the
+    /// referrers API lists them in the `sha256-<hex>` fallback tag's index.
+    func addReferrers(_ referrers: [Descriptor], of subject: Digest) throws
+
+    /// The manifest or index `tag` names now, as written so far; nil when none does.
+    func taggedManifest(_ tag: String) throws -> ManifestDocument?
+
+    /// Makes every write visible.
+    func commit() throws
+}
+
+/// How a stored manifest is reached.
+public enum ManifestName: Sendable, Hashable {
+    /// Through another manifest (an index's child, a referrer): stored by digest only.
+    case child
+    /// At the top: by `tag`, replacing what the tag named, or untagged.
+    case top(tag: String?)
+}
+
+extension ImageDestination {
+    /// Stores `bytes` under `tag`, or adds to what the tag already holds: `merge` gets the
+    /// manifest the tag names now (nil if none) and returns the new bytes, or nil when nothing
+    /// needs writing. After the write the tag is read again; if another writer replaced it in
+    /// between, the merge is redone on top of theirs, so neither write is lost.
+    @discardableResult
+    public func updateTag(
+        _ tag: String, mediaType: String, attempts: Int = 5,
+        merge: (ManifestDocument?) throws -> [UInt8]?
+    ) throws -> Descriptor {
+        var lastSeen: Digest?
+        for _ in 0..<attempts {
+            let current = try taggedManifest(tag)
+            guard let bytes = try merge(current) else {
+                if let current { return current.descriptor }
+                throw BullaError(.internalFailure, "nothing to write under tag \(tag)")
+            }
+            let written = try putManifest(bytes, mediaType: mediaType, as: .top(tag: tag))
+            lastSeen = try taggedManifest(tag)?.descriptor.digest
+            if lastSeen == written.digest { return written }
+        }
+        throw BullaError(
+            .ioFailure,
+            "\(location): tag \(tag) kept changing under other writers (\(attempts) attempts; it now names \(lastSeen?.abbreviated ?? "nothing"))")
+    }
+}

@@ -1,0 +1,87 @@
+import Bulla
+import BullaCrypto
+
+/// A repository in a registry, written as a destination. Each write is visible once it
+/// returns; blobs go before the manifests that name them, so a reader never finds a manifest
+/// whose content is missing.
+public final class RegistryDestination: ImageDestination {
+    public let image: RegistryReference
+    public let client: RegistryClient
+    /// Whether the registry answers the referrers API, learnt on first use.
+    private var hasReferrersAPI: Bool?
+
+    public init(_ image: RegistryReference, client: RegistryClient) {
+        self.image = image
+        self.client = client
+    }
+
+    public var location: String { "docker://\(image.name)" }
+    private var repository: String { image.repository }
+
+    public func contains(_ descriptor: Descriptor) throws -> Bool {
+        if MediaType.kind(of: descriptor.mediaType) != nil {
+            return try client.manifestDescriptor(repository, descriptor.digest.description) != nil
+        }
+        return try client.blobExists(repository, descriptor)
+    }
+
+    public func putBlob(_ bytes: [UInt8], mediaType: String) throws -> Descriptor {
+        let descriptor = Descriptor(mediaType: mediaType, digest: Digest.compute(.sha256, over: bytes), size: Int64(bytes.count))
+        if try !client.blobExists(repository, descriptor) {
+            try client.uploadBlob(repository, descriptor, progress: nil) { sink in try bytes.withUnsafeBytes(sink) }
+        }
+        return descriptor
+    }
+
+    public func putBlob(_ descriptor: Descriptor, from source: any ImageSource, progress: (@Sendable (Int) -> Void)?) throws {
+        if let other = source as? RegistrySource, other.image.registry == image.registry, other.image.repository != repository,
+           try client.mountBlob(repository, descriptor, from: other.image.repository) {
+            progress?(Int(clamping: descriptor.size))
+            return
+        }
+        try client.uploadBlob(repository, descriptor, progress: progress) { sink in try source.read(descriptor, into: sink) }
+    }
+
+    public func putManifest(_ bytes: [UInt8], mediaType: String, as name: ManifestName) throws -> Descriptor {
+        let digest = Digest.compute(.sha256, over: bytes)
+        let reference: String
+        switch name {
+        case .child, .top(nil): reference = digest.description
+        case .top(let tag?): reference = tag
+        }
+        return try client.putManifest(repository, reference, bytes: bytes, mediaType: mediaType)
+    }
+
+    /// With the referrers API the registry lists a manifest under its subject by itself;
+    /// without it, the referrers go into the `sha256-<hex>` fallback tag's index, each entry
+    /// with its `artifactType` and annotations, merged with what other writers put there.
+    public func addReferrers(_ referrers: [Descriptor], of subject: Digest) throws {
+        if hasReferrersAPI == nil { hasReferrersAPI = try client.referrers(repository, of: subject) != nil }
+        if hasReferrersAPI == true { return }
+        let tag = "\(subject.algorithm.rawValue)-\(subject.hex)"
+        try updateTag(tag, mediaType: MediaType.ociIndex) { current in
+            var entries: [Descriptor] = []
+            if let current {
+                guard case .index(let index) = current.content else {
+                    throw BullaError(.malformedInput, "\(location): tag \(tag) names a manifest, not the referrers index")
+                }
+                entries = index.manifests
+            }
+            let missing = referrers.filter { referrer in !entries.contains { $0.digest == referrer.digest } }
+            guard !missing.isEmpty else { return nil }
+            entries += missing
+            return JSONValue.object([
+                ("schemaVersion", .integer(2)),
+                ("mediaType", .string(MediaType.ociIndex)),
+                ("manifests", .array(entries.map(JSONValue.descriptor))),
+            ]).serialized
+        }
+    }
+
+    public func taggedManifest(_ tag: String) throws -> ManifestDocument? {
+        guard let (bytes, descriptor) = try client.manifest(repository, tag) else { return nil }
+        return try ManifestDocument(bytes: bytes, descriptor: descriptor, limits: client.options.limits)
+    }
+
+    public func commit() throws {}
+}

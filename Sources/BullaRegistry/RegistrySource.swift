@@ -1,0 +1,73 @@
+import Bulla
+import BullaCrypto
+
+/// An image in a registry, read as any other ``ImageSource``: manifests by digest with their
+/// exact bytes, blobs streamed and checked as they arrive, referrers from the referrers API,
+/// and the tags cosign stores beside an image.
+public struct RegistrySource: ImageSource {
+    public let reference: ImageReference
+    public let image: RegistryReference
+    public let client: RegistryClient
+    public var limits: Limits { client.options.limits }
+
+    public init(_ image: RegistryReference, client: RegistryClient) {
+        self.image = image
+        self.reference = .registry(image)
+        self.client = client
+    }
+
+    public init(_ image: RegistryReference, options: RegistryOptions) throws {
+        self.init(image, client: try RegistryClient(for: image, options: options))
+    }
+
+    private var repository: String { image.repository }
+
+    public func rootDescriptor() throws -> Descriptor {
+        guard let descriptor = try client.manifestDescriptor(repository, image.manifestReference) else {
+            throw BullaError(.notFound, "\(image.registry) has no manifest \(image.repository):\(image.manifestReference)")
+        }
+        return descriptor
+    }
+
+    /// A registry is read by name, not listed whole: its top is the image named.
+    public func topLevelDescriptors() throws -> [Descriptor] { [try rootDescriptor()] }
+
+    public func contents(of descriptor: Descriptor, limit: Int) throws -> [UInt8] {
+        guard descriptor.size <= limit else { throw BullaError(.limitExceeded, "blob \(descriptor.digest) in \(image.name) is \(descriptor.size) bytes, more than the limit of \(limit) for a \(descriptor.mediaType)") }
+        if MediaType.kind(of: descriptor.mediaType) != nil {
+            guard let (bytes, found) = try client.manifest(repository, descriptor.digest.description) else {
+                throw BullaError(.notFound, "\(image.registry) has no manifest \(descriptor.digest) in \(repository)")
+            }
+            guard found.size == descriptor.size else {
+                throw BullaError(.sizeMismatch, "manifest \(descriptor.digest) in \(image.name): expected \(descriptor.size) bytes, read \(found.size)")
+            }
+            return bytes
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(descriptor.size))
+        try read(descriptor) { bytes += $0 }
+        return bytes
+    }
+
+    public func verify(_ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?) throws {
+        try read(descriptor) { progress?($0.count) }
+    }
+
+    public func read(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if MediaType.kind(of: descriptor.mediaType) != nil {
+            try contents(of: descriptor, limit: limits.maxManifestBytes).withUnsafeBytes(sink)
+            return
+        }
+        try withoutActuallyEscaping(sink) { sink in
+            try client.readBlob(repository, descriptor, into: sink)
+        }
+    }
+
+    public func referrers(of digest: Digest) throws -> [Descriptor]? {
+        try client.referrers(repository, of: digest)
+    }
+
+    public func descriptor(tagged tag: String) throws -> Descriptor? {
+        try client.manifestDescriptor(repository, tag)
+    }
+}

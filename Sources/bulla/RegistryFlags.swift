@@ -1,0 +1,94 @@
+import ArgumentParser
+import Bulla
+import BullaCrypto
+#if canImport(BullaRegistry)
+import BullaRegistry
+#endif
+
+/// How to reach registries, shared by every command that takes an image.
+struct RegistryFlags: ParsableArguments {
+    @Option(name: .customLong("authfile"), help: ArgumentHelp("Registry credentials (docker config.json or containers auth.json form), before REGISTRY_AUTH_FILE and ~/.docker/config.json.", valueName: "file"))
+    var authFile: String?
+
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("PEM certificates to trust for registries, besides the system's.", valueName: "file"))
+    var caFile: String?
+
+    @Flag(help: "Plain HTTP to a registry on this machine (localhost, 127.x, ::1); refused for any other host.")
+    var insecure = false
+
+    @Option(help: ArgumentHelp("Seconds to wait for a registry to connect, or to send more of an answer.", valueName: "seconds"))
+    var timeout: Int64 = 30
+
+    @Option(help: ArgumentHelp("Retries after a registry answers 429 or 5xx.", valueName: "count"))
+    var retries = 3
+
+    func validate() throws {
+        guard timeout > 0, retries >= 0 else { throw ValidationError("--timeout must be positive and --retries at least 0") }
+    }
+}
+
+/// Opens images and signature destinations by reference, reaching registries when this build
+/// has the registry layer.
+enum Images {
+    static func open(
+        _ reference: ImageReference, limits: Limits, registry: RegistryFlags,
+        progress: (@Sendable (Int64, Int64) -> Void)? = nil
+    ) throws -> any ImageSource {
+        guard case .registry(let image) = reference else {
+            return try ImageSources.open(reference, limits: limits, progress: progress)
+        }
+        #if canImport(BullaRegistry)
+        return try RegistrySource(image, options: try options(registry, limits: limits))
+        #else
+        throw BullaError(.unsupported, "\(image) is in a registry, and this build of bulla has no registry client")
+        #endif
+    }
+
+    /// Where signatures for an image read from `source` are stored: its layout, or its
+    /// repository.
+    static func signatureDestination(for source: any ImageSource) throws -> any ImageDestination {
+        switch source.reference {
+        case .ociLayout(let path, _):
+            return try LayoutDestination(root: path)
+        case .registry:
+            #if canImport(BullaRegistry)
+            if let registry = source as? RegistrySource { return RegistryDestination(registry.image, client: registry.client) }
+            #endif
+            throw BullaError(.unsupported, "this build of bulla has no registry client")
+        default:
+            throw BullaError(.invalidArgument, "signatures are stored in oci: layouts and registries; for \(source.reference) use --output-bundle FILE")
+        }
+    }
+
+    /// A copy's destination: a layout (made if missing) or a registry repository.
+    static func destination(_ reference: ImageReference, registry: RegistryFlags, reusing source: any ImageSource) throws -> any ImageDestination {
+        switch reference {
+        case .ociLayout(let path, _):
+            return try LayoutDestination(root: path, create: true)
+        case .registry(let image):
+            #if canImport(BullaRegistry)
+            if let from = source as? RegistrySource, from.image.registry == image.registry {
+                return RegistryDestination(image, client: from.client)
+            }
+            return RegistryDestination(image, client: try RegistryClient(for: image, options: try options(registry, limits: .default)))
+            #else
+            throw BullaError(.unsupported, "\(image) is in a registry, and this build of bulla has no registry client")
+            #endif
+        default:
+            throw BullaError(.invalidArgument, "a copy goes to an oci: layout or a registry, not \(reference)")
+        }
+    }
+
+    #if canImport(BullaRegistry)
+    private static func options(_ flags: RegistryFlags, limits: Limits) throws -> RegistryOptions {
+        var options = RegistryOptions()
+        options.caFile = flags.caFile
+        options.insecure = flags.insecure
+        options.timeoutSeconds = flags.timeout
+        options.retries = flags.retries
+        options.credentials = RegistryCredentials(authFile: flags.authFile)
+        options.limits = limits
+        return options
+    }
+    #endif
+}
