@@ -9,6 +9,8 @@ done
 for tool in skopeo umoci zstd gzip tar python3 openssl curl; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
+# Debian's docker-registry: the real registry the registry tests and the demo run on 127.0.0.1.
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 # GNU time: the benchmarks read a process's peak memory from it.
 [ -x /usr/bin/time ] || need+=(time)
 if [ "${#need[@]}" -gt 0 ]; then

@@ -88,7 +88,8 @@ final class RegistryTransport: Sendable {
             if request.host == URL(string: base)?.host && request.port == URL(string: base)?.port {
                 if let authorization = try authorization(for: scopes) { request.headers.replaceOrAdd(name: "Authorization", value: authorization) }
             }
-            let receiver = Receiver(limit: limit, stream: stream, what: "\(what) from \(registry)")
+            // A HEAD answer's Content-Length is the size of what a GET would send.
+            let receiver = Receiver(limit: method == .HEAD ? .max : limit, stream: stream, what: "\(what) from \(registry)")
             // The sink may be a caller's non-escaping closure: drop it once the request is over.
             defer { receiver.detach() }
             let response: Response

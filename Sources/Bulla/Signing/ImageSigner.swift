@@ -196,7 +196,9 @@ public struct ImageSigner: Sendable {
         try destination.updateTag(tag, mediaType: MediaType.ociManifest) { current in
             var layers: [Descriptor] = []
             if let current, case .image(let manifest) = current.content { layers = manifest.layers }
-            if layers.contains(where: { $0.digest == layer.digest }) { return nil }
+            // Two signers of one image sign the same payload: a layer is the same only if its
+            // signature is too.
+            if layers.contains(where: { $0.digest == layer.digest && $0.annotations == layer.annotations }) { return nil }
             layers.append(layer)
             let config = JSONValue.object([
                 ("architecture", .string("")),

@@ -8,6 +8,8 @@ struct ReferenceVector: Decodable, Sendable, CustomTestStringConvertible {
     let path: String?
     let tag: String?
     let selector: String?
+    /// For a registry reference: its normalised form.
+    let canonical: String?
     var testDescription: String { text.debugDescription }
     static let all = try! SpecVectors.load([ReferenceVector].self, "references.json")
 }
@@ -33,8 +35,9 @@ struct ReferenceVector: Decodable, Sendable, CustomTestStringConvertible {
             #expect(vector.kind == "dockerArchive")
             #expect(path == vector.path)
             #expect(selector?.description == vector.selector)
-        case .registry:
+        case .registry(let image):
             #expect(vector.kind == "registry")
+            #expect(image.description == vector.canonical)
         }
     }
 

@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""A fault-injecting HTTP proxy in front of a real registry, for Bulla's registry-client error tests:
+
+  registry_faults.py --upstream 127.0.0.1:PORT --mode MODE [--verbose]
+
+Listens on 127.0.0.1 at a free port and prints one line, `listening on 127.0.0.1:PORT`, to stdout
+(flushed). Each request's method, path, query, headers and body go to the upstream (with Host set to
+the upstream, hop-by-hop headers dropped, a chunked request body sent on with a Content-Length), and
+the upstream's status, headers and body come back (an absolute Location that points at the upstream
+is rewritten to point at this proxy), except where the mode says otherwise:
+
+  ok                    a plain proxy
+  error500              every request gets 500 with a small registry-style error body, GET /v2/ too
+  flaky500              the first 2 requests to each distinct path get 503, later ones are proxied
+  retry-after           the first request to each distinct path gets 429 with `Retry-After: 1`
+  bad-blob              GET .../blobs/<digest> bodies come back with one byte changed (same length,
+                        same headers, Docker-Content-Digest included)
+  big-manifest          GET/HEAD .../manifests/<ref> get 200, Content-Type
+                        application/vnd.oci.image.manifest.v1+json and a 5 MiB JSON manifest body,
+                        with Content-Length
+  big-manifest-chunked  the same, sent with Transfer-Encoding: chunked and no Content-Length
+  stall                 GET .../manifests/<ref> and GET .../blobs/<digest> get the upstream's status
+                        line and headers (Content-Length of the real body) and then nothing, for 10
+                        minutes or until the client hangs up
+  stall-headers         every request is read and never answered (10 minutes, or until hang-up)
+
+A "distinct path" is the URL path without its query. GET /v2/ (the client's probe) is proxied in
+every mode but error500. GET /_faults/log works in every mode and is not itself logged: it answers a
+JSON list with one {"method", "path", "time", "status"} per request, in arrival order, `time` being
+the arrival in Unix seconds (float) and `status` what the client was sent (null while a request is
+being proxied, and for one never answered).
+
+Each connection has its own thread, so a stalled one never holds up another. Runs until SIGTERM,
+SIGINT or SIGHUP, until its standard input closes when that is a pipe or socket, or until its
+parent process dies. Python's standard library only.
+"""
+import argparse
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import re
+import select
+import sys
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_lifetime import watch_for_exit  # noqa: E402
+
+MODES = (
+    "ok", "error500", "flaky500", "retry-after", "bad-blob",
+    "big-manifest", "big-manifest-chunked", "stall", "stall-headers",
+)
+FLAKY_FAILURES = 2  # flaky500: how many requests to each path fail before it works
+BIG_MANIFEST_SIZE = 5 * 1024 * 1024
+CHUNK_SIZE = 64 * 1024  # big-manifest-chunked sends its body in chunks of this size
+STALL_SECONDS = 600
+UPSTREAM_TIMEOUT = 60
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+# Headers that describe one hop's connection, not the message: never passed on in either direction.
+HOP_BY_HOP = {
+    "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+    "te", "trailer", "transfer-encoding", "upgrade",
+}
+MANIFEST_PATH = re.compile(r"^/v2/.+/manifests/[^/]+$")
+BLOB_PATH = re.compile(r"^/v2/.+/blobs/[^/:]+:[^/]+$")  # /blobs/<algorithm>:<hex>, not /blobs/uploads/
+
+
+def big_manifest():
+    """A valid JSON OCI manifest of exactly BIG_MANIFEST_SIZE bytes, padded in an annotation."""
+    prefix = (
+        '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":'
+        '"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":2},'
+        '"layers":[],"annotations":{"padding":"' % (OCI_MANIFEST, hashlib.sha256(b"{}").hexdigest())
+    )
+    suffix = '"}}'
+    return (prefix + "x" * (BIG_MANIFEST_SIZE - len(prefix) - len(suffix)) + suffix).encode()
+
+
+class FaultProxy(http.server.ThreadingHTTPServer):
+    """The listening server: the upstream's address, the mode, and the log of requests seen."""
+
+    daemon_threads = True  # stalled connections must not keep the process alive at exit
+
+    def __init__(self, upstream, mode, verbose):
+        super().__init__(("127.0.0.1", 0), FaultHandler)
+        self.upstream = upstream
+        self.mode = mode
+        self.verbose = verbose
+        self.lock = threading.Lock()
+        self.log = []  # one dict per request, in arrival order
+        self.seen = {}  # path -> requests to it so far
+        self.big_body = big_manifest() if mode.startswith("big-manifest") else None
+
+    def record(self, method, path):
+        """Logs a request's arrival; returns its log entry and how many requests its path has had."""
+        entry = {"method": method, "path": path, "time": time.time(), "status": None}
+        with self.lock:
+            self.log.append(entry)
+            self.seen[path] = self.seen.get(path, 0) + 1
+            return entry, self.seen[path]
+
+    def log_snapshot(self):
+        with self.lock:
+            return [dict(entry) for entry in self.log]
+
+
+class FaultHandler(http.server.BaseHTTPRequestHandler):
+    """Handles one request: answers it as the mode says, or proxies it to the upstream."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.handle_request()
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+
+    def handle_request(self):
+        body = self.read_body()  # always read, so a faulted request leaves the connection usable
+        path = urllib.parse.urlsplit(self.path).path
+        if self.command == "GET" and path == "/_faults/log":
+            return self.send_simple(200, json.dumps(self.server.log_snapshot()).encode(), "application/json")
+
+        entry, count = self.server.record(self.command, path)
+        mode = self.server.mode
+        probe = path in ("/v2/", "/v2")
+        manifest = MANIFEST_PATH.match(path) is not None
+        blob = BLOB_PATH.match(path) is not None
+
+        if mode == "error500":
+            self.send_error_body(entry, 500, "injected fault: internal server error")
+        elif mode == "flaky500" and not probe and count <= FLAKY_FAILURES:
+            self.send_error_body(entry, 503, "injected fault: service unavailable")
+        elif mode == "retry-after" and not probe and count == 1:
+            self.send_error_body(entry, 429, "injected fault: too many requests", {"Retry-After": "1"})
+        elif mode.startswith("big-manifest") and manifest and self.command in ("GET", "HEAD"):
+            self.send_big_manifest(entry, chunked=(mode == "big-manifest-chunked"))
+        elif mode == "stall-headers" and not probe:
+            self.hold_connection()
+        elif mode == "stall" and self.command == "GET" and (manifest or blob):
+            self.proxy(entry, body, stall=True)
+        else:
+            self.proxy(entry, body, corrupt=(mode == "bad-blob" and self.command == "GET" and blob))
+
+    # --- Reading the request ----------------------------------------------------------------------
+
+    def read_body(self):
+        """The request body, whether sent with Content-Length or chunked; None if it has none."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # skip any trailers
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()  # the CRLF after each chunk
+        length = self.headers.get("Content-Length")
+        return self.rfile.read(int(length)) if length is not None else None
+
+    # --- Proxying ---------------------------------------------------------------------------------
+
+    def proxy(self, entry, body, corrupt=False, stall=False):
+        """Sends the request to the upstream and relays the answer (changed or stalled as asked)."""
+        host, _, port = self.server.upstream.rpartition(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=UPSTREAM_TIMEOUT)
+        try:
+            connection.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            connection.putheader("Host", self.server.upstream)
+            for name, value in self.headers.items():
+                if name.lower() not in HOP_BY_HOP and name.lower() not in ("host", "content-length"):
+                    connection.putheader(name, value)
+            if body is not None:
+                connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body or None)
+            response = connection.getresponse()
+            data = response.read()  # empty for HEAD, 204 and 304
+            headers = response.getheaders()
+        except OSError as error:
+            return self.send_error_body(entry, 502, "fault proxy: upstream unreachable: %s" % error)
+        finally:
+            connection.close()
+
+        if corrupt and response.status in (200, 206) and data:
+            middle = len(data) // 2
+            data = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
+
+        entry["status"] = response.status
+        self.send_response_only(response.status, response.reason)
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered in HOP_BY_HOP or (lowered == "content-length" and self.command != "HEAD"):
+                continue  # HEAD keeps the upstream's Content-Length; others get the body's own
+            if lowered == "location":
+                value = self.rewrite_location(value)
+            self.send_header(name, value)
+        if self.command != "HEAD" and response.status not in (204, 304) and response.status >= 200:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.log_request(response.status)
+        if stall:
+            return self.hold_connection()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def rewrite_location(self, value):
+        """Points an absolute Location at this proxy instead of the upstream; others are unchanged."""
+        url = urllib.parse.urlsplit(value)
+        if url.scheme in ("http", "https") and url.netloc.lower() == self.server.upstream.lower():
+            proxy_host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
+            return urllib.parse.urlunsplit(("http", proxy_host) + tuple(url[2:]))
+        return value
+
+    # --- Answers made up here ---------------------------------------------------------------------
+
+    def send_error_body(self, entry, status, message, headers=None):
+        """An injected error with a registry-style JSON body."""
+        entry["status"] = status
+        body = json.dumps({"errors": [{"code": "UNKNOWN", "message": message}]}).encode()
+        self.send_simple(status, body, "application/json", headers)
+
+    def send_simple(self, status, body, content_type, headers=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_big_manifest(self, entry, chunked):
+        """200 with the 5 MiB manifest, framed by Content-Length or by chunked transfer coding."""
+        body = self.server.big_body
+        entry["status"] = 200
+        self.send_response(200)
+        self.send_header("Content-Type", OCI_MANIFEST)
+        self.send_header("Docker-Content-Digest", "sha256:" + hashlib.sha256(body).hexdigest())
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if not chunked:
+            return self.wfile.write(body)
+        for start in range(0, len(body), CHUNK_SIZE):
+            piece = body[start:start + CHUNK_SIZE]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
+
+    def hold_connection(self):
+        """Sends nothing more on this connection for STALL_SECONDS, or until the client hangs up."""
+        self.close_connection = True
+        deadline = time.monotonic() + STALL_SECONDS
+        while (remaining := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(remaining, 5))
+            if readable:
+                try:
+                    if not self.connection.recv(65536):
+                        return  # the client closed the connection
+                except OSError:
+                    return
+
+    def log_message(self, format, *args):
+        # Stdout carries only the `listening on` line; per-request lines go to stderr with --verbose.
+        if self.server.verbose:
+            sys.stderr.write("%s %s\n" % (self.log_date_time_string(), format % args))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="A fault-injecting proxy in front of a registry.")
+    parser.add_argument("--upstream", required=True, help="the registry's HOST:PORT")
+    parser.add_argument("--mode", required=True, choices=MODES)
+    parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    args = parser.parse_args()
+
+    stop = threading.Event()
+    watch_for_exit(stop)
+    server = FaultProxy(args.upstream, args.mode, args.verbose)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

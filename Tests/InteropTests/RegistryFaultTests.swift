@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// What a registry can do wrong, injected by a proxy in front of a real one
+/// (Tests/Fixtures/registry_faults.py): each fault gets a clear error, exit 3, well within the
+/// timeout, and never a wrong answer; transient faults are retried until they pass.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["BULLA_SANITIZED"] == nil, "the sanitizer build has no registry client"))
+struct RegistryFaultTests {
+    /// The amd64 fixture image and its signatures, pushed once for all fault cases.
+    static let pushed: Result<(dir: String, repository: String, digest: String), any Error> = Result {
+        let registries = try Registries.get()
+        let dir = try RegistryTests.workspace()
+        let repository = "faults/app"
+        try RegistryTests.push("amd64", to: "\(registries.open)/\(repository):1", in: dir)
+        let digest = try RegistryTests.skopeoDigest("\(registries.open)/\(repository):1", in: dir)
+        return (dir, repository, digest)
+    }
+
+    /// Runs bulla against the image through a proxy in `mode`; returns the result and seconds taken.
+    static func through(_ mode: String, _ arguments: [String]) throws -> (Command.Result, Double, FaultProxy) {
+        let (dir, repository, _) = try pushed.get()
+        let proxy = try FaultProxy(upstream: try Registries.get().open, mode: mode)
+        let image = "\(proxy.address)/\(repository):1"
+        let start = Date()
+        let result = try RegistryTests.bulla(arguments.map { $0 == "IMAGE" ? image : $0 } + ["--insecure"], in: dir)
+        return (result, Date().timeIntervalSince(start), proxy)
+    }
+
+    @Test func registryDown() throws {
+        let (dir, _, _) = try Self.pushed.get()
+        let start = Date()
+        let result = try RegistryTests.bulla(["digest", "--insecure", "--timeout", "3", "127.0.0.1:9/faults/app:1"], in: dir)
+        #expect(result.status == 3 && result.stderr.contains("connection refused"), "\(result.stderr)")
+        // The connection is tried again until the timeout, never past it.
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
+    @Test func persistentServerErrorsFailAfterTheRetries() throws {
+        let (result, seconds, _) = try Self.through("error500", ["digest", "IMAGE", "--retries", "2"])
+        #expect(result.status == 3 && result.stderr.contains("answered HTTP 500") && result.stderr.contains("3 times"), "\(result.stderr)")
+        #expect(seconds < 15)
+    }
+
+    @Test func transientServerErrorsAreRetried() throws {
+        let (_, _, digest) = try Self.pushed.get()
+        let (result, _, _) = try Self.through("flaky500", ["verify-content", "IMAGE"])
+        #expect(result.status == 0 && result.stdout.contains(digest), "\(result.stderr)")
+    }
+
+    @Test func retryAfterIsHonoured() throws {
+        let (_, _, digest) = try Self.pushed.get()
+        let (result, _, proxy) = try Self.through("retry-after", ["digest", "IMAGE"])
+        #expect(result.status == 0 && result.out == digest, "\(result.stderr)")
+        // The second request for a path came at least the Retry-After second after the 429.
+        var byPath: [String: [Double]] = [:]
+        for entry in try proxy.log() where (entry["path"] as? String)?.hasPrefix("/v2/faults") == true {
+            byPath[entry["path"] as! String, default: []].append((entry["time"] as? NSNumber)?.doubleValue ?? 0)
+        }
+        #expect(!byPath.isEmpty)
+        for (path, times) in byPath where times.count > 1 {
+            #expect(times[1] - times[0] >= 0.95, "\(path): \(times)")
+        }
+    }
+
+    @Test func blobThatDoesNotMatchItsDigestIsRefusedAndNothingIsWritten() throws {
+        let (dir, _, _) = try Self.pushed.get()
+        // verify-content reports each bad blob as a verification result: exit 1.
+        let (content, _, _) = try Self.through("bad-blob", ["verify-content", "IMAGE"])
+        #expect(content.status == 1 && content.stdout.contains("content hashes to"), "\(content.stdout)\(content.stderr)")
+        let mirror = "oci:\(dir)/bad-mirror-\(UUID().uuidString)"
+        let (copy, _, _) = try Self.through("bad-blob", ["copy", "IMAGE", mirror])
+        #expect(copy.status == 3 && copy.stderr.contains("content hashes to"), "\(copy.stderr)")
+        // The layout may exist, but lists nothing.
+        let index = try String(contentsOfFile: "\(mirror.dropFirst(4))/index.json", encoding: .utf8)
+        #expect(index.contains("\"manifests\":[]"), "\(index)")
+    }
+
+    @Test(arguments: ["big-manifest", "big-manifest-chunked"])
+    func manifestOverFourMiBIsRefused(_ mode: String) throws {
+        let (result, _, _) = try Self.through(mode, ["digest", "IMAGE"])
+        #expect(result.status == 3 && result.stderr.contains("more than the limit of 4194304"), "\(result.stderr)")
+    }
+
+    @Test(arguments: ["stall", "stall-headers"])
+    func stalledResponsesTimeOut(_ mode: String) throws {
+        let (result, seconds, _) = try Self.through(mode, ["verify-content", "IMAGE", "--timeout", "2"])
+        #expect(result.status == 3 && result.stderr.contains("sent nothing for 2 s"), "\(result.stderr)")
+        #expect(seconds < 20, "took \(seconds) s")
+    }
+}
