@@ -4,7 +4,8 @@
 # with skopeo's own digest beside Bulla's; then fresh keys, signatures in both cosign formats,
 # and verification with a threshold and a required annotation; then an SBOM made by syft,
 # attested, verified, and judged by two policies: one that admits the image, one that denies a
-# package it really contains.
+# package it really contains; then the log served over HTTP, and a real registry on 127.0.0.1
+# that the image is pushed to, signed and attested in, and mirrored from to a layout.
 set -euo pipefail
 bulla=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 scripts=$(cd "$(dirname "$0")" && pwd)
@@ -145,7 +146,34 @@ kill $server && wait $server 2>/dev/null || true
 trap - EXIT
 run "$bulla" log verify demo-log --log-key demo-log/log.pub
 
-step "13. One flipped byte in a layer is caught and named"
+step "13. A registry: Debian's docker-registry on 127.0.0.1; push, sign and attest there, mirror to a layout, verify the mirror offline"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p registry-data
+cat > registry.yml <<YAML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $work/registry-data}}
+http: {addr: 127.0.0.1:$port}
+YAML
+docker-registry serve registry.yml > registry.log 2>&1 &
+registry=$!
+trap 'kill $registry 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+image=127.0.0.1:$port/demo/app:v1
+run skopeo copy -q --dest-tls-verify=false oci:layout:demo "docker://$image"
+echo "digest: bulla $("$bulla" digest --insecure "$image")  skopeo $(skopeo inspect --tls-verify=false --raw "docker://$image" | skopeo manifest-digest /dev/stdin)"
+run "$bulla" sign --insecure "$image" --key demo-key.key -a env=demo
+run "$bulla" sign --insecure "$image" --key demo-ed.key --format legacy -a env=demo
+run "$bulla" attest --insecure "$image" --key demo-key.key --predicate demo.spdx.json --type spdxjson
+run "$bulla" verify --insecure "$image" --key demo-key.pub --key demo-ed.pub --threshold 2 -a env=demo
+run "$bulla" copy --insecure "$image" oci:mirror:v1
+kill $registry && wait $registry 2>/dev/null || true
+trap - EXIT
+echo "registry stopped; the mirror is verified with no network:"
+run "$bulla" verify oci:mirror:v1 --key demo-key.pub --key demo-ed.pub --threshold 2 -a env=demo
+"$bulla" verify-attestation oci:mirror:v1 --key demo-key.pub --type spdxjson > /dev/null && echo "verify-attestation oci:mirror:v1 --type spdxjson: verified"
+
+step "14. One flipped byte in a layer is caught and named"
 rm -rf damaged && cp -r layout damaged
 layer=$("$bulla" inspect --output json oci:damaged:demo | python3 -c 'import json,sys; print(json.load(sys.stdin)["root"]["children"][1]["digest"][7:])')
 printf 'X' | dd of="damaged/blobs/sha256/$layer" bs=1 seek=1000 conv=notrunc status=none
