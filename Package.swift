@@ -79,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["Bulla", "bulla"],
+            dependencies: ["Bulla", "bulla"] + (networked ? ["BullaRegistry"] : []),
             exclude: ["Fixtures"]
         ),
     ] + networkTargets,

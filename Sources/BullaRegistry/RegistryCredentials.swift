@@ -47,8 +47,9 @@ public struct RegistryCredentials: Sendable {
                 throw BullaError(.malformedInput, "\(file) is not a JSON object of registry credentials")
             }
             let keys = Self.keys(for: registry)
-            if let helpers = config["credHelpers"] as? [String: String], let helper = keys.lazy.compactMap({ helpers[$0] }).first {
-                return try Self.run(helper: helper, for: registry)
+            if let helpers = config["credHelpers"] as? [String: String], let helper = keys.lazy.compactMap({ helpers[$0] }).first,
+               let login = try Self.run(helper: helper, for: Self.helperName(registry)) {
+                return login
             }
             if let auths = config["auths"] as? [String: Any],
                let entry = keys.lazy.compactMap({ auths[$0] as? [String: Any] }).first,
@@ -56,7 +57,7 @@ public struct RegistryCredentials: Sendable {
                 return login
             }
             if let store = config["credsStore"] as? String, !store.isEmpty,
-               let login = try Self.run(helper: store, for: registry) {
+               let login = try Self.run(helper: store, for: Self.helperName(registry)) {
                 return login
             }
         }
@@ -71,6 +72,11 @@ public struct RegistryCredentials: Sendable {
             keys = ["https://index.docker.io/v1/", "index.docker.io", "registry-1.docker.io"] + keys
         }
         return keys
+    }
+
+    /// The name helpers file a registry under: Docker Hub's is its historical index URL.
+    static func helperName(_ registry: String) -> String {
+        registry == "docker.io" ? "https://index.docker.io/v1/" : registry
     }
 
     private static func login(from entry: [String: Any], registry: String, file: String) throws -> RegistryLogin? {

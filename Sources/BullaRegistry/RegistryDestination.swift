@@ -16,6 +16,10 @@ public final class RegistryDestination: ImageDestination {
     }
 
     public var location: String { "docker://\(image.name)" }
+
+    /// A registry has no conditional writes: a tag update is confirmed by reading it again
+    /// after a pause longer than another signer's read-and-write takes.
+    public var settleSeconds: Double { 0.3 }
     private var repository: String { image.repository }
 
     public func contains(_ descriptor: Descriptor) throws -> Bool {

@@ -18,6 +18,8 @@ final class RegistryTransport: Sendable {
     /// The name credentials are filed under (`docker.io` for Docker Hub).
     let registry: String
     let base: String
+    private let baseHost: String
+    private let basePort: Int
     let options: RegistryOptions
     private let http: HTTPClient
     private let state = Mutex(AuthState())
@@ -63,6 +65,9 @@ final class RegistryTransport: Sendable {
         self.registry = registry
         self.base = "\(options.insecure ? "http" : "https")://\(apiHost)"
         self.options = options
+        let url = URL(string: base)
+        baseHost = url?.host ?? apiHost
+        basePort = url?.port ?? (options.insecure ? 80 : 443)
     }
 
     deinit { try? http.syncShutdown() }
@@ -81,11 +86,13 @@ final class RegistryTransport: Sendable {
     ) throws -> Response {
         var url = target.hasPrefix("http") ? target : base + target
         var method = method
+        var body = body
         var retried = 0, redirects = 0
         var authenticated = false
         while true {
             var request = try HTTPClient.Request(url: url, method: method, headers: headers, body: body.map { .bytes($0()) })
-            if request.host == URL(string: base)?.host && request.port == URL(string: base)?.port {
+            // Credentials go only to the registry itself, never to a host it redirects to.
+            if request.host == baseHost && request.port == basePort {
                 if let authorization = try authorization(for: scopes) { request.headers.replaceOrAdd(name: "Authorization", value: authorization) }
             }
             // A HEAD answer's Content-Length is the size of what a GET would send.
@@ -128,7 +135,10 @@ final class RegistryTransport: Sendable {
                 }
                 redirects += 1
                 url = next
-                if response.status.code == 303 { method = .GET }
+                if response.status.code == 303 {
+                    method = .GET
+                    body = nil
+                }
                 continue
             default:
                 return response

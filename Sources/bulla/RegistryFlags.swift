@@ -19,7 +19,7 @@ struct RegistryFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for a registry to connect, or to send more of an answer.", valueName: "seconds"))
     var timeout: Int64 = 30
 
-    @Option(help: ArgumentHelp("Retries after a registry answers 429 or 5xx.", valueName: "count"))
+    @Option(help: ArgumentHelp("Retries after a registry answers 429, 500, 502, 503 or 504.", valueName: "count"))
     var retries = 3
 
     func validate() throws {

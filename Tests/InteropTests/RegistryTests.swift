@@ -91,6 +91,26 @@ struct RegistryTests {
         #expect(wrong.status == 1, "\(wrong.stdout)")
     }
 
+    @Test func concurrentLegacySignersAreAllKept() throws {
+        let registries = try Registries.get()
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let image = "\(registries.open)/race/app:1"
+        try Self.push("amd64", to: image, in: dir)
+        let signers = (1...6).map { "signer\($0)" }
+        for signer in signers {
+            #expect(try Self.bulla(["key", "generate", "--output-prefix", signer, "--algorithm", "ed25519"], in: dir).status == 0)
+        }
+        // Six signers at once read, extend and write the one .sig tag; each re-reads the tag
+        // after writing and merges again if another write replaced it.
+        let script = signers.map { "\"$BULLA\" sign --insecure \(image) --key \($0).key --format legacy &" }.joined(separator: "\n") + "\nwait"
+        let raced = try Command.run(["bash", "-c", script], in: dir, environment: ["BULLA": Peers.bulla, "BULLA_PASSWORD": "pw"])
+        #expect(raced.status == 0, "\(raced.stderr)")
+        let all = signers.flatMap { ["--key", "\($0).pub"] }
+        let verified = try Self.bulla(["verify", "--insecure", image, "--threshold", "6"] + all, in: dir)
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
     @Test func copyRegistryToLayoutToRegistryKeepsEverything() throws {
         let shared = try Registries.get()
         let dir = try Self.workspace()

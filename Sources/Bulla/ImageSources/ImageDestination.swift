@@ -1,4 +1,7 @@
 import BullaCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Somewhere images, and what is stored beside them, are written: a layout, a registry.
 ///
@@ -35,6 +38,9 @@ public protocol ImageDestination: AnyObject {
 
     /// Makes every write visible.
     func commit() throws
+
+    /// See ``updateTag(_:mediaType:attempts:merge:)``.
+    var settleSeconds: Double { get }
 }
 
 /// How a stored manifest is reached.
@@ -46,28 +52,39 @@ public enum ManifestName: Sendable, Hashable {
 }
 
 extension ImageDestination {
+    /// How long another writer may take between reading a tag and writing it back; a tag
+    /// update is confirmed only after looking again this much later. Nothing for a layout,
+    /// whose writers hold a lock.
+    public var settleSeconds: Double { 0 }
+
     /// Stores `bytes` under `tag`, or adds to what the tag already holds: `merge` gets the
-    /// manifest the tag names now (nil if none) and returns the new bytes, or nil when nothing
-    /// needs writing. After the write the tag is read again; if another writer replaced it in
-    /// between, the merge is redone on top of theirs, so neither write is lost.
+    /// manifest the tag names now (nil if none) and returns the new bytes, or nil when what is
+    /// there already holds everything this write adds. After writing, the tag is read again,
+    /// at once and after ``settleSeconds``; if another writer replaced it meanwhile, the merge is
+    /// redone on top of theirs, so neither write is lost to a writer that finished within that
+    /// time.
     @discardableResult
     public func updateTag(
-        _ tag: String, mediaType: String, attempts: Int = 5,
+        _ tag: String, mediaType: String, attempts: Int = 8,
         merge: (ManifestDocument?) throws -> [UInt8]?
     ) throws -> Descriptor {
-        var lastSeen: Digest?
-        for _ in 0..<attempts {
+        var confirmed = 0
+        for _ in 0..<(attempts * 2) {
             let current = try taggedManifest(tag)
-            guard let bytes = try merge(current) else {
-                if let current { return current.descriptor }
+            if let bytes = try merge(current) {
+                confirmed = 0
+                try putManifest(bytes, mediaType: mediaType, as: .top(tag: tag))
+            } else if let current {
+                confirmed += 1
+                if confirmed == 2 { return current.descriptor }
+            } else {
                 throw BullaError(.internalFailure, "nothing to write under tag \(tag)")
             }
-            let written = try putManifest(bytes, mediaType: mediaType, as: .top(tag: tag))
-            lastSeen = try taggedManifest(tag)?.descriptor.digest
-            if lastSeen == written.digest { return written }
+            if settleSeconds > 0 {
+                // Jittered, so writers that collided once do not collide again in step.
+                usleep(UInt32(settleSeconds * Double.random(in: 0.5...1.5) * 1_000_000))
+            }
         }
-        throw BullaError(
-            .ioFailure,
-            "\(location): tag \(tag) kept changing under other writers (\(attempts) attempts; it now names \(lastSeen?.abbreviated ?? "nothing"))")
+        throw BullaError(.ioFailure, "\(location): tag \(tag) kept changing under other writers (\(attempts) attempts)")
     }
 }
