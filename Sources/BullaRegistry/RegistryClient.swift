@@ -101,11 +101,10 @@ public final class RegistryClient: Sendable {
             stream: ReceiveStream(expected: descriptor, sink: sink))
         if response.status == .notFound { throw BullaError(.notFound, "\(registry) has no \(what)") }
         try expect(response, [.ok], what)
-        guard response.received == descriptor.size else {
-            throw BullaError(.sizeMismatch, "\(what) from \(registry): expected \(descriptor.size) bytes, read \(response.received)")
-        }
+        let location = "\(registry)/\(repository)"
+        guard response.received == descriptor.size else { throw BlobCheck.sizeMismatch(descriptor, read: response.received, in: location) }
         guard let digest = response.digest, digest == descriptor.digest else {
-            throw BullaError(.digestMismatch, "\(what) from \(registry): content hashes to \(response.digest?.description ?? "nothing")")
+            throw BlobCheck.digestMismatch(descriptor, found: response.digest ?? Digest.compute(descriptor.digest.algorithm, over: []), in: location)
         }
     }
 
@@ -136,7 +135,7 @@ public final class RegistryClient: Sendable {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(Int(min(Int64(chunkSize), descriptor.size)))
         var offset: Int64 = 0
-        var chunked = descriptor.size > Int64(chunkSize)
+        let chunked = descriptor.size > Int64(chunkSize)
         func sendChunk() throws {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/octet-stream")
@@ -167,7 +166,6 @@ public final class RegistryClient: Sendable {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/octet-stream")
         let tail = chunked ? [] : buffer
-        chunked = chunked || buffer.isEmpty
         let finish = try Self.adding("digest=\(descriptor.digest)", to: location)
         let response = try transport.send(.PUT, finish, headers: headers, body: { tail }, scopes: scopes, what: what)
         try expect(response, [.created, .noContent], what)

@@ -33,13 +33,13 @@ public struct RegistrySource: ImageSource {
     public func topLevelDescriptors() throws -> [Descriptor] { [try rootDescriptor()] }
 
     public func contents(of descriptor: Descriptor, limit: Int) throws -> [UInt8] {
-        guard descriptor.size <= limit else { throw BullaError(.limitExceeded, "blob \(descriptor.digest) in \(image.name) is \(descriptor.size) bytes, more than the limit of \(limit) for a \(descriptor.mediaType)") }
+        guard descriptor.size <= limit else { throw BlobCheck.tooLarge(descriptor, limit: limit, in: image.name) }
         if MediaType.kind(of: descriptor.mediaType) != nil {
             guard let (bytes, found) = try client.manifest(repository, descriptor.digest.description) else {
                 throw BullaError(.notFound, "\(image.registry) has no manifest \(descriptor.digest) in \(repository)")
             }
             guard found.size == descriptor.size else {
-                throw BullaError(.sizeMismatch, "manifest \(descriptor.digest) in \(image.name): expected \(descriptor.size) bytes, read \(found.size)")
+                throw BlobCheck.sizeMismatch(descriptor, read: found.size, in: image.name)
             }
             return bytes
         }

@@ -13,14 +13,13 @@ struct DockerReference: Hashable, Sendable, CustomStringConvertible {
             throw BullaError(.invalidArgument, "\"\(text.prefix(80))\" is not an image name of the form [HOST[:PORT]/]PATH[:TAG]: a digest cannot name an image inside an archive")
         }
         let name = try Self.split(text)
-        var path = name.path
-        if name.domain == "docker.io" && path.count == 1 { path.insert("library", at: 0) }
-        repository = ([name.domain] + path).joined(separator: "/")
+        repository = ([name.domain] + name.path).joined(separator: "/")
         tag = name.tag ?? "latest"
     }
 
     /// `[HOST[:PORT]/]PATH[:TAG]` taken apart by the distribution reference grammar: the host
-    /// (`docker.io` when the first component cannot be one), the path components and the tag.
+    /// (`docker.io` when the first component cannot be one), the path components (with
+    /// Docker Hub's `library/` for a one-component name there) and the tag.
     static func split(_ text: String) throws -> (domain: String, path: [String], tag: String?) {
         func refuse(_ why: String) -> BullaError {
             BullaError(.invalidArgument, "\"\(text.prefix(80))\" is not an image name of the form [HOST[:PORT]/]PATH[:TAG]: \(why)")
@@ -43,6 +42,7 @@ struct DockerReference: Hashable, Sendable, CustomStringConvertible {
             components.removeFirst()
         }
         guard components.allSatisfy(Self.isPathComponent) else { throw refuse("path components are lower-case letters, digits and . _ -") }
+        if domain == "docker.io" && components.count == 1 { components.insert("library", at: 0) }
         return (domain, components, tag)
     }
 

@@ -85,8 +85,8 @@ extension ImageSource {
     }
 }
 
-/// The check every source applies to content it read.
-enum BlobCheck {
+/// The check every source applies to content it read, and the errors it raises.
+public enum BlobCheck {
     static func verify(_ bytes: [UInt8], against descriptor: Descriptor, in location: String) throws {
         guard Int64(bytes.count) == descriptor.size else {
             throw sizeMismatch(descriptor, read: Int64(bytes.count), in: location)
@@ -95,15 +95,15 @@ enum BlobCheck {
         guard found == descriptor.digest else { throw digestMismatch(descriptor, found: found, in: location) }
     }
 
-    static func sizeMismatch(_ descriptor: Descriptor, read: Int64, in location: String) -> BullaError {
+    public static func sizeMismatch(_ descriptor: Descriptor, read: Int64, in location: String) -> BullaError {
         BullaError(.sizeMismatch, "blob \(descriptor.digest) in \(location): expected \(descriptor.size) bytes, read \(read)")
     }
 
-    static func digestMismatch(_ descriptor: Descriptor, found: Digest, in location: String) -> BullaError {
+    public static func digestMismatch(_ descriptor: Descriptor, found: Digest, in location: String) -> BullaError {
         BullaError(.digestMismatch, "blob \(descriptor.digest) in \(location): content hashes to \(found)")
     }
 
-    static func tooLarge(_ descriptor: Descriptor, limit: Int, in location: String) -> BullaError {
+    public static func tooLarge(_ descriptor: Descriptor, limit: Int, in location: String) -> BullaError {
         BullaError(.limitExceeded, "blob \(descriptor.digest) in \(location) is \(descriptor.size) bytes, more than the limit of \(limit) for a \(descriptor.mediaType)")
     }
 }

@@ -32,9 +32,7 @@ public struct RegistryReference: Hashable, Sendable, CustomStringConvertible {
             }
         }
         let parts = try DockerReference.split(String(name))
-        var path = parts.path
-        if parts.domain == "docker.io" && path.count == 1 { path.insert("library", at: 0) }
-        self.init(registry: parts.domain, repository: path.joined(separator: "/"), tag: parts.tag ?? (digest == nil ? "latest" : nil), digest: digest)
+        self.init(registry: parts.domain, repository: parts.path.joined(separator: "/"), tag: parts.tag ?? (digest == nil ? "latest" : nil), digest: digest)
     }
 
     /// The host API calls go to: Docker Hub serves `docker.io` names from `registry-1.docker.io`.

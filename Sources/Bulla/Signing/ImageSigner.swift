@@ -161,7 +161,8 @@ public struct ImageSigner: Sendable {
     /// The media type of a legacy attestation layer.
     public static let dsseLayerMediaType = "application/vnd.dsse.envelope.v1+json"
 
-    /// cosign's tag for what it stores beside an image: `sha256-<hex>` plus `.sig` or `.att`.
+    /// cosign's tag for what it stores beside an image: `sha256-<hex>` plus `.sig` or `.att`,
+    /// or with no suffix, the referrers fallback tag.
     public static func tag(for digest: Digest, suffix: String) -> String {
         "\(digest.algorithm.rawValue)-\(digest.hex)\(suffix)"
     }

@@ -47,7 +47,7 @@ public struct SignatureFinder: Sendable {
     public func signatures(for digest: Digest) throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)]) {
         var found: [FoundSignature] = []
         var unreadable: [(String, String)] = []
-        let fallbackTag = "\(digest.algorithm.rawValue)-\(digest.hex)"
+        let fallbackTag = ImageSigner.tag(for: digest, suffix: "")
         let listedBy = if case .registry = source.reference { " (referrers API)" } else { "" }
         var candidates = try (source.referrers(of: digest) ?? []).filter { isReferrer($0) && wanted($0) }.map { ($0, listedBy) }
         // The referrers fallback tag: an index whose entries are the referrers.
