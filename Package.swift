@@ -22,7 +22,14 @@ let networkTargets: [Target] = networked ? [
     ),
     .target(
         name: "BullaServer",
-        dependencies: ["Bulla", .product(name: "Hummingbird", package: "hummingbird")]
+        dependencies: [
+            "Bulla",
+            "BullaRegistry",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]
     ),
 ] : []
 
@@ -42,6 +49,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         // Without its default traits Hummingbird builds without swift-configuration.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(

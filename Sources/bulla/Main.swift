@@ -20,8 +20,16 @@ struct BullaCommand: ParsableCommand {
             Shell completions: bulla --generate-completion-script bash|zsh|fish
             """,
         version: "0.1.0",
-        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, CopyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self]
+        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, CopyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self] + BullaCommand.served
     )
+}
+
+extension BullaCommand {
+    #if canImport(BullaServer)
+    static let served: [any ParsableCommand.Type] = [ServeCommand.self]
+    #else
+    static let served: [any ParsableCommand.Type] = []
+    #endif
 }
 
 @main

@@ -80,7 +80,7 @@ enum Images {
     }
 
     #if canImport(BullaRegistry)
-    private static func options(_ flags: RegistryFlags, limits: Limits) throws -> RegistryOptions {
+    static func options(_ flags: RegistryFlags, limits: Limits) throws -> RegistryOptions {
         var options = RegistryOptions()
         options.caFile = flags.caFile
         options.insecure = flags.insecure

@@ -69,11 +69,17 @@ struct LogOptions: ParsableArguments {
             throw BullaError(.unsupported, "this build of bulla has no network client (built with BULLA_SANITIZED)")
             #endif
         }
-        let location = logSigningKey ?? "\(log)/log.key"
-        let key = try KeyFile.signingKey(location) {
+        return LogRecorder(directory: log, logKey: try passphrase.logSigningKey(logSigningKey ?? "\(log)/log.key"))
+    }
+}
+
+extension PassphraseOptions {
+    /// A transparency log's private key; its passphrase comes from BULLA_LOG_PASSWORD, else
+    /// as any key's.
+    func logSigningKey(_ location: String) throws -> SigningKey {
+        try KeyFile.signingKey(location) {
             if let secret = ProcessInfo.processInfo.environment["BULLA_LOG_PASSWORD"] { return Passphrase(secret) }
-            return try passphrase.passphrase(for: location)
+            return try passphrase(for: location)
         }
-        return LogRecorder(directory: log, logKey: key)
     }
 }

@@ -77,6 +77,14 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The text policy globs are matched against (spec/policy.md): a registry image as
+    /// `HOST/PATH[:TAG][@DIGEST]` with Docker Hub's short names expanded, as the admission
+    /// webhook names it too; any other reference as written here.
+    public var policyName: String {
+        if case .registry(let reference) = self { return reference.description }
+        return description
+    }
+
     public var description: String {
         switch self {
         case .ociLayout(let path, let tag): "oci:\(path)" + (tag.map { ":\($0)" } ?? "")

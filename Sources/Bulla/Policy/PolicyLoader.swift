@@ -5,14 +5,21 @@ extension Policy {
     /// The newest policy format version this build reads.
     public static let formatVersion = 1
 
+    /// The largest policy file read.
+    public static let maxFileBytes = 4 << 20
+
     /// Reads a policy file; keys named by path are read relative to the file's directory.
     public static func load(_ path: String) throws -> Policy {
-        let bytes = try FileIO.read(path, limit: 4 << 20)
+        try Policy(bytes: try FileIO.read(path, limit: maxFileBytes), file: path)
+    }
+
+    /// A policy from the bytes of the file at `file`, whose directory key paths are relative to.
+    public init(bytes: [UInt8], file: String) throws {
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw BullaError(.malformedInput, "\(path): a policy is UTF-8 text")
+            throw BullaError(.malformedInput, "\(file): a policy is UTF-8 text")
         }
-        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        return try Policy(yaml: text, file: path, baseDirectory: directory)
+        let directory = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
+        try self.init(yaml: text, file: file, baseDirectory: directory)
     }
 
     /// Parses and checks a whole policy. Every mistake is refused here, naming the line and the
@@ -45,18 +52,21 @@ extension Policy {
 
     private static func rule(_ node: PolicyNode) throws -> Rule {
         let map = try node.mapping(
-            ["name", "images", "namespaces", "mode", "keys", "threshold", "annotations", "attestations"], required: ["name", "images"])
+            ["name", "images", "namespaces", "mode", "keys", "threshold", "annotations", "log", "attestations"], required: ["name", "images"])
         let images = try map["images"]!.strings(nonEmpty: true).map(ImageGlob.init)
         let namespaces = try map["namespaces"]?.strings(nonEmpty: true).map(ImageGlob.init) ?? []
         let keys = try map["keys"].map { try $0.keys() }
         let annotations = try map["annotations"]?.stringMap() ?? [:]
+        let logKeys = try map["log"].map { try $0.mapping(["keys"], required: ["keys"])["keys"]!.keys() } ?? []
         var signatures: TrustPolicy?
         if let keys {
-            signatures = TrustPolicy(keys: keys, threshold: try threshold(map["threshold"], keys: keys), requiredAnnotations: annotations)
+            signatures = TrustPolicy(
+                keys: keys, threshold: try threshold(map["threshold"], keys: keys), requiredAnnotations: annotations,
+                logKeys: logKeys, requireLog: !logKeys.isEmpty)
         } else if let extra = map["threshold"] ?? map["annotations"] {
             throw extra.fail("applies to image signatures, which need keys on the rule")
         }
-        let attestations = try map["attestations"]?.list().map { try attestation($0, ruleKeys: keys) } ?? []
+        let attestations = try map["attestations"]?.list().map { try attestation($0, ruleKeys: keys, logKeys: logKeys) } ?? []
         guard signatures != nil || !attestations.isEmpty else {
             throw node.fail("requires nothing: give keys (image signatures) or attestations")
         }
@@ -76,7 +86,9 @@ extension Policy {
         return value
     }
 
-    private static func attestation(_ node: PolicyNode, ruleKeys: [VerifyingKey]?) throws -> AttestationRequirement {
+    /// `logKeys`: the rule's trusted logs; when there are any, only attestations whose log entry
+    /// verifies against one of them count, as for the rule's image signatures.
+    private static func attestation(_ node: PolicyNode, ruleKeys: [VerifyingKey]?, logKeys: [VerifyingKey]) throws -> AttestationRequirement {
         let map = try node.mapping(
             ["type", "keys", "threshold", "maxAge", "deniedPackages", "deniedLicenses", "requiredFields"], required: ["type"])
         let typeNode = map["type"]!
@@ -99,7 +111,8 @@ extension Policy {
         } ?? []
         let fields = try map["requiredFields"]?.list().map(fieldRequirement) ?? []
         return AttestationRequirement(
-            type: type, trust: TrustPolicy(keys: keys, threshold: try threshold(map["threshold"], keys: keys)),
+            type: type,
+            trust: TrustPolicy(keys: keys, threshold: try threshold(map["threshold"], keys: keys), logKeys: logKeys, requireLog: !logKeys.isEmpty),
             maxAge: maxAge, deniedPackages: denied, deniedLicenses: licenses, requiredFields: fields, line: node.line)
     }
 

@@ -114,7 +114,7 @@ public struct ImageVerifier: Sendable {
             reasons.append("a legacy signature carries no log entry here")
         }
         if trust.requireLog {
-            throw BullaError(.signatureInvalid, "not in a trusted log (--require-log): " + reasons.joined(separator: "; "))
+            throw BullaError(.signatureInvalid, "not in a trusted log, and one is required: " + reasons.joined(separator: "; "))
         }
         return "not verified in a log: " + reasons.joined(separator: "; ")
     }

@@ -40,7 +40,7 @@ struct PolicyCheckCommand: ParsableCommand {
             let source = try Images.open(try ImageReference(parsing: image), limits: .default, registry: registry)
             let digest = try source.resolve(platform: try platform.value).digest
             let evidence = try FoundEvidence(for: digest, in: source)
-            decisions.append(evaluator.decide(reference: source.reference.description, namespace: namespace, digest: digest, evidence: evidence))
+            decisions.append(evaluator.decide(reference: source.reference.policyName, namespace: namespace, digest: digest, evidence: evidence))
         }
         switch output.output {
         case .json: print(try JSONOutput.encode(decisions))

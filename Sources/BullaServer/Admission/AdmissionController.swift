@@ -1,0 +1,227 @@
+import Bulla
+import BullaCrypto
+import BullaRegistry
+import Dispatch
+import Logging
+import Synchronization
+
+/// How long answers are kept and how long a review may take.
+public struct AdmissionSettings: Sendable {
+    /// The whole review must be answered within this, below the webhook's `timeoutSeconds`;
+    /// an image not verified by then is denied.
+    public var deadline: Swift.Duration = .seconds(8)
+    /// How long an image allowed under a policy stays allowed without verifying again.
+    public var allowTTL: Swift.Duration = .seconds(300)
+    /// How long a denial is kept; short, so a signature pushed after a denial is soon seen.
+    public var denyTTL: Swift.Duration = .seconds(30)
+    /// How long a tag is taken to point at the digest last read for it.
+    public var tagTTL: Swift.Duration = .seconds(30)
+    public var cacheCapacity = 16_384
+
+    public init() {}
+}
+
+/// Which decision can be reused: the same image (repository and digest) under the same policy
+/// file, matched by the same rules (which is all the reference and namespace decide).
+struct DecisionKey: Hashable, Sendable {
+    var policy: Digest
+    var repository: String
+    var digest: Digest
+    var rules: [String]
+}
+
+/// Answers AdmissionReview requests: finds every image of the workload, judges each in
+/// parallel by the policy in force (from the cache when it was proven before), records the
+/// decision, and denies whenever anything could not be shown allowed.
+public final class AdmissionController: Sendable {
+    public let policies: PolicyStore
+    public let store: ImageStore
+    public let metrics: AdmissionMetrics
+    let settings: AdmissionSettings
+    let decisionLog: DecisionLog?
+    let logger: Logger
+    private let decisions: SharedCache<DecisionKey, PolicyDecision>
+    private let tags: SharedCache<String, Digest>
+
+    public init(policies: PolicyStore, store: ImageStore, settings: AdmissionSettings = .init(), decisionLog: DecisionLog?,
+                metrics: AdmissionMetrics = .init(), logger: Logger) {
+        self.policies = policies
+        self.store = store
+        self.settings = settings
+        self.decisionLog = decisionLog
+        self.metrics = metrics
+        self.logger = logger
+        decisions = SharedCache(capacity: settings.cacheCapacity)
+        tags = SharedCache(capacity: settings.cacheCapacity)
+    }
+
+    /// An HTTP answer: the status and the body.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+    }
+
+    /// Answers one review body posted to `/validate` (`mutate` false) or `/mutate`.
+    public func answer(_ body: [UInt8], mutate: Bool) async -> Answer {
+        let started = ContinuousClock.now
+        let request: AdmissionRequest
+        do {
+            request = try AdmissionRequest(parsing: body)
+        } catch {
+            metrics.malformed.increment()
+            let reason = (error as? BullaError)?.message ?? "\(error)"
+            logger.notice("refused a body that is not an AdmissionReview", metadata: ["reason": .string(reason)])
+            return Answer(status: 400, body: Array(reason.utf8))
+        }
+        let endpoint = mutate ? "mutate" : "validate"
+        let loaded = policies.loaded
+        var response: AdmissionResponse
+        var verdicts: [ImageVerdict] = []
+        do {
+            let images = try request.object.map { try WorkloadImages.images(in: $0, kind: request.kind) } ?? []
+            verdicts = await judge(images, namespace: request.namespace, policy: loaded, deadline: started + settings.deadline)
+            response = Self.response(for: request, verdicts: verdicts, mutate: mutate)
+        } catch {
+            let reason = (error as? BullaError)?.message ?? "\(error)"
+            response = AdmissionResponse(uid: request.uid, allowed: false, message: "bulla: \(request.kind) \(request.namespace)/\(request.name) cannot be judged: \(reason)")
+        }
+        if let decisionLog {
+            let entry = DecisionLog.entry(request, endpoint: endpoint, policy: loaded.digest, allowed: response.allowed, verdicts: verdicts)
+            do {
+                _ = try await decisionLog.record(entry)
+            } catch {
+                // Fail closed: what cannot be recorded is not admitted.
+                metrics.logFailures.increment()
+                logger.error("the decision log refused an entry", metadata: ["uid": .string(request.uid), "error": .string("\(error)")])
+                response = AdmissionResponse(uid: request.uid, allowed: false, message: "bulla: the decision could not be recorded in the decision log: \(error)")
+            }
+        }
+        if !response.allowed { metrics.denied.increment() } else if response.warnings.isEmpty { metrics.allowed.increment() } else { metrics.warned.increment() }
+        (mutate ? metrics.mutateLatency : metrics.validateLatency).record(ContinuousClock.now - started)
+        logger.info("admission decision", metadata: [
+            "uid": .string(request.uid), "endpoint": .string(endpoint), "kind": .string(request.kind),
+            "namespace": .string(request.namespace), "name": .string(request.name),
+            "allowed": .stringConvertible(response.allowed),
+            "images": .array(verdicts.map { .string("\($0.image.image) \($0.digest?.abbreviated ?? "-") \($0.allowed ? "allow" : "deny")") }),
+        ])
+        return Answer(status: 200, body: response.review(apiVersion: request.apiVersion))
+    }
+
+    /// The response for judged images: denied if any is, with every reason; on `/mutate`, each
+    /// allowed image named by tag is pinned to the digest that was verified.
+    static func response(for request: AdmissionRequest, verdicts: [ImageVerdict], mutate: Bool) -> AdmissionResponse {
+        let allowed = verdicts.allSatisfy(\.allowed)
+        let warnings = verdicts.flatMap { verdict in verdict.warnings.map { "\(verdict.subject): \($0)" } }
+        guard allowed else {
+            let reasons = verdicts.filter { !$0.allowed }.map { verdict in "\(verdict.subject): " + verdict.denials.joined(separator: "; ") }
+            let what = "\(request.kind) \(request.namespace.isEmpty ? "" : request.namespace + "/")\(request.name)"
+            return AdmissionResponse(uid: request.uid, allowed: false, message: "bulla denied \(what): " + reasons.joined(separator: " | "), warnings: warnings)
+        }
+        var patch: [JSONValue] = []
+        if mutate {
+            for verdict in verdicts {
+                guard let digest = verdict.digest, !verdict.image.image.contains("@") else { continue }
+                patch.append(.object([
+                    ("op", .string("replace")), ("path", .string(verdict.image.pointer)),
+                    ("value", .string("\(verdict.image.image)@\(digest)")),
+                ]))
+            }
+        }
+        return AdmissionResponse(uid: request.uid, allowed: true, warnings: warnings, patch: patch.isEmpty ? nil : .array(patch))
+    }
+
+    /// Judges every image at once; each has until `deadline`.
+    func judge(_ images: [ContainerImage], namespace: String, policy: PolicyStore.Loaded, deadline: ContinuousClock.Instant) async -> [ImageVerdict] {
+        await withTaskGroup(of: (Int, ImageVerdict).self) { group in
+            for (index, image) in images.enumerated() {
+                group.addTask { (index, await self.judge(image, namespace: namespace, policy: policy, deadline: deadline)) }
+            }
+            var verdicts = [ImageVerdict?](repeating: nil, count: images.count)
+            for await (index, verdict) in group { verdicts[index] = verdict }
+            return verdicts.map { $0! }
+        }
+    }
+
+    /// Judges one image: the policy's rules for it, the digest its reference names now, and the
+    /// decision for that digest, reused when it was made before under the same policy.
+    func judge(_ image: ContainerImage, namespace: String, policy: PolicyStore.Loaded, deadline: ContinuousClock.Instant) async -> ImageVerdict {
+        let started = ContinuousClock.now
+        defer { metrics.imageLatency.record(ContinuousClock.now - started) }
+        let reference: RegistryReference
+        do {
+            reference = try RegistryReference(parsing: image.image)
+        } catch {
+            return ImageVerdict(image: image, reference: nil, rules: [], failure: "not an image reference: \((error as? BullaError)?.message ?? "\(error)")")
+        }
+        let name = reference.description
+        let rules = policy.policy.rules(matching: name, namespace: namespace)
+        guard !rules.isEmpty else {
+            // noMatch decides; nothing needs reading.
+            let decision = PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: nil, evidence: NoEvidence())
+            return ImageVerdict(image: image, reference: name, decision: decision)
+        }
+        let outcome = await Deadline.run(until: deadline) { () async throws -> (PolicyDecision, SharedCache<DecisionKey, PolicyDecision>.Source) in
+            let digest = try await self.digest(of: reference)
+            let key = DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name))
+            let (allowTTL, denyTTL) = (UInt64(self.settings.allowTTL.nanoseconds), UInt64(self.settings.denyTTL.nanoseconds))
+            return try await self.decisions.value(for: key, lifetime: { $0.allowed ? allowTTL : denyTTL }) {
+                try await Blocking.run {
+                    let source = try self.store.source(for: reference.pinned(to: digest))
+                    if reference.digest != nil { _ = try self.store.digest(of: reference, in: source) }
+                    let evidence = try FoundEvidence(for: digest, in: source)
+                    return PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: digest, evidence: evidence)
+                }
+            }
+        }
+        switch outcome {
+        case .finished(let (decision, source)):
+            metrics.count(source)
+            return ImageVerdict(image: image, reference: name, decision: decision)
+        case .failed(let error):
+            metrics.verificationErrors.increment()
+            let reason = (error as? BullaError)?.message ?? "\(error)"
+            return ImageVerdict(image: image, reference: name, rules: rules, failure: "cannot be verified: \(reason)")
+        case .timedOut:
+            metrics.deadlines.increment()
+            return ImageVerdict(
+                image: image, reference: name, rules: rules,
+                failure: "verification did not finish within the \(settings.deadline.nanoseconds / 1_000_000) ms deadline")
+        }
+    }
+
+    /// The digest `reference` names: its own, or its tag's (kept for the tag TTL).
+    func digest(of reference: RegistryReference) async throws -> Digest {
+        if let digest = reference.digest { return digest }
+        let ttl = UInt64(settings.tagTTL.nanoseconds)
+        return try await tags.value(for: reference.description, lifetime: { _ in ttl }) {
+            try await Blocking.run {
+                let source = try self.store.source(for: reference)
+                return try self.store.digest(of: reference, in: source)
+            }
+        }.0
+    }
+
+    /// Forgets every cached decision and tag (after a policy change, old keys simply stop being
+    /// asked for; this frees them at once).
+    public func clearCaches() {
+        decisions.removeAll()
+        tags.removeAll()
+    }
+}
+
+/// Evidence for images no rule matched: the evaluator never asks it (noMatch decides), and
+/// were it asked, nothing would verify.
+struct NoEvidence: PolicyEvidence {
+    func signatures(trustedBy trust: TrustPolicy) -> VerificationResult { Self.none(trust) }
+    func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) -> VerificationResult { Self.none(trust) }
+    private static func none(_ trust: TrustPolicy) -> VerificationResult {
+        VerificationResult(reference: "", digest: Digest.compute(over: []), verified: false, threshold: trust.threshold, trustedKeysSatisfied: [], signatures: [])
+    }
+}
+
+extension Swift.Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

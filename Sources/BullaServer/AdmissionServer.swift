@@ -1,0 +1,112 @@
+import Bulla
+import BullaCrypto
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+
+/// `bulla serve`: the Kubernetes admission webhook over HTTPS.
+///
+/// `POST /validate` and `POST /mutate` answer AdmissionReview requests; `/healthz` says the
+/// process is up, `/readyz` that a policy is in force, `/metrics` reports in the Prometheus
+/// format. The policy file is polled and reloaded when it changes and loads.
+public struct AdmissionServer: Sendable {
+    public let controller: AdmissionController
+    /// How often the policy file is looked at.
+    public var reloadInterval: Swift.Duration = .seconds(2)
+
+    public init(controller: AdmissionController) {
+        self.controller = controller
+    }
+
+    /// TLS 1.2 or later from a PEM certificate chain and its private key; plain HTTP is never
+    /// served.
+    public static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate)
+            guard !chain.isEmpty else { throw BullaError(.malformedInput, "\(certificate) holds no PEM certificate") }
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            configuration.minimumTLSVersion = .tlsv12
+            return configuration
+        } catch let error as BullaError {
+            throw error
+        } catch {
+            throw BullaError(.malformedInput, "the serving certificate \(certificate) and key \(key) cannot be used: \(error)")
+        }
+    }
+
+    /// Serves until SIGINT or SIGTERM; `onListening` is told the bound address.
+    public func run(address: ListenAddress, tls: TLSConfiguration, onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let app = Application(
+            router: router(),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "bulla"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress
+                onListening(ListenAddress(host: bound?.ipAddress ?? address.host, port: bound?.port ?? address.port).description)
+            },
+            logger: controller.logger)
+        let watcher = Task { await watchPolicy() }
+        defer { watcher.cancel() }
+        try await app.runService()
+    }
+
+    /// Polls the policy file; a change that loads replaces the policy, one that does not is
+    /// logged and counted, and the policy in force stays (and `/readyz` stays ready).
+    func watchPolicy() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: reloadInterval)
+            switch controller.policies.reload() {
+            case .unchanged: break
+            case .replaced(let digest):
+                controller.metrics.reloads.increment()
+                controller.clearCaches()
+                controller.logger.notice("policy reloaded", metadata: ["policy": .string(controller.policies.path), "digest": .string(digest.description)])
+            case .refused(let reason):
+                controller.metrics.reloadErrors.increment()
+                controller.logger.error("policy change refused; the policy in force stays", metadata: [
+                    "policy": .string(controller.policies.path), "reason": .string(reason),
+                    "inForce": .string(controller.policies.loaded.digest.description),
+                ])
+            }
+        }
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("validate") { request, _ in try await self.review(request, mutate: false) }
+        router.post("mutate") { request, _ in try await self.review(request, mutate: true) }
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ in
+            "ready: policy \(self.controller.policies.loaded.digest)\n"
+        }
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.controller.metrics.exposition())))
+        }
+        return router
+    }
+
+    private func review(_ request: Request, mutate: Bool) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: AdmissionRequest.maxBytes)
+        } catch {
+            controller.metrics.malformed.increment()
+            return Self.plain(.contentTooLarge, "an AdmissionReview is at most \(AdmissionRequest.maxBytes) bytes\n")
+        }
+        let answer = await controller.answer(Array(buffer: body), mutate: mutate)
+        guard answer.status == 200 else {
+            return Self.plain(.badRequest, String(decoding: answer.body, as: UTF8.self) + "\n")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    private static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

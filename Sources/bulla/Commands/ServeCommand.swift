@@ -1,0 +1,103 @@
+#if canImport(BullaServer)
+import ArgumentParser
+import Bulla
+import BullaCrypto
+import BullaRegistry
+import BullaServer
+import Foundation
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "The Kubernetes admission webhook: answer AdmissionReview requests by a policy, over HTTPS.",
+        discussion: """
+            POST /validate allows or denies a workload (Pod, Deployment, ReplicaSet, StatefulSet,
+            DaemonSet, Job, CronJob, ReplicationController) by the images of all its containers;
+            POST /mutate does the same and rewrites each allowed tag to the digest it verified.
+            Anything that cannot be shown allowed is denied with the reason: an image the
+            registry does not answer for, a deadline passed, an internal error. Decisions are
+            cached per image digest and policy; with --decision-log, each is appended to that
+            transparency log before it is answered. GET /healthz, /readyz and /metrics
+            (Prometheus) serve operations. The policy file is reloaded when it changes; a
+            change that does not load is logged and refused. Logs are JSON lines on stderr.
+            """)
+
+    @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))
+    var policy: String
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("The serving certificate chain (PEM).", valueName: "file"))
+    var tlsCert: String
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The serving certificate's private key (PEM, unencrypted).", valueName: "file"))
+    var tlsKey: String
+
+    @Option(help: ArgumentHelp("HOST:PORT, [IPv6]:PORT or :PORT (every interface); port 0 picks a free one.", valueName: "addr"))
+    var listen = ":8443"
+
+    @Option(name: .customLong("decision-log"), help: ArgumentHelp("Append every decision to this transparency log (made by `bulla log init`).", valueName: "dir"))
+    var decisionLog: String?
+
+    @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The decision log's private key (default DIR/log.key); passphrase from BULLA_LOG_PASSWORD, BULLA_PASSWORD or --passphrase-file.", valueName: "key"))
+    var logSigningKey: String?
+
+    @Option(help: ArgumentHelp("Read images and signatures from this mirror instead of registries: MIRROR/HOST/PATH is an OCI layout made by `bulla copy` (air-gapped).", valueName: "dir"))
+    var mirror: String?
+
+    @Option(help: ArgumentHelp("Milliseconds a review may take; keep it below the webhook's timeoutSeconds.", valueName: "ms"))
+    var deadline = 8000
+
+    @Option(name: .customLong("allow-ttl"), help: ArgumentHelp("Seconds an allowed image's decision is reused.", valueName: "seconds"))
+    var allowTTL = 300
+
+    @Option(name: .customLong("deny-ttl"), help: ArgumentHelp("Seconds a denied image's decision is reused.", valueName: "seconds"))
+    var denyTTL = 30
+
+    @Option(name: .customLong("tag-ttl"), help: ArgumentHelp("Seconds a tag is taken to name the digest last read for it.", valueName: "seconds"))
+    var tagTTL = 30
+
+    @Option(name: .customLong("reload-interval"), help: ArgumentHelp("Milliseconds between looks at the policy file.", valueName: "ms"))
+    var reloadInterval = 2000
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel = "info"
+
+    @OptionGroup var registry: RegistryFlags
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func validate() throws {
+        guard deadline > 0, allowTTL >= 0, denyTTL >= 0, tagTTL >= 0, reloadInterval > 0 else {
+            throw ValidationError("--deadline and --reload-interval must be positive, the TTLs at least 0")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+    }
+
+    func run() async throws {
+        let address = try ListenAddress(parsing: listen)
+        let tls = try AdmissionServer.tlsConfiguration(certificate: tlsCert, key: tlsKey)
+        var logger = Logger(label: "bulla.admission") { JSONLogHandler(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel)!
+        var settings = AdmissionSettings()
+        settings.deadline = .milliseconds(deadline)
+        settings.allowTTL = .seconds(allowTTL)
+        settings.denyTTL = .seconds(denyTTL)
+        settings.tagTTL = .seconds(tagTTL)
+        var options = try Images.options(registry, limits: .default)
+        // A registry that does not answer must not hold a review past its deadline.
+        options.timeoutSeconds = min(options.timeoutSeconds, Int64(max(1, deadline / 1000)))
+        let store = ImageStore(mirror.map { .mirror($0) } ?? .registries(options))
+        let log = try decisionLog.map { directory in
+            try DecisionLog(directory: directory, key: try passphrase.logSigningKey(logSigningKey ?? "\(directory)/log.key"))
+        }
+        let controller = AdmissionController(
+            policies: try PolicyStore(path: policy), store: store, settings: settings, decisionLog: log, logger: logger)
+        var server = AdmissionServer(controller: controller)
+        server.reloadInterval = .milliseconds(reloadInterval)
+        try await server.run(address: address, tls: tls) { bound in
+            // The one line a script waits for, on standard output.
+            print("serving admission at https://\(bound) with policy \(policy)")
+            fflush(nil)
+        }
+    }
+}
+#endif
