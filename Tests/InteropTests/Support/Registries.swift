@@ -62,6 +62,8 @@ final class FaultProxy {
         self.address = String(address)
     }
 
+    func stop() { process.stop() }
+
     /// Every request the proxy saw: method, path, time (seconds), status.
     func log() throws -> [[String: Any]] {
         let text = try Command.succeed(["curl", "-sf", "http://\(address)/_faults/log"])
@@ -78,7 +80,8 @@ final class Spawned: @unchecked Sendable {
     private let output: Int32
     private var stopped = false
 
-    init(_ arguments: [String]) throws {
+    /// `errors`: a file to take the process's standard error (default: discarded).
+    init(_ arguments: [String], errors: String = "/dev/null", environment: [String: String] = [:]) throws {
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
         guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw ServerFailed(message: "pipe failed") }
         var actions = posix_spawn_file_actions_t()
@@ -86,12 +89,16 @@ final class Spawned: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         for fd in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, fd) }
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { _, new in new }
+        let envp = env.map { strdup("\($0)=\($1)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
         close(toChild[0])
         close(fromChild[1])
         guard spawned == 0 else { throw ServerFailed(message: "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))") }

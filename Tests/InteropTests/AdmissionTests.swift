@@ -1,0 +1,286 @@
+import Foundation
+import Testing
+
+/// `bulla serve` as the API server meets it: real AdmissionReview requests built from the
+/// Kubernetes client's models (Tests/Fixtures/admission.py), over HTTPS, about images in a real
+/// registry (Debian's docker-registry) signed and attested by `bulla`. Patches are applied with
+/// the `jsonpatch` library.
+///
+/// Not in the AddressSanitizer pass, whose build has no server.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["BULLA_SANITIZED"] == nil, "the sanitizer build has no server"))
+struct AdmissionTests {
+    /// Images in the open registry, signed and attested for each case, and a policy over them.
+    final class Fixture: @unchecked Sendable {
+        let dir: String
+        let host: String
+        let policy: String
+        /// repository → digest
+        var digests: [String: String] = [:]
+
+        static let shared: Result<Fixture, any Error> = Result { try Fixture() }
+
+        init() throws {
+            dir = try RegistryTests.workspace()
+            host = try Registries.get().open
+            let clean = Webhook.root.appendingPathComponent("spec/vectors/policy/predicates/log4j-2.17.1.spdx.json").path
+            // repository: (signing key, SBOM to attest or nil)
+            let images: [(String, String?, String?)] = [
+                ("adm/signed", "ed.key", clean),
+                ("adm/unsigned", nil, nil),
+                ("adm/untrusted", "p256.key", clean),
+                ("adm/nosbom", "ed.key", nil),
+                ("adm/log4j", "ed.key", "sbom.spdx.json"),
+                ("audit/unsigned", nil, nil),
+                ("adm/shared", "ed.key", clean),
+                ("adm/kinds", "ed.key", clean),
+            ]
+            for (repository, key, sbom) in images {
+                try RegistryTests.push("amd64", to: "\(host)/\(repository):1", in: dir)
+                digests[repository] = try RegistryTests.skopeoDigest("\(host)/\(repository):1", in: dir)
+                if let key {
+                    let signed = try RegistryTests.bulla(["sign", "--insecure", "\(host)/\(repository):1", "--key", key], in: dir)
+                    guard signed.status == 0 else { throw ServerFailed(message: "sign \(repository): \(signed.stderr)") }
+                }
+                if let key, let sbom {
+                    let attested = try RegistryTests.bulla(
+                        ["attest", "--insecure", "\(host)/\(repository):1", "--key", key, "--predicate", sbom, "--type", "spdxjson"], in: dir)
+                    guard attested.status == 0 else { throw ServerFailed(message: "attest \(repository): \(attested.stderr)") }
+                }
+            }
+            policy = "\(dir)/admission.yaml"
+            try Self.policy(host: host).write(toFile: policy, atomically: true, encoding: .utf8)
+            let log = try RegistryTests.bulla(["log", "init", "\(dir)/decisions", "--origin", "bulla.test/decisions"], in: dir)
+            guard log.status == 0 else { throw ServerFailed(message: "log init: \(log.stderr)") }
+        }
+
+        static func policy(host: String, noMatch: String = "deny") -> String {
+            """
+            version: 1
+            noMatch: \(noMatch)
+            rules:
+              - name: signed-with-sbom
+                images: ["\(host)/adm/**", "127.0.0.1:*/adm/**"]
+                keys: [ed.pub]
+                attestations:
+                  - type: spdxjson
+                    deniedPackages:
+                      - purl: pkg:maven/org.apache.logging.log4j/log4j-core
+                        versions: "< 2.17.1"
+                        reason: Log4Shell
+              - name: audit-only
+                images: ["\(host)/audit/**"]
+                mode: warn
+                keys: [ed.pub]
+
+            """
+        }
+
+        func image(_ repository: String) -> String { "\(host)/\(repository):1" }
+    }
+
+    static func fixture() throws -> Fixture { try Fixture.shared.get() }
+
+    static func response(_ result: [String: Any]) -> [String: Any] {
+        ((result["review"] as? [String: Any])?["response"] as? [String: Any]) ?? [:]
+    }
+
+    static func message(_ result: [String: Any]) -> String {
+        ((response(result)["status"] as? [String: Any])?["message"] as? String) ?? ""
+    }
+
+    @Test func eachCaseGetsTheRightAnswerAndReason() throws {
+        let f = try Self.fixture()
+        let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--insecure", "--decision-log", "\(f.dir)/decisions"])
+        defer { webhook.stop() }
+        let cases: [[String: Any]] = [
+            ["case": "signed", "kind": "Pod", "images": [f.image("adm/signed")]],
+            ["case": "unsigned", "kind": "Pod", "images": [f.image("adm/unsigned")]],
+            ["case": "untrusted", "kind": "Pod", "images": [f.image("adm/untrusted")]],
+            ["case": "nosbom", "kind": "Pod", "images": [f.image("adm/nosbom")]],
+            ["case": "log4j", "kind": "Pod", "images": [f.image("adm/log4j")]],
+            ["case": "mutate", "kind": "Pod", "images": [f.image("adm/signed")], "endpoint": "mutate"],
+            ["case": "nomatch", "kind": "Pod", "images": ["registry.example/other/app:2"]],
+            ["case": "warn", "kind": "Pod", "images": [f.image("audit/unsigned")]],
+            ["case": "mixed", "kind": "Deployment", "images": [f.image("adm/signed"), f.image("adm/unsigned")], "namespace": "prod"],
+        ]
+        let results = try webhook.review(cases)
+        var by: [String: [String: Any]] = [:]
+        for result in results {
+            let name = try #require(result["name"] as? String)
+            #expect(result["status"] as? Int == 200, "\(name): \(result)")
+            // The response echoes the request's uid.
+            #expect(Self.response(result)["uid"] as? String == result["uid"] as? String, "\(name)")
+            by[name] = result
+        }
+        func allowed(_ name: String) -> Bool? { Self.response(by[name] ?? [:])["allowed"] as? Bool }
+
+        #expect(allowed("signed") == true, "\(by["signed"]!)")
+        #expect(Self.response(by["signed"]!)["patch"] == nil, "/validate never patches")
+
+        #expect(allowed("unsigned") == false)
+        let unsigned = Self.message(by["unsigned"]!)
+        #expect(unsigned.contains("image \(f.image("adm/unsigned"))") && unsigned.contains("rule \"signed-with-sbom\"")
+                && unsigned.contains("image signatures: 0 of 1 required trusted key(s) signed"), "\(unsigned)")
+
+        #expect(allowed("untrusted") == false)
+        let untrusted = Self.message(by["untrusted"]!)
+        #expect(untrusted.contains("0 of 1 required trusted key(s) signed (") && untrusted.contains("no https://spdx.dev/Document attestation"), "\(untrusted)")
+
+        #expect(allowed("nosbom") == false)
+        let nosbom = Self.message(by["nosbom"]!)
+        #expect(nosbom.contains("no https://spdx.dev/Document attestation by 1 trusted key(s) (none found)") && !nosbom.contains("image signatures:"), "\(nosbom)")
+
+        #expect(allowed("log4j") == false)
+        let log4j = Self.message(by["log4j"]!)
+        #expect(log4j.contains("log4j-core 2.14.1") && log4j.contains("< 2.17.1") && log4j.contains("Log4Shell"), "\(log4j)")
+
+        // The tag becomes the digest that was verified, applied by jsonpatch.
+        #expect(allowed("mutate") == true)
+        let patched = try #require(by["mutate"]?["patched"] as? [String: [String]], "\(by["mutate"]!)")
+        #expect(patched["containers"] == ["\(f.image("adm/signed"))@\(f.digests["adm/signed"]!)"])
+
+        #expect(allowed("nomatch") == false)
+        #expect(Self.message(by["nomatch"]!).contains("no rule matches registry.example/other/app:2 in namespace default; noMatch is deny"))
+
+        // Warn mode: allowed, with the reason as a warning.
+        #expect(allowed("warn") == true)
+        let warnings = Self.response(by["warn"]!)["warnings"] as? [String] ?? []
+        #expect(warnings.count == 1 && warnings[0].contains("rule \"audit-only\"") && warnings[0].contains("(warn only)"), "\(warnings)")
+
+        // One bad image denies the workload; the message names only it.
+        #expect(allowed("mixed") == false)
+        let mixed = Self.message(by["mixed"]!)
+        #expect(mixed.hasPrefix("bulla denied Deployment prod/web: image \(f.image("adm/unsigned")) (container app-1)"), "\(mixed)")
+        #expect(!mixed.contains("adm/signed"), "\(mixed)")
+
+        // A body that is not an AdmissionReview is a 400, and is not a decision.
+        let bad = try Command.run(["curl", "-s", "--cacert", webhook.ca, "-w", "\n%{http_code}", "-d", "{\"kind\":\"Pod\"}", "\(webhook.url)/validate"])
+        #expect(bad.stdout.hasSuffix("\n400") && bad.stdout.contains("not an AdmissionReview"), "\(bad.stdout)")
+
+        // Every decision is in the log, which verifies.
+        let metrics = try webhook.metrics()
+        let decisions = ["allow", "deny", "warn"].reduce(0.0) { $0 + (metrics["bulla_admission_decisions_total{result=\"\($1)\"}"] ?? 0) }
+        #expect(decisions == Double(cases.count))
+        #expect(metrics["bulla_admission_malformed_requests_total"] == 1)
+        webhook.stop()
+        let verified = try RegistryTests.bulla(["log", "verify", "\(f.dir)/decisions", "--log-key", "\(f.dir)/decisions/log.pub"], in: f.dir)
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("\(cases.count) entries"), "\(verified.stdout)")
+    }
+
+    /// Every workload kind, each of its three container lists, patched where they are.
+    @Test(arguments: ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"])
+    func everyKindAndContainerListIsReadAndPatched(_ kind: String) throws {
+        let f = try Self.fixture()
+        let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--insecure"])
+        defer { webhook.stop() }
+        let image = f.image("adm/kinds")
+        let pinned = "\(image)@\(f.digests["adm/kinds"]!)"
+        var allowed: [String: Any] = ["case": kind, "kind": kind, "images": [image, pinned], "init": [image], "endpoint": "mutate"]
+        if kind == "Pod" { allowed["ephemeral"] = [image] }
+        let denied: [String: Any] = ["case": "denied", "kind": kind, "images": [image], "init": [f.image("adm/unsigned")]]
+        let results = try webhook.review([allowed, denied])
+        #expect(Self.response(results[0])["allowed"] as? Bool == true, "\(results[0])")
+        let patched = try #require(results[0]["patched"] as? [String: [String]], "\(results[0])")
+        // The already pinned image is left as written.
+        #expect(patched["containers"] == [pinned, pinned])
+        #expect(patched["initContainers"] == [pinned])
+        #expect(patched["ephemeralContainers"] == (kind == "Pod" ? [pinned] : []))
+        #expect(Self.response(results[1])["allowed"] as? Bool == false)
+        #expect(Self.message(results[1]).contains("(initContainer init-0)"), "\(Self.message(results[1]))")
+    }
+
+    /// Sixteen pods asking at once about an image never seen share one verification, and later
+    /// asks are answered from the cache.
+    @Test func concurrentAsksShareOneVerification() throws {
+        let f = try Self.fixture()
+        let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--insecure"])
+        defer { webhook.stop() }
+        let pod: [String: Any] = ["kind": "Pod", "images": ["\(f.host)/adm/shared@\(f.digests["adm/shared"]!)"], "concurrent": true]
+        let results = try webhook.review(Array(repeating: pod, count: 16))
+        #expect(results.allSatisfy { Self.response($0)["allowed"] as? Bool == true }, "\(results.first!)")
+        let first = try webhook.metrics()
+        #expect(first["bulla_decision_cache_total{result=\"miss\"}"] == 1, "\(first.filter { $0.key.contains("cache") })")
+        #expect((first["bulla_decision_cache_total{result=\"shared\"}"] ?? 0) + (first["bulla_decision_cache_total{result=\"hit\"}"] ?? 0) == 15)
+        _ = try webhook.review([pod])
+        #expect(try webhook.metrics()["bulla_decision_cache_total{result=\"miss\"}"] == 1)
+    }
+
+    /// The registry gone mid-run: images not yet proven are denied, with the reason, inside the
+    /// deadline; a registry that stalls is cut off at the deadline. Proven images stay cached.
+    @Test func registryFaultsDenyWithTheReasonInsideTheDeadline() throws {
+        let f = try Self.fixture()
+        let proxy = try FaultProxy(upstream: f.host, mode: "ok")
+        let stalled = try FaultProxy(upstream: f.host, mode: "stall")
+        let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--insecure", "--deadline", "1500"])
+        defer { webhook.stop() }
+        let through = { (proxy: FaultProxy, repository: String) -> [String: Any] in
+            ["kind": "Pod", "images": ["\(proxy.address)/\(repository):1"]]
+        }
+        let before = try webhook.review([through(proxy, "adm/signed")])
+        #expect(Self.response(before[0])["allowed"] as? Bool == true, "\(before[0])")
+
+        proxy.stop()
+        let after = try webhook.review([through(proxy, "adm/signed"), through(proxy, "adm/nosbom")])
+        #expect(Self.response(after[0])["allowed"] as? Bool == true, "a proven image stays allowed from the cache")
+        #expect(Self.response(after[1])["allowed"] as? Bool == false)
+        let reason = Self.message(after[1])
+        #expect(reason.contains("cannot be verified") && reason.contains(proxy.address), "\(reason)")
+        #expect((after[1]["ms"] as? Double ?? 1e9) < 1500, "\(after[1])")
+
+        let stall = try webhook.review([through(stalled, "adm/signed")])
+        #expect(Self.response(stall[0])["allowed"] as? Bool == false)
+        #expect(Self.message(stall[0]).contains("did not finish within the 1500 ms deadline"), "\(Self.message(stall[0]))")
+        #expect((stall[0]["ms"] as? Double ?? 1e9) < 2500, "\(stall[0])")
+        let metrics = try webhook.metrics()
+        #expect((metrics["bulla_verification_errors_total"] ?? 0) >= 1 && metrics["bulla_admission_deadline_exceeded_total"] == 1)
+    }
+
+    /// A broken policy file is refused and logged; the policy in force stays, and so does
+    /// readiness. A good one replaces it.
+    @Test func aBrokenPolicyIsRefusedAndTheOldOneKept() throws {
+        let f = try Self.fixture()
+        let policy = "\(f.dir)/reloading.yaml"
+        try Fixture.policy(host: f.host).write(toFile: policy, atomically: true, encoding: .utf8)
+        let webhook = try Webhook(policy: policy, in: f.dir, arguments: ["--insecure", "--reload-interval", "100"])
+        defer { webhook.stop() }
+        let cases: [[String: Any]] = [["kind": "Pod", "images": [f.image("adm/signed")]], ["kind": "Pod", "images": ["registry.example/x:1"]]]
+        func answers() throws -> [Bool?] { try webhook.review(cases).map { Self.response($0)["allowed"] as? Bool } }
+        #expect(try answers() == [true, false])
+
+        try "version: 1\nrules:\n  - name: broken\n    images: [\"**\"]\n    keys: [missing.pub]\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try answers() == [true, false])
+        #expect(try webhook.get("/readyz").status == 200)
+        let refused = webhook.logLines().filter { $0["message"] as? String == "policy change refused; the policy in force stays" }
+        #expect(refused.count == 1 && (refused.first?["reason"] as? String ?? "").contains("missing.pub"), "\(refused)")
+        #expect(try webhook.metrics()["bulla_policy_reloads_total{result=\"refused\"}"] == 1)
+
+        try Fixture.policy(host: f.host, noMatch: "allow").write(toFile: policy, atomically: true, encoding: .utf8)
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try answers() == [true, true])
+        #expect(try webhook.metrics()["bulla_policy_reloads_total{result=\"ok\"}"] == 1)
+    }
+
+    /// Air-gapped: the image and its signatures copied to a mirror with `bulla copy`, the
+    /// webhook reads only the mirror.
+    @Test func airGappedFromAMirror() throws {
+        let f = try Self.fixture()
+        let mirror = "\(f.dir)/mirror"
+        for repository in ["adm/signed", "adm/nosbom"] {
+            let copied = try RegistryTests.bulla(["copy", "--insecure", f.image(repository), "oci:\(mirror)/\(f.host.replacingOccurrences(of: ":", with: "_"))/\(repository):1"], in: f.dir)
+            #expect(copied.status == 0, "\(copied.stderr)")
+        }
+        let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--mirror", mirror])
+        defer { webhook.stop() }
+        let results = try webhook.review([
+            ["kind": "Pod", "images": [f.image("adm/signed")], "endpoint": "mutate"],
+            ["kind": "Pod", "images": [f.image("adm/nosbom")]],
+            ["kind": "Pod", "images": [f.image("adm/unsigned")]],
+        ])
+        #expect(Self.response(results[0])["allowed"] as? Bool == true, "\(results[0])")
+        #expect((results[0]["patched"] as? [String: [String]])?["containers"] == ["\(f.image("adm/signed"))@\(f.digests["adm/signed"]!)"])
+        #expect(Self.message(results[1]).contains("no https://spdx.dev/Document attestation"), "\(results[1])")
+        #expect(Self.message(results[2]).contains("the mirror \(mirror) has no layout for \(f.host)/adm/unsigned"), "\(results[2])")
+    }
+}
