@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BULLA_RELEASE = .build/release/bulla
 
-.PHONY: all deps build test asan demo bench fuzz clean
+.PHONY: all deps build test load asan demo bench fuzz clean
 
 all: build
 
@@ -12,13 +12,19 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product bulla
 
-# A seeded fuzz run of every parser first, then the suite, then the suite under ASan (whose
-# closing line is the run's last).
+# A seeded fuzz run of every parser first, then the suite, then the webhook's load test, then the
+# suite under ASan (whose closing line is the run's last).
 test: deps
 	FUZZ_RUNS=20000 bash scripts/fuzz.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
+	$(MAKE) load
 	$(MAKE) asan
+
+# The admission webhook under wrk, alone on the machine, with the release build.
+load:
+	$(SWIFT) build -c release --product bulla
+	BULLA_LOAD=1 BULLA_BIN=$(CURDIR)/$(BULLA_RELEASE) $(SWIFT) test --skip-build --disable-xctest --filter AdmissionLoadTests
 
 # The same suite with bulla and the tests built under AddressSanitizer. Leak detection is off:
 # Foundation's file reading in the test harness reports leaks of its own.

@@ -10,7 +10,9 @@ import Synchronization
 final class LogSequencer: Sendable {
     private struct Waiting {
         let entry: [UInt8]
-        let answer: CheckedContinuation<LogReceipt, any Error>
+        /// The index, and the receipt when the caller asked for a proof.
+        let answer: CheckedContinuation<(UInt64, LogReceipt?), any Error>
+        let proof: Bool
     }
 
     private struct State {
@@ -38,10 +40,22 @@ final class LogSequencer: Sendable {
 
     var publishedSize: UInt64 { published.load(ordering: .acquiring) }
 
+    /// Appends `entry`; answers once it is durable and covered by a signed checkpoint, with
+    /// its index and inclusion proof.
     func submit(_ entry: [UInt8]) async throws -> LogReceipt {
+        try await enqueue(entry, proof: true).1!
+    }
+
+    /// Appends `entry`; answers with its index once it is durable and covered by a signed
+    /// checkpoint, without making a proof (which would cost a tree walk per entry).
+    func append(_ entry: [UInt8]) async throws -> UInt64 {
+        try await enqueue(entry, proof: false).0
+    }
+
+    private func enqueue(_ entry: [UInt8], proof: Bool) async throws -> (UInt64, LogReceipt?) {
         try await withCheckedThrowingContinuation { answer in
             let start = state.withLock { state -> Bool in
-                state.waiting.append(Waiting(entry: entry, answer: answer))
+                state.waiting.append(Waiting(entry: entry, answer: answer, proof: proof))
                 guard !state.flushing else { return false }
                 state.flushing = true
                 return true
@@ -64,7 +78,7 @@ final class LogSequencer: Sendable {
                 published.store(signed.indices.upperBound, ordering: .releasing)
                 for (index, waiting) in zip(signed.indices, batch) {
                     do {
-                        waiting.answer.resume(returning: try log.receipt(for: index, in: signed))
+                        waiting.answer.resume(returning: (index, waiting.proof ? try log.receipt(for: index, in: signed) : nil))
                     } catch {
                         waiting.answer.resume(throwing: error)
                     }

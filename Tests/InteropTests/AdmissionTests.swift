@@ -283,4 +283,27 @@ struct AdmissionTests {
         #expect(Self.message(results[1]).contains("no https://spdx.dev/Document attestation"), "\(results[1])")
         #expect(Self.message(results[2]).contains("the mirror \(mirror) has no layout for \(f.host)/adm/unsigned"), "\(results[2])")
     }
+
+    /// deploy/ as the Kubernetes client reads it: every document deserializes into its API
+    /// model with the CA make-cert.sh made, and the operating rules hold (2 replicas, non-root,
+    /// read-only root, limits, TLS, failurePolicy Fail, opt-in label, a timeout above the
+    /// deadline). A manifest that breaks a rule is caught.
+    @Test func deployManifestsPassTheKubernetesClientsChecks() throws {
+        let dir = try KeyInteropTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let check = AttestationPolicyTests.fixtures.appendingPathComponent("check_manifests.py").path
+        let deploy = Webhook.root.appendingPathComponent("deploy").path
+        let bundle = try Command.succeed(["bash", Webhook.makeCert, "\(dir)/certs"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let chain = try Command.succeed(["openssl", "verify", "-CAfile", "\(dir)/certs/ca.crt", "\(dir)/certs/tls.crt"])
+        #expect(chain.contains("OK"))
+        let ok = try Command.run([try Peers.path("python3"), check, deploy, bundle])
+        #expect(ok.status == 0 && ok.stdout.hasPrefix("ok "), "\(ok.stdout)\(ok.stderr)")
+
+        _ = try Command.succeed(["cp", "-r", deploy, "\(dir)/broken"])
+        let hooks = "\(dir)/broken/webhooks.yaml"
+        try (try String(contentsOfFile: hooks, encoding: .utf8)).replacingOccurrences(of: "failurePolicy: Fail", with: "failurePolicy: Ignore")
+            .write(toFile: hooks, atomically: true, encoding: .utf8)
+        let broken = try Command.run([try Peers.path("python3"), check, "\(dir)/broken", bundle])
+        #expect(broken.status == 1 && broken.stdout.contains("failurePolicy is Ignore, not Fail"), "\(broken.stdout)")
+    }
 }

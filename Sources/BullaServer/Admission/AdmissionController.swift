@@ -160,6 +160,12 @@ public final class AdmissionController: Sendable {
             let decision = PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: nil, evidence: NoEvidence())
             return ImageVerdict(image: image, reference: name, decision: decision)
         }
+        // The common case, answered without a task: the digest and its decision are cached.
+        if let digest = reference.digest ?? tags.cached(reference.description),
+           let decision = decisions.cached(DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name))) {
+            metrics.count(.hit)
+            return ImageVerdict(image: image, reference: name, decision: decision)
+        }
         let outcome = await Deadline.run(until: deadline) { () async throws -> (PolicyDecision, SharedCache<DecisionKey, PolicyDecision>.Source) in
             let digest = try await self.digest(of: reference)
             let key = DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name))

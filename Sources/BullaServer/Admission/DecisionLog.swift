@@ -16,7 +16,7 @@ public struct DecisionLog: Sendable {
 
     /// Appends `entry` and returns its index once it is durable under a signed checkpoint.
     func record(_ entry: JSONValue) async throws -> UInt64 {
-        try await sequencer.submit(entry.serialized).index
+        try await sequencer.append(entry.serialized)
     }
 
     /// The entry for one answered review.

@@ -62,6 +62,15 @@ final class SharedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// The fresh answer for `key`, if there is one; never waits or computes.
+    func cached(_ key: Key) -> Value? {
+        let now = Self.now
+        return slots.withLock { slots in
+            if case .ready(let value, let expires)? = slots[key], expires > now { return value }
+            return nil
+        }
+    }
+
     /// Drops expired answers, then (if still full) the half that expires soonest.
     private static func evict(_ slots: inout [Key: Slot], now: UInt64, capacity: Int) {
         slots = slots.filter { if case .ready(_, let expires) = $0.value { return expires > now } else { return true } }

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Checks deploy/*.yaml with the official Kubernetes Python client: every document must
+deserialize into its API model (types and required fields checked by the client), and the
+webhook's operating rules must hold. Prints one line per problem and exits 1 if there is any;
+prints "ok N documents" otherwise.
+
+  check_manifests.py DEPLOY_DIR CA_BUNDLE
+
+CA_BUNDLE (what deploy/make-cert.sh prints) replaces the placeholder, as deploy/install.sh does.
+"""
+import glob
+import os
+import sys
+
+import yaml
+from kubernetes import client
+
+API = client.ApiClient()
+MODELS = {
+    ("v1", "Namespace"): "V1Namespace", ("v1", "ConfigMap"): "V1ConfigMap", ("v1", "Secret"): "V1Secret",
+    ("v1", "Service"): "V1Service", ("v1", "ServiceAccount"): "V1ServiceAccount",
+    ("apps/v1", "Deployment"): "V1Deployment", ("policy/v1", "PodDisruptionBudget"): "V1PodDisruptionBudget",
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"): "V1ValidatingWebhookConfiguration",
+    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"): "V1MutatingWebhookConfiguration",
+}
+problems = []
+objects = []
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml"))):
+    for document in yaml.safe_load_all(open(path).read().replace("CA_BUNDLE", sys.argv[2])):
+        if document is None:
+            continue
+        key = (document.get("apiVersion"), document.get("kind"))
+        if key not in MODELS:
+            problems.append(f"{path}: {key} is not a kind this check knows")
+            continue
+        try:
+            objects.append((path, document, API._ApiClient__deserialize(document, MODELS[key])))
+        except (ValueError, TypeError) as error:
+            problems.append(f"{path}: {key[1]} does not deserialize: {error}")
+
+deadline_ms = None
+for path, raw, obj in objects:
+    if raw["kind"] == "Deployment":
+        spec = obj.spec.template.spec
+        if obj.spec.replicas != 2:
+            problems.append(f"{path}: replicas is {obj.spec.replicas}, not 2")
+        if not (spec.security_context and spec.security_context.run_as_non_root):
+            problems.append(f"{path}: the pod does not run as non-root")
+        for c in spec.containers:
+            sc = c.security_context
+            if not (sc and sc.read_only_root_filesystem and sc.allow_privilege_escalation is False):
+                problems.append(f"{path}: container {c.name} lacks a read-only root filesystem or allows privilege escalation")
+            if not (c.resources and c.resources.limits and "cpu" in c.resources.limits and "memory" in c.resources.limits):
+                problems.append(f"{path}: container {c.name} has no cpu and memory limits")
+            for arg in c.args or []:
+                if arg.startswith("--deadline="):
+                    deadline_ms = int(arg.split("=", 1)[1])
+            if not any(a.startswith("--tls-cert=") for a in c.args or []):
+                problems.append(f"{path}: container {c.name} does not serve TLS")
+    if raw["kind"].endswith("WebhookConfiguration"):
+        for hook in obj.webhooks:
+            if hook.failure_policy != "Fail":
+                problems.append(f"{path}: {hook.name} failurePolicy is {hook.failure_policy}, not Fail")
+            if not (hook.namespace_selector and hook.namespace_selector.match_labels):
+                problems.append(f"{path}: {hook.name} has no namespace opt-in label")
+            if not hook.timeout_seconds or not 1 <= hook.timeout_seconds <= 30:
+                problems.append(f"{path}: {hook.name} timeoutSeconds {hook.timeout_seconds} is not within 1-30")
+            elif deadline_ms is not None and deadline_ms >= hook.timeout_seconds * 1000:
+                problems.append(f"{path}: {hook.name} times out at {hook.timeout_seconds}s, not after bulla's {deadline_ms} ms deadline")
+            if "v1" not in hook.admission_review_versions:
+                problems.append(f"{path}: {hook.name} does not speak AdmissionReview v1")
+            resources = {r for rule in hook.rules for r in rule.resources}
+            for wanted in ["pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs", "replicationcontrollers"]:
+                if wanted not in resources:
+                    problems.append(f"{path}: {hook.name} does not cover {wanted}")
+kinds = {raw["kind"] for _, raw, _ in objects}
+for wanted in ["Deployment", "Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ConfigMap", "Secret"]:
+    if wanted not in kinds:
+        problems.append(f"no {wanted} in {sys.argv[1]}")
+for p in problems:
+    print(p)
+if problems:
+    sys.exit(1)
+print(f"ok {len(objects)} documents")
