@@ -31,6 +31,7 @@ let networkTargets: [Target] = networked ? [
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]
     ),
+    .testTarget(name: "BullaServerTests", dependencies: ["BullaServer"]),
 ] : []
 
 let package = Package(
