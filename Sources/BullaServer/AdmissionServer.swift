@@ -62,7 +62,7 @@ public struct AdmissionServer: Sendable {
             case .unchanged: break
             case .replaced(let digest):
                 controller.metrics.reloads.increment()
-                controller.clearCaches()
+                controller.forgetDecisions()
                 controller.logger.notice("policy reloaded", metadata: ["policy": .string(controller.policies.path), "digest": .string(digest.description)])
             case .refused(let reason):
                 controller.metrics.reloadErrors.increment()

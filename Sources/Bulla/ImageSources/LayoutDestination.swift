@@ -100,13 +100,10 @@ public final class LayoutDestination: ImageDestination {
 
     private static func makeEmptyLayout(at root: String) throws {
         // Missing parents are made too, as for a mirror's HOST/PATH directories.
-        var made = root.hasPrefix("/") ? "" : "."
-        for component in root.split(separator: "/") {
-            made += "/\(component)"
-            guard !FileIO.isDirectory(made) else { continue }
-            guard mkdir(made, 0o755) == 0 || errno == EEXIST else {
-                throw BullaError(.ioFailure, "cannot create the layout directory \(made)", underlying: String(cString: strerror(errno)))
-            }
+        do {
+            try FileIO.makeDirectories(root)
+        } catch let error as BullaError {
+            throw BullaError(.ioFailure, "cannot create the layout directory \(root): \(error.message)", underlying: error.underlying)
         }
         try DurableFile.replace("\(root)/oci-layout", with: Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
         try DurableFile.replace("\(root)/index.json", with: Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#.utf8))

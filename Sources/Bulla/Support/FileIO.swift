@@ -39,6 +39,18 @@ enum FileIO {
         }
     }
 
+    /// Makes `directory` and every missing directory above it, from `root` (which exists)
+    /// down; without `root`, from the top of the path.
+    static func makeDirectories(_ directory: String, under root: String? = nil) throws {
+        var current = root ?? (directory.hasPrefix("/") ? "" : ".")
+        for part in directory.dropFirst(root?.count ?? 0).split(separator: "/") {
+            current += "/\(part)"
+            guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
+                throw BullaError(.ioFailure, "cannot create \(current)", underlying: String(cString: strerror(errno)))
+            }
+        }
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

@@ -176,19 +176,9 @@ public final class TransparencyLog {
     private func write(_ bytes: [UInt8], to relative: String, directories: inout Set<String>) throws {
         let full = "\(path)/\(relative)"
         let directory = String(full[..<full.lastIndex(of: "/")!])
-        try Self.makeDirectories(directory, under: path)
+        try FileIO.makeDirectories(directory, under: path)
         try DurableFile.replace(full, with: bytes, flush: !DurableFile.canSyncFileSystem)
         directories.insert(directory)
-    }
-
-    private static func makeDirectories(_ directory: String, under root: String) throws {
-        var current = root
-        for part in directory.dropFirst(root.count).split(separator: "/") {
-            current += "/\(part)"
-            guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
-                throw BullaError(.ioFailure, "cannot create \(current)", underlying: String(cString: strerror(errno)))
-            }
-        }
     }
 
     /// Replaces `state`: the commit point.

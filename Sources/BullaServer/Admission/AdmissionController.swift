@@ -160,17 +160,16 @@ public final class AdmissionController: Sendable {
             let decision = PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: nil, evidence: NoEvidence())
             return ImageVerdict(image: image, reference: name, decision: decision)
         }
+        let key = { @Sendable (digest: Digest) in DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name)) }
         // The common case, answered without a task: the digest and its decision are cached.
-        if let digest = reference.digest ?? tags.cached(reference.description),
-           let decision = decisions.cached(DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name))) {
+        if let digest = reference.digest ?? tags.cached(name), let decision = decisions.cached(key(digest)) {
             metrics.count(.hit)
             return ImageVerdict(image: image, reference: name, decision: decision)
         }
         let outcome = await Deadline.run(until: deadline) { () async throws -> (PolicyDecision, SharedCache<DecisionKey, PolicyDecision>.Source) in
             let digest = try await self.digest(of: reference)
-            let key = DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name))
             let (allowTTL, denyTTL) = (UInt64(self.settings.allowTTL.nanoseconds), UInt64(self.settings.denyTTL.nanoseconds))
-            return try await self.decisions.value(for: key, lifetime: { $0.allowed ? allowTTL : denyTTL }) {
+            return try await self.decisions.value(for: key(digest), lifetime: { $0.allowed ? allowTTL : denyTTL }) {
                 try await Blocking.run {
                     let source = try self.store.source(for: reference.pinned(to: digest))
                     if reference.digest != nil { _ = try self.store.digest(of: reference, in: source) }
@@ -207,11 +206,11 @@ public final class AdmissionController: Sendable {
         }.0
     }
 
-    /// Forgets every cached decision and tag (after a policy change, old keys simply stop being
-    /// asked for; this frees them at once).
-    public func clearCaches() {
+    /// Forgets every cached decision. After a policy change the old decisions are never asked
+    /// for again (their keys name the old policy); this frees them at once. Tags name the same
+    /// digests whatever the policy, so their cache stays.
+    public func forgetDecisions() {
         decisions.removeAll()
-        tags.removeAll()
     }
 }
 

@@ -29,10 +29,10 @@ public struct ImageVerdict: Sendable {
 
     /// An image that could not be judged. It is denied unless every rule it matched is in warn
     /// mode, when the failure is only reported: the rules, not the outage, say what may run.
-    init(image: ContainerImage, reference: String?, digest: Digest? = nil, rules: [Policy.Rule], failure: String) {
+    init(image: ContainerImage, reference: String?, rules: [Policy.Rule], failure: String) {
         self.image = image
         self.reference = reference
-        self.digest = digest
+        digest = nil
         self.rules = rules.map(\.name)
         let warnOnly = !rules.isEmpty && rules.allSatisfy { $0.mode == .warn }
         allowed = warnOnly

@@ -28,7 +28,8 @@ public final class PolicyStore: Sendable {
     /// Loads the policy; a server must not start on one that does not load.
     public init(path: String) throws {
         self.path = path
-        current = Mutex(try Self.load(path, bytes: try KeyFile.read(path, limit: Policy.maxFileBytes)))
+        let bytes = try KeyFile.read(path, limit: Policy.maxFileBytes)
+        current = Mutex(try Self.load(path, bytes: bytes, digest: Digest.compute(over: bytes)))
     }
 
     public var loaded: Loaded { current.withLock { $0 } }
@@ -44,7 +45,7 @@ public final class PolicyStore: Sendable {
         let digest = Digest.compute(over: bytes)
         guard digest != loaded.digest else { return .unchanged }
         do {
-            let next = try Self.load(path, bytes: bytes)
+            let next = try Self.load(path, bytes: bytes, digest: digest)
             current.withLock { $0 = next }
             lastRefused.withLock { $0 = nil }
             return .replaced(digest)
@@ -63,7 +64,7 @@ public final class PolicyStore: Sendable {
         return repeated ? .unchanged : .refused(reason)
     }
 
-    private static func load(_ path: String, bytes: [UInt8]) throws -> Loaded {
-        Loaded(policy: try Policy(bytes: bytes, file: path), digest: Digest.compute(over: bytes))
+    private static func load(_ path: String, bytes: [UInt8], digest: Digest) throws -> Loaded {
+        Loaded(policy: try Policy(bytes: bytes, file: path), digest: digest)
     }
 }
