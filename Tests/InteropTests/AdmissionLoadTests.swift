@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `bulla serve` under wrk over TLS on loopback, with the decision log on: cached decisions at
 /// 2,000 requests/s, the most it serves, uncached verification against the local registry, and
@@ -18,7 +21,7 @@ struct AdmissionLoadTests {
 
     /// Cached decisions: paced to about 2,000 requests/s (16 connections, each waiting 7 ms
     /// between answers), then as fast as wrk can ask. Without the decision log, whose durable
-    /// commit is timed in the next test.
+    /// record is timed in the next test.
     @Test func cachedDecisions() throws {
         let f = try AdmissionTests.fixture()
         let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--insecure", "--log-level", "warning"])
@@ -32,11 +35,10 @@ struct AdmissionLoadTests {
         let paced = try Wrk.run(url: url, body: body, connections: 16, seconds: 5, paceMs: 7, in: f.dir)
         Self.report("cached, paced", paced)
         #expect(paced.unexpected == 0 && paced.socketErrors == 0)
-        // The target is p99 ≤ 2 ms at 2,000/s; on this class of machine the paced tail is 5-8 ms
-        // (an idle connection's wake-up), so the run fails only well past it. The figures are the
-        // measurement; the closing note of issue 8 gives them.
-        #expect(paced.rate >= 1_500, "served \(paced.rate)/s")
-        #expect(paced.p99Micros <= 20_000, "cached p99 \(paced.p99Micros) µs at \(paced.rate)/s")
+        // The target is p99 ≤ 2 ms at 2,000/s, measured at 0.9-1.0 ms here; the run fails past
+        // 5 ms so a noisier machine does not turn it red. The figures are the measurement.
+        #expect(paced.rate >= 1_900, "served \(paced.rate)/s")
+        #expect(paced.p99Micros <= 5_000, "cached p99 \(paced.p99Micros) µs at \(paced.rate)/s")
 
         let most = try Wrk.run(url: url, body: body, connections: 32, seconds: 5, in: f.dir)
         Self.report("cached, most", most)
@@ -45,27 +47,40 @@ struct AdmissionLoadTests {
         #expect(metrics["bulla_decision_cache_total{result=\"miss\"}"] == 1, "one verification for every answer")
     }
 
-    /// The same paced load with every decision appended durably to the decision log before it
-    /// is answered; then 10,000 malformed bodies, each a 400, memory steady. The log verifies and
-    /// holds one entry per decision.
+    /// The same paced load with every decision recorded durably in the decision log before it
+    /// is answered (its journal: one fdatasync per group), set against this disk's own
+    /// fdatasync latency measured in the same run; then 10,000 malformed bodies, each a 400,
+    /// memory steady. The log verifies and holds one entry per decision.
     @Test func decisionLogAndMalformedFlood() throws {
         let f = try AdmissionTests.fixture()
         let log = "\(f.dir)/load-decisions"
         let initialized = try RegistryTests.bulla(["log", "init", log, "--origin", "bulla.test/load"], in: f.dir)
         #expect(initialized.status == 0, "\(initialized.stderr)")
+        let floor = try Self.fdatasyncLatency(in: f.dir)
         let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--insecure", "--decision-log", log, "--log-level", "warning"])
         defer { webhook.stop() }
         let body = try Self.signedReview(f)
         let url = "\(webhook.url)/validate"
+        let warm = try Wrk.run(url: url, body: body, connections: 1, threads: 1, seconds: 1, in: f.dir)
+        #expect(warm.unexpected == 0 && warm.socketErrors == 0)
 
         let paced = try Wrk.run(url: url, body: body, connections: 16, seconds: 5, paceMs: 7, in: f.dir)
         Self.report("logged, paced", paced)
+        print(String(format: "ADMISSION fdatasync of a 1.2 KB overwrite in the same directory (the durable log's floor): p50 %.2f ms, p99 %.2f ms; logged p99 is %.1f× the fdatasync p99",
+                     Double(floor.p50) / 1000, Double(floor.p99) / 1000, Double(paced.p99Micros) / Double(max(1, floor.p99))))
         #expect(paced.unexpected == 0 && paced.socketErrors == 0)
+        // The target is the cached one, p99 ≤ 2 ms at 2,000/s; with the journal's fdatasync the
+        // measured p99 is 1.6-2.5 ms here, so the run fails only well past it.
+        #expect(paced.rate >= 1_500, "served \(paced.rate)/s")
+        #expect(paced.p99Micros <= 20_000, "logged p99 \(paced.p99Micros) µs at \(paced.rate)/s")
+        let logged = try webhook.metrics()
+        #expect(logged["bulla_decision_log_fold_failures_total"] == 0)
+        #expect((logged["bulla_decision_log_folded_entries_total"] ?? 0) > 0, "the journal is folded into the tree while serving")
 
         let bad = "\(f.dir)/malformed.json"
         try #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"#.write(toFile: bad, atomically: true, encoding: .utf8)
         let rssBefore = webhook.residentKiB
-        let malformed = try Wrk.run(url: url, body: bad, connections: 8, seconds: 30, expect: 400, limitPerThread: 5_000, in: f.dir)
+        let malformed = try Wrk.run(url: url, body: bad, connections: 8, seconds: 10, expect: 400, limitPerThread: 5_000, in: f.dir)
         let rssAfter = webhook.residentKiB
         Self.report("malformed", malformed)
         print("ADMISSION resident memory: \(rssBefore) KiB before the malformed flood, \(rssAfter) KiB after")
@@ -76,13 +91,36 @@ struct AdmissionLoadTests {
         // wrk counts answers it read before its clock stopped; the server answered a few more.
         let metrics = try webhook.metrics()
         let decisions = Int(["allow", "deny", "warn"].reduce(0.0) { $0 + (metrics["bulla_admission_decisions_total{result=\"\($1)\"}"] ?? 0) })
-        #expect(decisions >= paced.requests && decisions <= paced.requests + 16, "\(decisions) decisions")
+        let answered = warm.requests + paced.requests
+        #expect(decisions >= answered && decisions <= answered + 17, "\(decisions) decisions for \(answered) answers")
         #expect(Int(metrics["bulla_admission_malformed_requests_total"] ?? 0) >= malformed.requests)
         webhook.stop()
         let verified = try RegistryTests.bulla(["log", "verify", log, "--log-key", "\(log)/log.pub"], in: f.dir)
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains(" \(decisions) entries"), "\(verified.stdout) for \(decisions) decisions")
         print("ADMISSION decision log: \(verified.stdout)")
+    }
+
+    /// This disk's fdatasync latency for what the journal does: overwrite 1.2 KB of an
+    /// allocated file and flush it, 2,000 times.
+    static func fdatasyncLatency(in dir: String) throws -> (p50: Int, p99: Int) {
+        let path = "\(dir)/fdatasync-probe"
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw ServerFailed(message: "cannot create \(path)") }
+        defer { close(fd); unlink(path) }
+        let record = [UInt8](repeating: 0x2A, count: 1200)
+        _ = [UInt8](repeating: 0, count: 2_000 * 1200).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        fsync(fd)
+        var micros: [Int] = []
+        for i in 0..<2_000 {
+            let started = ContinuousClock.now
+            _ = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(i * 1200)) }
+            fdatasync(fd)
+            let (seconds, attoseconds) = (ContinuousClock.now - started).components
+            micros.append(Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000))
+        }
+        micros.sort()
+        return (micros[1_000], micros[1_980])
     }
 
     static func signedReview(_ f: AdmissionTests.Fixture) throws -> String {
@@ -105,7 +143,7 @@ struct AdmissionLoadTests {
         let metrics = try webhook.metrics()
         #expect(run.unexpected == 0 && run.socketErrors == 0)
         #expect(Int(metrics["bulla_decision_cache_total{result=\"miss\"}"] ?? 0) >= run.requests, "every request verified")
-        // The target is p99 ≤ 50 ms; measured 39-60 ms here, so the run fails only well past it.
-        #expect(run.p99Micros <= 150_000, "uncached p99 \(run.p99Micros) µs")
+        // The target is p99 ≤ 50 ms, measured at 23 ms here; the run fails only well past it.
+        #expect(run.p99Micros <= 100_000, "uncached p99 \(run.p99Micros) µs")
     }
 }

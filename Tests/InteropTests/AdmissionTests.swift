@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// `bulla serve` as the API server meets it: real AdmissionReview requests built from the
@@ -169,6 +170,45 @@ struct AdmissionTests {
     }
 
     /// Every workload kind, each of its three container lists, patched where they are.
+    /// Every decision answered before the process is killed (SIGKILL, no chance to clean up)
+    /// is in the log after it starts again: answered means journaled, and the journal is folded
+    /// into the tree on start. Folding is held off (--fold-interval 60000) so the decisions are
+    /// only in the journal when the process dies.
+    @Test func decisionsAnsweredBeforeACrashAreInTheLog() throws {
+        let f = try Self.fixture()
+        let log = "\(f.dir)/crash-decisions"
+        #expect(try RegistryTests.bulla(["log", "init", log, "--origin", "bulla.test/crash"], in: f.dir).status == 0)
+        let arguments = ["--insecure", "--decision-log", log, "--fold-interval", "60000"]
+        let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: arguments)
+        let body = "\(f.dir)/crash-review.json"
+        try Webhook.body(image: "\(f.host)/adm/signed@\(f.digests["adm/signed"]!)", to: body)
+        let url = "\(webhook.url)/validate"
+        let load = DispatchQueue(label: "wrk")
+        let result = Mutex<Wrk.Result?>(nil)
+        load.async {
+            let run = try? Wrk.run(url: url, body: body, connections: 4, threads: 1, seconds: 3, in: f.dir)
+            result.withLock { $0 = run }
+        }
+        usleep(1_500_000)
+        kill(webhook.pid, SIGKILL)
+        load.sync {}
+        webhook.stop()
+        let run = result.withLock { $0 }
+        let answered = try #require(run).requests
+        #expect(answered > 20 && run?.unexpected == 0, "\(String(describing: run))")
+
+        let before = try RegistryTests.bulla(["log", "verify", log, "--log-key", "\(log)/log.pub"], in: f.dir)
+        #expect(before.status == 0 && before.stdout.contains("more journaled, not yet in the tree"), "\(before.stdout)\(before.stderr)")
+
+        let restarted = try Webhook(policy: f.policy, in: f.dir, arguments: arguments)
+        restarted.stop()
+        let recovered = restarted.logLines().first { $0["message"] as? String == "the decision log was not closed: its journal was folded into the tree" }
+        let folded = (recovered?["entries"] as? String).flatMap { Int($0) } ?? (recovered?["entries"] as? Int) ?? 0
+        #expect(folded >= answered && folded <= answered + 4, "folded \(folded) for \(answered) answers: \(restarted.logLines())")
+        let after = try RegistryTests.bulla(["log", "verify", log, "--log-key", "\(log)/log.pub"], in: f.dir)
+        #expect(after.status == 0 && after.stdout.contains(" \(folded) entries") && !after.stdout.contains("journaled"), "\(after.stdout)\(after.stderr)")
+    }
+
     @Test(arguments: ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"])
     func everyKindAndContainerListIsReadAndPatched(_ kind: String) throws {
         let f = try Self.fixture()

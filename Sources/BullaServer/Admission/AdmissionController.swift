@@ -130,15 +130,59 @@ public final class AdmissionController: Sendable {
         return AdmissionResponse(uid: request.uid, allowed: true, warnings: warnings, patch: patch.isEmpty ? nil : .array(patch))
     }
 
-    /// Judges every image at once; each has until `deadline`.
+    /// Judges every image at once; each has until `deadline`. Images whose decision is cached
+    /// are answered in place; only the others get a task.
     func judge(_ images: [ContainerImage], namespace: String, policy: PolicyStore.Loaded, deadline: ContinuousClock.Instant) async -> [ImageVerdict] {
+        var verdicts = images.map { known($0, namespace: namespace, policy: policy) }
+        let unknown = verdicts.indices.filter { verdicts[$0] == nil }
+        guard !unknown.isEmpty else { return verdicts.map { $0! } }
         await withTaskGroup(of: (Int, ImageVerdict).self) { group in
-            for (index, image) in images.enumerated() {
-                group.addTask { (index, await self.judge(image, namespace: namespace, policy: policy, deadline: deadline)) }
+            for index in unknown {
+                group.addTask { (index, await self.judge(images[index], namespace: namespace, policy: policy, deadline: deadline)) }
             }
-            var verdicts = [ImageVerdict?](repeating: nil, count: images.count)
             for await (index, verdict) in group { verdicts[index] = verdict }
-            return verdicts.map { $0! }
+        }
+        return verdicts.map { $0! }
+    }
+
+    /// The rules that match an image, once its reference parses.
+    private enum Matched {
+        case verdict(ImageVerdict)
+        case rules(RegistryReference, [Policy.Rule])
+    }
+
+    private func match(_ image: ContainerImage, namespace: String, policy: PolicyStore.Loaded) -> Matched {
+        let reference: RegistryReference
+        do {
+            reference = try RegistryReference(parsing: image.image)
+        } catch {
+            return .verdict(ImageVerdict(image: image, reference: nil, rules: [], failure: "not an image reference: \((error as? BullaError)?.message ?? "\(error)")"))
+        }
+        let name = reference.description
+        let rules = policy.policy.rules(matching: name, namespace: namespace)
+        guard !rules.isEmpty else {
+            // noMatch decides; nothing needs reading.
+            let decision = PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: nil, evidence: NoEvidence())
+            return .verdict(ImageVerdict(image: image, reference: name, decision: decision))
+        }
+        return .rules(reference, rules)
+    }
+
+    private func key(_ reference: RegistryReference, _ rules: [Policy.Rule], _ digest: Digest, _ policy: PolicyStore.Loaded) -> DecisionKey {
+        DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name))
+    }
+
+    /// The verdict for `image` if nothing needs reading: its reference does not parse, no rule
+    /// matches it, or its digest and the decision for it are cached.
+    func known(_ image: ContainerImage, namespace: String, policy: PolicyStore.Loaded) -> ImageVerdict? {
+        switch match(image, namespace: namespace, policy: policy) {
+        case .verdict(let verdict):
+            return verdict
+        case .rules(let reference, let rules):
+            let name = reference.description
+            guard let digest = reference.digest ?? tags.cached(name), let decision = decisions.cached(key(reference, rules, digest, policy)) else { return nil }
+            metrics.count(.hit)
+            return ImageVerdict(image: image, reference: name, decision: decision)
         }
     }
 
@@ -147,25 +191,13 @@ public final class AdmissionController: Sendable {
     func judge(_ image: ContainerImage, namespace: String, policy: PolicyStore.Loaded, deadline: ContinuousClock.Instant) async -> ImageVerdict {
         let started = ContinuousClock.now
         defer { metrics.imageLatency.record(ContinuousClock.now - started) }
-        let reference: RegistryReference
-        do {
-            reference = try RegistryReference(parsing: image.image)
-        } catch {
-            return ImageVerdict(image: image, reference: nil, rules: [], failure: "not an image reference: \((error as? BullaError)?.message ?? "\(error)")")
+        let (reference, rules): (RegistryReference, [Policy.Rule])
+        switch match(image, namespace: namespace, policy: policy) {
+        case .verdict(let verdict): return verdict
+        case .rules(let r, let matched): (reference, rules) = (r, matched)
         }
         let name = reference.description
-        let rules = policy.policy.rules(matching: name, namespace: namespace)
-        guard !rules.isEmpty else {
-            // noMatch decides; nothing needs reading.
-            let decision = PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: nil, evidence: NoEvidence())
-            return ImageVerdict(image: image, reference: name, decision: decision)
-        }
-        let key = { @Sendable (digest: Digest) in DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name)) }
-        // The common case, answered without a task: the digest and its decision are cached.
-        if let digest = reference.digest ?? tags.cached(name), let decision = decisions.cached(key(digest)) {
-            metrics.count(.hit)
-            return ImageVerdict(image: image, reference: name, decision: decision)
-        }
+        let key = { @Sendable (digest: Digest) in self.key(reference, rules, digest, policy) }
         let outcome = await Deadline.run(until: deadline) { () async throws -> (PolicyDecision, SharedCache<DecisionKey, PolicyDecision>.Source) in
             let digest = try await self.digest(of: reference)
             let (allowTTL, denyTTL) = (UInt64(self.settings.allowTTL.nanoseconds), UInt64(self.settings.denyTTL.nanoseconds))

@@ -18,6 +18,10 @@ public final class AdmissionMetrics: Sendable {
     let verificationErrors: Counter
     let deadlines: Counter
     let logFailures: Counter
+    let logRecordLatency: DurationHistogram
+    let foldLatency: DurationHistogram
+    let foldedEntries: Counter
+    let foldFailures: Counter
     let reloads: Counter
     let reloadErrors: Counter
 
@@ -30,8 +34,11 @@ public final class AdmissionMetrics: Sendable {
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
             .seconds(2.5), .seconds(5), .seconds(10),
         ]
+        // Every counter's name ends in _total.
         func counter(_ name: String, _ help: String, _ labels: [(String, String)] = []) -> Counter {
-            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "bulla", metricName: name, helpText: help), labels: labels)
+            registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "bulla", metricName: String(name.dropLast("_total".count)), unitName: "total", helpText: help),
+                labels: labels)
         }
         func histogram(_ name: String, _ help: String, _ labels: [(String, String)]) -> DurationHistogram {
             registry.makeDurationHistogram(
@@ -46,7 +53,7 @@ public final class AdmissionMetrics: Sendable {
         let latency = "Time from a review's body read to its answer."
         validateLatency = histogram("admission_duration", latency, [("endpoint", "validate")])
         mutateLatency = histogram("admission_duration", latency, [("endpoint", "mutate")])
-        imageLatency = histogram("image_verification_duration", "Time to decide one image, cached or not.", [])
+        imageLatency = histogram("image_verification_duration", "Time to decide one image whose decision was not cached: its verification, or the wait for one under way.", [])
         let cache = "Image decisions by where they came from: hit (cached), shared (joined one under way), miss (verified)."
         cacheHits = counter("decision_cache_total", cache, [("result", "hit")])
         cacheShared = counter("decision_cache_total", cache, [("result", "shared")])
@@ -54,6 +61,10 @@ public final class AdmissionMetrics: Sendable {
         verificationErrors = counter("verification_errors_total", "Images that could not be verified (registry unreachable, not found, unreadable).")
         deadlines = counter("admission_deadline_exceeded_total", "Images denied because verification outlasted the request deadline.")
         logFailures = counter("decision_log_failures_total", "Decisions that could not be recorded in the decision log (and were denied).")
+        logRecordLatency = histogram("decision_log_record_duration", "Time for a decision to be durable in the decision log's journal.", [])
+        foldLatency = histogram("decision_log_fold_duration", "Time to append the journaled decisions to the log's tree and sign a checkpoint.", [])
+        foldedEntries = counter("decision_log_folded_entries_total", "Journaled decisions appended to the decision log's tree.")
+        foldFailures = counter("decision_log_fold_failures_total", "Folds of the journal into the tree that failed (the decisions stay journaled).")
         reloads = counter("policy_reloads_total", "Policy reloads by result.", [("result", "ok")])
         reloadErrors = counter("policy_reloads_total", "Policy reloads by result.", [("result", "refused")])
     }

@@ -130,8 +130,11 @@ struct LogCommand: ParsableCommand {
             let verifier = try NoteVerifier(name: log.origin, key: try KeyFile.verifyingKey(logKey))
             let earlier = try since.map { try KeyFile.read($0, limit: 1 << 20) }
             let audit = try log.audit(verifier: verifier, since: earlier)
+            // A writer with a journal (`bulla serve --decision-log`) folds it into the tree later.
+            let journaled = try log.journaledEntries()
             print("verified \(directory): \(audit.size) entries, root \(Hex.encode(audit.root)), \(audit.tilesChecked) tiles recomputed"
-                  + (since.map { ", consistent with \($0)" } ?? ""))
+                  + (since.map { ", consistent with \($0)" } ?? "")
+                  + (journaled > 0 ? "; \(journaled) more journaled, not yet in the tree" : ""))
         }
     }
 }

@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("decision-log"), help: ArgumentHelp("Append every decision to this transparency log (made by `bulla log init`).", valueName: "dir"))
     var decisionLog: String?
 
+    @Option(name: .customLong("fold-interval"), help: ArgumentHelp("Milliseconds between appends of the journaled decisions to the decision log's tree, each under a new signed checkpoint.", valueName: "ms"))
+    var foldInterval = 250
+
     @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The decision log's private key (default DIR/log.key); passphrase from BULLA_LOG_PASSWORD, BULLA_PASSWORD or --passphrase-file.", valueName: "key"))
     var logSigningKey: String?
 
@@ -66,17 +69,19 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
 
     func validate() throws {
-        guard deadline > 0, allowTTL >= 0, denyTTL >= 0, tagTTL >= 0, reloadInterval > 0 else {
-            throw ValidationError("--deadline and --reload-interval must be positive, the TTLs at least 0")
+        guard deadline > 0, allowTTL >= 0, denyTTL >= 0, tagTTL >= 0, reloadInterval > 0, foldInterval > 0 else {
+            throw ValidationError("--deadline, --reload-interval and --fold-interval must be positive, the TTLs at least 0")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
     }
 
     func run() async throws {
+        AdmissionServer.runTasksOnEventLoops()
         let address = try ListenAddress(parsing: listen)
         let tls = try AdmissionServer.tlsConfiguration(certificate: tlsCert, key: tlsKey)
-        var logger = Logger(label: "bulla.admission") { JSONLogHandler(label: $0) }
-        logger.logLevel = Logger.Level(rawValue: logLevel)!
+        var configured = Logger(label: "bulla.admission") { JSONLogHandler(label: $0) }
+        configured.logLevel = Logger.Level(rawValue: logLevel)!
+        let logger = configured
         var settings = AdmissionSettings()
         settings.deadline = .milliseconds(deadline)
         settings.allowTTL = .seconds(allowTTL)
@@ -86,11 +91,19 @@ struct ServeCommand: AsyncParsableCommand {
         // A registry that does not answer must not hold a review past its deadline.
         options.timeoutSeconds = min(options.timeoutSeconds, Int64(max(1, deadline / 1000)))
         let store = ImageStore(mirror.map { .mirror($0) } ?? .registries(options))
+        let metrics = AdmissionMetrics()
         let log = try decisionLog.map { directory in
-            try DecisionLog(directory: directory, key: try passphrase.logSigningKey(logSigningKey ?? "\(directory)/log.key"))
+            try DecisionLog(directory: directory, key: try passphrase.logSigningKey(logSigningKey ?? "\(directory)/log.key"), foldInterval: .milliseconds(foldInterval), metrics: metrics) { error in
+                logger.error("the decision log could not fold its journal into the tree; the decisions stay journaled", metadata: ["error": .string("\(error)")])
+            }
+        }
+        if let recovered = log?.recovered, recovered.added > 0 || recovered.tornBytes > 0 {
+            logger.warning("the decision log was not closed: its journal was folded into the tree", metadata: [
+                "entries": .stringConvertible(recovered.added), "droppedBytes": .stringConvertible(recovered.tornBytes),
+            ])
         }
         let controller = AdmissionController(
-            policies: try PolicyStore(path: policy), store: store, settings: settings, decisionLog: log, logger: logger)
+            policies: try PolicyStore(path: policy), store: store, settings: settings, decisionLog: log, metrics: metrics, logger: logger)
         var server = AdmissionServer(controller: controller)
         server.reloadInterval = .milliseconds(reloadInterval)
         try await server.run(address: address, tls: tls) { bound in

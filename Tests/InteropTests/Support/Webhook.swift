@@ -92,7 +92,7 @@ final class Webhook: @unchecked Sendable {
 /// the latency distribution (wrk measures each request from send to answer; `paceMs` spaces a
 /// connection's requests so the rate can be set below the maximum).
 enum Wrk {
-    struct Result {
+    struct Result: Sendable {
         var requests: Int
         var seconds: Double
         var p50Micros: Int

@@ -1,0 +1,255 @@
+import BullaCrypto
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A write-ahead journal in front of a transparency log. Appending to the tree costs several
+/// flushes and a signature per batch; appending to the journal costs one `fdatasync` for a whole
+/// group. A writer that must answer within milliseconds (the admission webhook) journals each
+/// entry, answers, and folds the journal into the tree in the background. Nothing journaled is
+/// lost by a crash: ``TransparencyLog/foldJournal(with:)`` appends what the tree lacks when the
+/// log is next opened (spec/transparency-log.md, "Journal").
+///
+/// A segment is `LOG/journal/<base>`, `<base>` (20 decimal digits) the log index of its first
+/// entry. `append` is called from one thread at a time; `allocateAhead` may run on another.
+public final class LogJournal: @unchecked Sendable {
+    /// The 16 bytes a segment starts with; the big-endian uint64 base follows.
+    public static let magic: [UInt8] = Array("bulla-journal-v1".utf8)
+    static let headerBytes = 24
+    /// A segment holds at most this many entries and bytes (so it is read back whole within
+    /// bounded memory); the writer starts a new one when the next group would not fit.
+    public static let maxSegmentEntries: UInt64 = 65_536
+    public static let maxSegmentBytes = 64 << 20
+    /// Space is allocated ahead of the records, in zeros, this much at a time: overwriting
+    /// allocated blocks changes no file metadata, so each group's `fdatasync` flushes only data
+    /// and never waits for a file-system journal commit.
+    static let allocationChunk = 8 << 20
+    /// Each record is a big-endian uint32 length, the entry, and the entry's SHA-256.
+    static let recordOverhead = 4 + 32
+
+    public let path: String
+    /// The log index of the segment's first entry.
+    public let base: UInt64
+    public private(set) var count: UInt64 = 0
+    private var bytes = LogJournal.headerBytes
+    /// How far the records reach, for `allocateAhead`.
+    private let written = Atomic<Int>(LogJournal.headerBytes)
+    /// The file's durable size: records, then zeros up to here.
+    private let allocated = Atomic<Int>(0)
+    /// Held while the file is being extended.
+    private let allocating = Mutex(())
+    private let fd: Int32
+
+    /// The log index the next entry will have.
+    public var next: UInt64 { base + count }
+
+    /// Whether `entries` fit in this segment.
+    public func hasRoom(for entries: [[UInt8]]) -> Bool {
+        count + UInt64(entries.count) <= Self.maxSegmentEntries && bytes + Self.recordBytes(entries) <= Self.maxSegmentBytes
+    }
+
+    static func recordBytes(_ entries: [[UInt8]]) -> Int { entries.reduce(0) { $0 + $1.count + recordOverhead } }
+
+    static func directory(of log: String) -> String { "\(log)/journal" }
+
+    static func segmentPath(_ directory: String, base: UInt64) -> String {
+        let digits = String(base)
+        return "\(directory)/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    /// Starts a new, durable, empty segment in the journal of the log at `log`, whose first
+    /// entry will be log entry `base`.
+    public init(log: String, base: UInt64) throws {
+        let directory = Self.directory(of: log)
+        let made = !FileIO.isDirectory(directory)
+        try FileIO.makeDirectories(directory, under: log)
+        path = Self.segmentPath(directory, base: base)
+        self.base = base
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw BullaError(.ioFailure, "cannot create the journal segment \(path)", underlying: String(cString: strerror(errno)))
+        }
+        do {
+            var header = Self.magic
+            withUnsafeBytes(of: base.bigEndian) { header += $0 }
+            try header.withUnsafeBytes { try DurableFile.writeAll($0, to: fd, path: path) }
+            allocated.store(header.count, ordering: .releasing)
+            try allocate(atLeast: Self.allocationChunk)
+            try DurableFile.syncDirectory(directory)
+            if made { try DurableFile.syncDirectory(log) }
+        } catch {
+            Glibc.close(fd)
+            unlink(path)
+            throw error
+        }
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// Appends `entries` with one write and one flush; when this returns they are durable.
+    /// Returns their log indices.
+    @discardableResult
+    public func append(_ entries: [[UInt8]]) throws -> Range<UInt64> {
+        if let long = entries.firstIndex(where: { $0.isEmpty || $0.count > TileLayout.maxEntryBytes }) {
+            throw BullaError(.limitExceeded, "entry \(long) of the group is \(entries[long].count) bytes; a log entry is 1 to \(TileLayout.maxEntryBytes)")
+        }
+        guard hasRoom(for: entries) else {
+            throw BullaError(.limitExceeded, "journal segment \(path) has no room for \(entries.count) more entries; start a new one")
+        }
+        var records: [UInt8] = []
+        records.reserveCapacity(Self.recordBytes(entries))
+        for entry in entries {
+            withUnsafeBytes(of: UInt32(entry.count).bigEndian) { records += $0 }
+            records += entry
+            records += Digest.compute(.sha256, over: entry).bytes
+        }
+        if bytes + records.count > allocated.load(ordering: .acquiring) { try allocate(atLeast: bytes + records.count) }
+        try records.withUnsafeBytes { try write($0, at: bytes) }
+        guard fdatasync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+        let first = next
+        count += UInt64(entries.count)
+        bytes += records.count
+        written.store(bytes, ordering: .releasing)
+        return first..<next
+    }
+
+    /// Whether less than half a chunk of allocated space is left past the records.
+    public var needsSpace: Bool {
+        let allocated = allocated.load(ordering: .acquiring)
+        return allocated < Self.maxSegmentBytes && allocated - written.load(ordering: .acquiring) < Self.allocationChunk / 2
+    }
+
+    /// Allocates the next chunk when ``needsSpace``; meant for another thread, while appends
+    /// go on, so no append waits for the zeros to be written.
+    public func allocateAhead() throws {
+        guard needsSpace else { return }
+        try allocate(atLeast: allocated.load(ordering: .acquiring) + 1)
+    }
+
+    /// Extends the file with zeros, a chunk at a time, to hold at least `size` bytes, and
+    /// flushes it with its new size.
+    private func allocate(atLeast size: Int) throws {
+        try allocating.withLock { _ in
+            var end = allocated.load(ordering: .acquiring)
+            let target = min(Self.maxSegmentBytes, (size + Self.allocationChunk - 1) / Self.allocationChunk * Self.allocationChunk)
+            guard end < target else { return }
+            let zeros = [UInt8](repeating: 0, count: 1 << 20)
+            while end < target {
+                let count = min(zeros.count, target - end)
+                try zeros.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<count]), at: end) }
+                end += count
+            }
+            guard fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+            allocated.store(end, ordering: .releasing)
+        }
+    }
+
+    private func write(_ buffer: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < buffer.count {
+            let n = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BullaError(.ioFailure, "cannot write \(path)", underlying: String(cString: strerror(errno))) }
+            done += n
+        }
+    }
+
+    /// A segment as read back.
+    public struct Segment: Sendable {
+        public let path: String
+        public let base: UInt64
+        public let entries: [[UInt8]]
+        /// Bytes after the last whole record, up to the last that is not zero: a write that was
+        /// cut short, never acknowledged. (Zeros after the records are space allocated ahead.)
+        public let tornBytes: Int
+
+        public var end: UInt64 { base + UInt64(entries.count) }
+    }
+
+    /// The journal's segments, oldest first. A segment's tail that does not hold a whole,
+    /// checking record is reported in `tornBytes`; only the newest segment may have one.
+    public static func segments(of log: String) throws -> [Segment] {
+        let directory = directory(of: log)
+        guard let handle = opendir(directory) else {
+            if errno == ENOENT { return [] }
+            throw BullaError(.ioFailure, "cannot read \(directory)", underlying: String(cString: strerror(errno)))
+        }
+        var bases: [UInt64] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.count == 20, name.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let base = UInt64(name) { bases.append(base) }
+        }
+        closedir(handle)
+        let segments = try bases.sorted().map { base in
+            let path = segmentPath(directory, base: base)
+            return try segment(try FileIO.read(path, limit: maxSegmentBytes), path: path, base: base)
+        }
+        if let torn = segments.dropLast().first(where: { $0.tornBytes > 0 }) {
+            throw BullaError(.malformedInput, "journal segment \(torn.path) has \(torn.tornBytes) bytes that are not a whole record, and a newer segment follows it")
+        }
+        return segments
+    }
+
+    static func segment(_ bytes: [UInt8], path: String, base: UInt64) throws -> Segment {
+        // A header cut short: the segment was being created when the writer stopped.
+        guard bytes.count >= headerBytes else { return Segment(path: path, base: base, entries: [], tornBytes: bytes.count) }
+        guard Array(bytes[0..<16]) == magic else { throw BullaError(.malformedInput, "\(path) is not a journal segment (no bulla-journal-v1 header)") }
+        let stated = bytes[16..<24].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard stated == base else { throw BullaError(.malformedInput, "journal segment \(path) says its first entry is \(stated)") }
+        var entries: [[UInt8]] = []
+        var offset = headerBytes
+        while offset + 4 <= bytes.count {
+            let length = Int(bytes[offset..<offset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+            let end = offset + 4 + length + 32
+            guard length > 0, length <= TileLayout.maxEntryBytes, end <= bytes.count else { break }
+            let entry = Array(bytes[offset + 4..<offset + 4 + length])
+            guard Digest.compute(.sha256, over: entry).bytes == Array(bytes[end - 32..<end]) else { break }
+            entries.append(entry)
+            offset = end
+        }
+        let lastWritten = bytes.lastIndex { $0 != 0 }.map { $0 + 1 } ?? 0
+        return Segment(path: path, base: base, entries: entries, tornBytes: max(0, lastWritten - offset))
+    }
+}
+
+extension TransparencyLog {
+    /// What folding the journal did.
+    public struct JournalFold: Sendable {
+        /// Entries appended to the tree.
+        public var added: Int
+        /// Bytes of a cut-short last record, dropped (they were never acknowledged).
+        public var tornBytes: Int
+    }
+
+    /// Appends what the journal holds past the tree, as one batch under a newly signed
+    /// checkpoint, and removes the segments the tree now covers. Refuses a journal with a gap:
+    /// entries acknowledged but lost would make the log's indices lie.
+    @discardableResult
+    public func foldJournal(with key: SigningKey) throws -> JournalFold {
+        let segments = try LogJournal.segments(of: path)
+        var missing: [[UInt8]] = []
+        var expected: UInt64?
+        for segment in segments {
+            if let expected, segment.base != expected {
+                throw BullaError(.malformedInput, "journal segment \(segment.path) starts at entry \(segment.base); the one before it ends at \(expected)")
+            }
+            expected = segment.end
+            let next = size + UInt64(missing.count)
+            guard segment.base <= next else {
+                throw BullaError(.malformedInput, "journal segment \(segment.path) starts at entry \(segment.base), but the log holds only \(next)")
+            }
+            missing += segment.entries.dropFirst(Int(min(next - segment.base, UInt64(segment.entries.count))))
+        }
+        if !missing.isEmpty { _ = try appendSigned(missing, with: key) }
+        for segment in segments where segment.end <= size { unlink(segment.path) }
+        return JournalFold(added: missing.count, tornBytes: segments.last?.tornBytes ?? 0)
+    }
+
+    /// Entries in the journal that the tree does not hold yet (what the next fold would add).
+    public func journaledEntries() throws -> UInt64 {
+        try LogJournal.segments(of: path).reduce(0) { $0 + ($1.end > size ? $1.end - max($1.base, size) : 0) }
+    }
+}
