@@ -41,7 +41,9 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         _ = try? SignedNote(parsing: input)
         _ = try? Checkpoint(text: input)
     case 16: _ = try? NoteVerifier(vkey: text)
-    case 17: _ = try? TileLayout.entries(inBundle: input)
+    case 17:
+        _ = try? TileLayout.entries(inBundle: input)
+        _ = try? LogJournal.segment(input, path: "fuzz", base: 298)
     case 18:
         // A request path the log server parses, and where it points.
         if let resource = LogResource(path: text) { _ = (resource.path, resource.isCovered(bySize: UInt64(input.count) << 20)) }

@@ -193,7 +193,8 @@ public final class LogJournal: @unchecked Sendable {
         return segments
     }
 
-    static func segment(_ bytes: [UInt8], path: String, base: UInt64) throws -> Segment {
+    /// Reads a segment's bytes; `path` and `base` are what its file name says.
+    public static func segment(_ bytes: [UInt8], path: String, base: UInt64) throws -> Segment {
         // A header cut short: the segment was being created when the writer stopped.
         guard bytes.count >= headerBytes else { return Segment(path: path, base: base, entries: [], tornBytes: bytes.count) }
         guard Array(bytes[0..<16]) == magic else { throw BullaError(.malformedInput, "\(path) is not a journal segment (no bulla-journal-v1 header)") }
