@@ -30,35 +30,18 @@ public struct AdmissionServer: Sendable {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
-    /// TLS 1.2 or later from a PEM certificate chain and its private key; plain HTTP is never
-    /// served.
-    public static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
-        do {
-            let chain = try NIOSSLCertificate.fromPEMFile(certificate)
-            guard !chain.isEmpty else { throw BullaError(.malformedInput, "\(certificate) holds no PEM certificate") }
-            var configuration = TLSConfiguration.makeServerConfiguration(
-                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            configuration.minimumTLSVersion = .tlsv12
-            return configuration
-        } catch let error as BullaError {
-            throw error
-        } catch {
-            throw BullaError(.malformedInput, "the serving certificate \(certificate) and key \(key) cannot be used: \(error)")
-        }
-    }
-
     /// Serves until SIGINT or SIGTERM; `onListening` is told the bound address.
-    public func run(address: ListenAddress, tls: TLSConfiguration, onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+    public func run(address: ListenAddress, certificate: ServingCertificate, onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         let app = Application(
             router: router(),
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            server: try .tls(.http1(), tlsConfiguration: certificate.tlsConfiguration),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "bulla"),
             onServerRunning: { channel in
                 let bound = channel.localAddress
                 onListening(ListenAddress(host: bound?.ipAddress ?? address.host, port: bound?.port ?? address.port).description)
             },
             logger: controller.logger)
-        let watcher = Task { await watchPolicy() }
+        let watcher = Task { await watch(certificate) }
         defer {
             watcher.cancel()
             // Every decision answered is in the log's tree before the process exits.
@@ -67,24 +50,30 @@ public struct AdmissionServer: Sendable {
         try await app.runService()
     }
 
-    /// Polls the policy file; a change that loads replaces the policy, one that does not is
-    /// logged and counted, and the policy in force stays (and `/readyz` stays ready).
-    func watchPolicy() async {
+    /// Polls the policy file and the serving certificate; a change that loads replaces what
+    /// is in force, one that does not is logged and counted, and what is in force stays (and
+    /// `/readyz` stays ready).
+    func watch(_ certificate: ServingCertificate) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: reloadInterval)
-            switch controller.policies.reload() {
-            case .unchanged: break
-            case .replaced(let digest):
-                controller.metrics.reloads.increment()
+            report(controller.policies.reload(), of: "policy", controller.policies.path, counting: controller.metrics.policyReloads) {
+                // Decisions name the policy they were made under; the old ones are never asked for again.
                 controller.forgetDecisions()
-                controller.logger.notice("policy reloaded", metadata: ["policy": .string(controller.policies.path), "digest": .string(digest.description)])
-            case .refused(let reason):
-                controller.metrics.reloadErrors.increment()
-                controller.logger.error("policy change refused; the policy in force stays", metadata: [
-                    "policy": .string(controller.policies.path), "reason": .string(reason),
-                    "inForce": .string(controller.policies.loaded.digest.description),
-                ])
             }
+            report(certificate.reload(), of: "serving certificate", certificate.paths.joined(separator: " and "), counting: controller.metrics.certificateReloads) {}
+        }
+    }
+
+    private func report<Value>(_ reload: WatchedFiles<Value>.Reload, of what: String, _ files: String, counting counters: AdmissionMetrics.ReloadCounters, replaced: () -> Void) {
+        switch reload {
+        case .unchanged: break
+        case .replaced(let digest):
+            counters.ok.increment()
+            replaced()
+            controller.logger.notice("\(what) reloaded", metadata: ["files": .string(files), "digest": .string(digest.description)])
+        case .refused(let reason):
+            counters.refused.increment()
+            controller.logger.error("\(what) change refused; the \(what) in force stays", metadata: ["files": .string(files), "reason": .string(reason)])
         }
     }
 

@@ -143,6 +143,7 @@ class TokenServer(http.server.ThreadingHTTPServer):
     """The Docker token endpoint for the token registry, plus its request counters."""
 
     daemon_threads = True
+    block_on_close = False  # nor make server_close() wait for a client holding its connection open
 
     def __init__(self, signer, log_path):
         super().__init__(("127.0.0.1", 0), TokenHandler)

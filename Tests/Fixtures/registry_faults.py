@@ -85,6 +85,7 @@ class FaultProxy(http.server.ThreadingHTTPServer):
     """The listening server: the upstream's address, the mode, and the log of requests seen."""
 
     daemon_threads = True  # stalled connections must not keep the process alive at exit
+    block_on_close = False  # nor make server_close() wait for a client holding its connection open
 
     def __init__(self, upstream, mode, verbose):
         super().__init__(("127.0.0.1", 0), FaultHandler)

@@ -302,6 +302,45 @@ struct AdmissionTests {
         #expect(try webhook.metrics()["bulla_policy_reloads_total{result=\"ok\"}"] == 1)
     }
 
+    /// The serving certificate rotates without a restart: a new pair in the files is served to
+    /// new connections (curl checks it against its own CA), a pair whose key is not the
+    /// certificate's is refused and logged while the old pair goes on serving.
+    @Test func theServingCertificateRotatesWithoutARestart() throws {
+        let f = try Self.fixture()
+        let (first, second, served) = ("\(f.dir)/rotate-1", "\(f.dir)/rotate-2", "\(f.dir)/rotate-served")
+        for dir in [first, second] {
+            _ = try Command.succeed(["bash", Webhook.makeCert, dir], environment: ["EXTRA_SANS": "IP:127.0.0.1"])
+        }
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        func serve(_ files: [(String, String)]) throws {
+            for (from, name) in files {
+                try? FileManager.default.removeItem(atPath: "\(served)/\(name).new")
+                try FileManager.default.copyItem(atPath: from, toPath: "\(served)/\(name).new")
+                _ = rename("\(served)/\(name).new", "\(served)/\(name)")
+            }
+        }
+        try serve([("\(first)/tls.crt", "tls.crt"), ("\(first)/tls.key", "tls.key"), ("\(first)/ca.crt", "ca.crt")])
+        let webhook = try Webhook(policy: f.policy, in: f.dir, tls: served, arguments: ["--insecure", "--reload-interval", "100"])
+        defer { webhook.stop() }
+        func trusted(by ca: String) throws -> Bool {
+            try Command.run(["curl", "-s", "-o", "/dev/null", "--cacert", "\(ca)/ca.crt", "\(webhook.url)/healthz"]).status == 0
+        }
+        #expect(try trusted(by: first) && !trusted(by: second))
+
+        // The second certificate with the first key: refused, the first pair still served.
+        try serve([("\(second)/tls.crt", "tls.crt")])
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try trusted(by: first) && !trusted(by: second))
+        let refused = webhook.logLines().filter { $0["message"] as? String == "serving certificate change refused; the serving certificate in force stays" }
+        #expect(refused.count == 1 && (refused.first?["reason"] as? String ?? "").contains("is not the key of the certificate"), "\(refused)")
+
+        try serve([("\(second)/tls.key", "tls.key")])
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try trusted(by: second) && !trusted(by: first))
+        let metrics = try Command.run(["curl", "-s", "--cacert", "\(second)/ca.crt", "\(webhook.url)/metrics"]).stdout
+        #expect(metrics.contains("bulla_certificate_reloads_total{result=\"ok\"} 1") && metrics.contains("bulla_certificate_reloads_total{result=\"refused\"} 1"), "\(metrics)")
+    }
+
     /// Air-gapped: the image and its signatures copied to a mirror with `bulla copy`, the
     /// webhook reads only the mirror.
     @Test func airGappedFromAMirror() throws {

@@ -59,21 +59,29 @@ extension ImageDestination {
 
     /// Stores `bytes` under `tag`, or adds to what the tag already holds: `merge` gets the
     /// manifest the tag names now (nil if none) and returns the new bytes, or nil when what is
-    /// there already holds everything this write adds. After writing, the tag is read again,
-    /// at once and after ``settleSeconds``; if another writer replaced it meanwhile, the merge is
-    /// redone on top of theirs, so neither write is lost to a writer that finished within that
-    /// time.
+    /// there already holds everything this write adds. After writing, the tag is read again
+    /// twice, each after ``settleSeconds`` or twice the time this writer took from its read to
+    /// its write, whichever is longer (jittered); if another writer replaced it meanwhile, the
+    /// merge is redone on top of theirs, so neither write is lost to a writer that finished
+    /// within that time.
     @discardableResult
     public func updateTag(
         _ tag: String, mediaType: String, attempts: Int = 8,
         merge: (ManifestDocument?) throws -> [UInt8]?
     ) throws -> Descriptor {
         var confirmed = 0
+        // The longest this writer took from reading the tag to writing it: another writer on
+        // the same kind of machine may take as long, so the wait before looking again is at
+        // least twice that.
+        var slowest = 0.0
         for _ in 0..<(attempts * 2) {
+            let started = ContinuousClock.now
             let current = try taggedManifest(tag)
             if let bytes = try merge(current) {
                 confirmed = 0
                 try putManifest(bytes, mediaType: mediaType, as: .top(tag: tag))
+                let (seconds, attoseconds) = (ContinuousClock.now - started).components
+                slowest = max(slowest, Double(seconds) + Double(attoseconds) / 1e18)
             } else if let current {
                 confirmed += 1
                 if confirmed == 2 { return current.descriptor }
@@ -82,7 +90,7 @@ extension ImageDestination {
             }
             if settleSeconds > 0 {
                 // Jittered, so writers that collided once do not collide again in step.
-                usleep(UInt32(settleSeconds * Double.random(in: 0.5...1.5) * 1_000_000))
+                usleep(UInt32(max(settleSeconds, 2 * slowest) * Double.random(in: 0.5...1.5) * 1_000_000))
             }
         }
         throw BullaError(.ioFailure, "\(location): tag \(tag) kept changing under other writers (\(attempts) attempts)")

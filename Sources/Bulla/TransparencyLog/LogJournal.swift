@@ -169,28 +169,26 @@ public final class LogJournal: @unchecked Sendable {
         public var end: UInt64 { base + UInt64(entries.count) }
     }
 
-    /// The journal's segments, oldest first. A segment's tail that does not hold a whole,
-    /// checking record is reported in `tornBytes`; only the newest segment may have one.
-    public static func segments(of log: String) throws -> [Segment] {
+    /// The first entry of each of the journal's segments, oldest first (their file names).
+    public static func bases(of log: String) throws -> [UInt64] {
         let directory = directory(of: log)
         guard let handle = opendir(directory) else {
             if errno == ENOENT { return [] }
             throw BullaError(.ioFailure, "cannot read \(directory)", underlying: String(cString: strerror(errno)))
         }
+        defer { closedir(handle) }
         var bases: [UInt64] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             if name.count == 20, name.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let base = UInt64(name) { bases.append(base) }
         }
-        closedir(handle)
-        let segments = try bases.sorted().map { base in
-            let path = segmentPath(directory, base: base)
-            return try segment(try FileIO.read(path, limit: maxSegmentBytes), path: path, base: base)
-        }
-        if let torn = segments.dropLast().first(where: { $0.tornBytes > 0 }) {
-            throw BullaError(.malformedInput, "journal segment \(torn.path) has \(torn.tornBytes) bytes that are not a whole record, and a newer segment follows it")
-        }
-        return segments
+        return bases.sorted()
+    }
+
+    /// Reads the segment starting at `base` (at most 64 MiB).
+    public static func segment(of log: String, base: UInt64) throws -> Segment {
+        let path = segmentPath(directory(of: log), base: base)
+        return try segment(try FileIO.read(path, limit: maxSegmentBytes), path: path, base: base)
     }
 
     /// Reads a segment's bytes; `path` and `base` are what its file name says.
@@ -225,32 +223,49 @@ extension TransparencyLog {
         public var tornBytes: Int
     }
 
-    /// Appends what the journal holds past the tree, as one batch under a newly signed
-    /// checkpoint, and removes the segments the tree now covers. Refuses a journal with a gap:
-    /// entries acknowledged but lost would make the log's indices lie.
+    /// Appends what the journal holds past the tree and signs a checkpoint over it, then
+    /// removes the segments the tree covers. The whole journal is checked first, a segment in
+    /// memory at a time, and nothing is appended from one that would make the log's indices lie:
+    /// a gap (acknowledged entries missing), segments that do not follow each other, a torn
+    /// segment with a newer one after it, or a file that is not a segment.
     @discardableResult
     public func foldJournal(with key: SigningKey) throws -> JournalFold {
-        let segments = try LogJournal.segments(of: path)
-        var missing: [[UInt8]] = []
+        let bases = try LogJournal.bases(of: path)
         var expected: UInt64?
-        for segment in segments {
-            if let expected, segment.base != expected {
-                throw BullaError(.malformedInput, "journal segment \(segment.path) starts at entry \(segment.base); the one before it ends at \(expected)")
+        var torn = 0
+        for (position, base) in bases.enumerated() {
+            let segment = try LogJournal.segment(of: path, base: base)
+            if let expected, base != expected {
+                throw BullaError(.malformedInput, "journal segment \(segment.path) starts at entry \(base); the one before it ends at \(expected)")
+            }
+            guard position > 0 || base <= size else {
+                throw BullaError(.malformedInput, "journal segment \(segment.path) starts at entry \(base), but the log holds only \(size)")
+            }
+            if segment.tornBytes > 0, position < bases.count - 1 {
+                throw BullaError(.malformedInput, "journal segment \(segment.path) has \(segment.tornBytes) bytes that are not a whole record, and a newer segment follows it")
             }
             expected = segment.end
-            let next = size + UInt64(missing.count)
-            guard segment.base <= next else {
-                throw BullaError(.malformedInput, "journal segment \(segment.path) starts at entry \(segment.base), but the log holds only \(next)")
-            }
-            missing += segment.entries.dropFirst(Int(min(next - segment.base, UInt64(segment.entries.count))))
+            torn = segment.tornBytes
         }
-        if !missing.isEmpty { _ = try appendSigned(missing, with: key) }
-        for segment in segments where segment.end <= size { unlink(segment.path) }
-        return JournalFold(added: missing.count, tornBytes: segments.last?.tornBytes ?? 0)
+        var added = 0
+        for base in bases {
+            let segment = try LogJournal.segment(of: path, base: base)
+            if segment.end > size {
+                let missing = Array(segment.entries.dropFirst(Int(size - segment.base)))
+                try append(missing)
+                added += missing.count
+            }
+            unlink(segment.path)
+        }
+        if added > 0 { try signCheckpoint(with: key) }
+        return JournalFold(added: added, tornBytes: torn)
     }
 
     /// Entries in the journal that the tree does not hold yet (what the next fold would add).
     public func journaledEntries() throws -> UInt64 {
-        try LogJournal.segments(of: path).reduce(0) { $0 + ($1.end > size ? $1.end - max($1.base, size) : 0) }
+        try LogJournal.bases(of: path).reduce(0) { total, base in
+            let segment = try LogJournal.segment(of: path, base: base)
+            return total + (segment.end > size ? segment.end - max(segment.base, size) : 0)
+        }
     }
 }

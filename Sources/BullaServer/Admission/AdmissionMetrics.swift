@@ -22,8 +22,8 @@ public final class AdmissionMetrics: Sendable {
     let foldLatency: DurationHistogram
     let foldedEntries: Counter
     let foldFailures: Counter
-    let reloads: Counter
-    let reloadErrors: Counter
+    let policyReloads: ReloadCounters
+    let certificateReloads: ReloadCounters
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -65,8 +65,17 @@ public final class AdmissionMetrics: Sendable {
         foldLatency = histogram("decision_log_fold_duration", "Time to append the journaled decisions to the log's tree and sign a checkpoint.", [])
         foldedEntries = counter("decision_log_folded_entries_total", "Journaled decisions appended to the decision log's tree.")
         foldFailures = counter("decision_log_fold_failures_total", "Folds of the journal into the tree that failed (the decisions stay journaled).")
-        reloads = counter("policy_reloads_total", "Policy reloads by result.", [("result", "ok")])
-        reloadErrors = counter("policy_reloads_total", "Policy reloads by result.", [("result", "refused")])
+        func reloads(_ name: String, _ help: String) -> ReloadCounters {
+            ReloadCounters(ok: counter(name, help, [("result", "ok")]), refused: counter(name, help, [("result", "refused")]))
+        }
+        policyReloads = reloads("policy_reloads_total", "Policy reloads by result.")
+        certificateReloads = reloads("certificate_reloads_total", "Serving certificate reloads by result.")
+    }
+
+    /// Changed files loaded, and changes refused.
+    struct ReloadCounters: Sendable {
+        let ok: Counter
+        let refused: Counter
     }
 
     func count(_ source: SharedCache<DecisionKey, PolicyDecision>.Source) {

@@ -50,6 +50,8 @@ public final class DecisionLog: Sendable {
     // The journal is touched only on `journalQueue`, the log only on `foldQueue`.
     private nonisolated(unsafe) var journal: LogJournal
     private nonisolated(unsafe) let log: TransparencyLog
+    /// Entries reached the tree but no checkpoint was signed over them (the signing failed).
+    private nonisolated(unsafe) var checkpointBehind = false
     private let key: SigningKey
     private let journalQueue = DispatchQueue(label: "bulla.decisions.journal")
     private let foldQueue = DispatchQueue(label: "bulla.decisions.fold")
@@ -149,17 +151,25 @@ public final class DecisionLog: Sendable {
     /// them; removes the full segments it now covers.
     private func fold() {
         let (entries, closed) = folding.withLock { ($0.entries, $0.closedSegments) }
-        guard !entries.isEmpty || !closed.isEmpty else { return }
+        guard !entries.isEmpty || !closed.isEmpty || checkpointBehind else { return }
         let before = log.size
         let started = ContinuousClock.now
         do {
-            if !entries.isEmpty { _ = try log.appendSigned(entries, with: key) }
+            if !entries.isEmpty {
+                try log.append(entries)
+                checkpointBehind = true
+            }
+            if checkpointBehind {
+                try log.signCheckpoint(with: key)
+                checkpointBehind = false
+            }
             metrics.foldLatency.record(ContinuousClock.now - started)
         } catch {
             metrics.foldFailures.increment()
             onFoldFailure(error)
         }
-        // What reached the tree leaves the queue, even when signing the checkpoint failed.
+        // What reached the tree leaves the queue, even when signing the checkpoint failed (the
+        // next fold signs it).
         let added = Int(log.size - before)
         metrics.foldedEntries.increment(by: Int64(added))
         let size = log.size

@@ -20,7 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
             cached per image digest and policy; with --decision-log, each is appended to that
             transparency log before it is answered. GET /healthz, /readyz and /metrics
             (Prometheus) serve operations. The policy file is reloaded when it changes; a
-            change that does not load is logged and refused. Logs are JSON lines on stderr.
+            change that does not load is logged and refused; so are the serving certificate and
+            key, which new connections then get. Logs are JSON lines on stderr.
             """)
 
     @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))
@@ -78,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         AdmissionServer.runTasksOnEventLoops()
         let address = try ListenAddress(parsing: listen)
-        let tls = try AdmissionServer.tlsConfiguration(certificate: tlsCert, key: tlsKey)
+        let certificate = try ServingCertificate(certificate: tlsCert, key: tlsKey)
         var configured = Logger(label: "bulla.admission") { JSONLogHandler(label: $0) }
         configured.logLevel = Logger.Level(rawValue: logLevel)!
         let logger = configured
@@ -106,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
             policies: try PolicyStore(path: policy), store: store, settings: settings, decisionLog: log, metrics: metrics, logger: logger)
         var server = AdmissionServer(controller: controller)
         server.reloadInterval = .milliseconds(reloadInterval)
-        try await server.run(address: address, tls: tls) { bound in
+        try await server.run(address: address, certificate: certificate) { bound in
             // The one line a script waits for, on standard output.
             print("serving admission at https://\(bound) with policy \(policy)")
             fflush(nil)

@@ -16,6 +16,10 @@ import Testing
 
     static func entries(_ range: Range<Int>) -> [[UInt8]] { range.map { Array("decision \($0)".utf8) } }
 
+    static func segments(_ dir: String) throws -> [LogJournal.Segment] {
+        try LogJournal.bases(of: dir).map { try LogJournal.segment(of: dir, base: $0) }
+    }
+
     @Test func journaledEntriesReadBackAndFold() throws {
         let (log, dir, key) = try Self.log()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -26,7 +30,7 @@ import Testing
         #expect(throws: BullaError.self) { try journal.append([[UInt8](repeating: 1, count: 65_536)]) }
         #expect(throws: BullaError.self) { try journal.append([[]]) }
 
-        let segments = try LogJournal.segments(of: dir)
+        let segments = try Self.segments(dir)
         #expect(segments.count == 1 && segments[0].base == 3 && segments[0].entries == Self.entries(3..<6))
         #expect(segments[0].tornBytes == 0, "the zeros allocated ahead are not a torn write")
         #expect(try log.journaledEntries() == 3)
@@ -34,7 +38,7 @@ import Testing
         let fold = try log.foldJournal(with: key)
         #expect(fold.added == 3 && fold.tornBytes == 0)
         #expect(log.size == 6 && log.root == MerkleTree(leaves: Self.entries(0..<6).map { MerkleHash.leaf($0) }).root())
-        #expect(try LogJournal.segments(of: dir).isEmpty, "a segment the tree covers is removed")
+        #expect(try Self.segments(dir).isEmpty, "a segment the tree covers is removed")
         let audit = try log.audit(verifier: try NoteVerifier(name: "bulla.test/journal", key: key.publicKey))
         #expect(audit.size == 6)
         // Folding again adds nothing.
@@ -64,7 +68,7 @@ import Testing
         var flipped = try [UInt8](Data(contentsOf: URL(fileURLWithPath: next.path)))
         flipped[24 + 4 + Self.entries(4..<5)[0].count + 32 + 4] ^= 1
         try Data(flipped).write(to: URL(fileURLWithPath: next.path))
-        let segment = try #require(try LogJournal.segments(of: dir).first)
+        let segment = try #require(try Self.segments(dir).first)
         #expect(segment.entries == Self.entries(4..<5) && segment.tornBytes == 4 + 10 + 32)
     }
 
@@ -122,7 +126,7 @@ import Testing
         let name = String(vector.segment.split(separator: "/").last!)
         try FileManager.default.copyItem(at: SpecVectors.root.appendingPathComponent(vector.segment), to: URL(fileURLWithPath: "\(dir)/journal/\(name)"))
 
-        let segments = try LogJournal.segments(of: dir)
+        let segments = try Self.segments(dir)
         #expect(segments.count == 1 && segments[0].base == vector.base)
         #expect(segments[0].entries == vector.entries.map { Array($0.utf8) })
         #expect(segments[0].tornBytes == vector.tornBytes)

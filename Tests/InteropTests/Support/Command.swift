@@ -40,7 +40,7 @@ struct Command {
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = Command.spawn(&pid, executable, &actions, argv, envp)
         guard spawned == 0 else {
             throw PeerMissing(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
@@ -109,5 +109,28 @@ enum Peers {
     /// Runs bulla with `BULLA_PASSWORD=pw`, the passphrase of every key the tests make.
     static func bulla(_ arguments: String..., in directory: String? = nil, password: String = "pw") throws -> Command.Result {
         try Command.run([bulla] + arguments, in: directory, environment: ["BULLA_PASSWORD": password])
+    }
+}
+
+extension Command {
+    /// posix_spawn with the child's signals reset: none blocked and SIGTERM, SIGINT, SIGHUP and
+    /// SIGPIPE at their defaults. A child otherwise inherits the spawning thread's mask, and a
+    /// test thread may have SIGTERM blocked, so `stop()`'s SIGTERM would never arrive.
+    static func spawn(
+        _ pid: inout pid_t, _ path: String, _ actions: inout posix_spawn_file_actions_t,
+        _ argv: [UnsafeMutablePointer<CChar>?], _ envp: [UnsafeMutablePointer<CChar>?]
+    ) -> Int32 {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return posix_spawn(&pid, path, &actions, &attributes, argv, envp)
     }
 }

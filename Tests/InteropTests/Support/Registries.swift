@@ -98,7 +98,7 @@ final class Spawned: @unchecked Sendable {
         env.merge(environment) { _, new in new }
         let envp = env.map { strdup("\($0)=\($1)") } + [nil]
         defer { envp.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
+        let spawned = Command.spawn(&pid, arguments[0], &actions, argv, envp)
         close(toChild[0])
         close(fromChild[1])
         guard spawned == 0 else { throw ServerFailed(message: "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))") }

@@ -25,8 +25,10 @@ final class Webhook: @unchecked Sendable {
         return tls
     }
 
-    init(policy: String, in dir: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        let tls = try Self.certificates(in: dir)
+    /// `tls` names the directory whose tls.crt and tls.key are served (default: the one
+    /// `certificates(in:)` makes).
+    init(policy: String, in dir: String, tls: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        let tls = try tls ?? Self.certificates(in: dir)
         ca = "\(tls)/ca.crt"
         errors = "\(dir)/serve-\(UUID().uuidString).log"
         process = try Spawned(
