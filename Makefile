@@ -14,11 +14,17 @@ build: deps
 
 # A seeded fuzz run of every parser first, then the suite, then the webhook's load test, then the
 # suite under ASan (whose closing line is the run's last).
+# Each phase's start time is printed, so a slow CI run shows where its time went.
 test: deps
+	@date +'== %T fuzz'
 	FUZZ_RUNS=20000 bash scripts/fuzz.sh
+	@date +'== %T build'
 	$(SWIFT) build --build-tests
+	@date +'== %T suite'
 	$(SWIFT) test --disable-xctest
+	@date +'== %T load'
 	$(MAKE) load
+	@date +'== %T asan'
 	$(MAKE) asan
 
 # The admission webhook under wrk, alone on the machine, with the release build.

@@ -19,8 +19,8 @@ struct AdmissionLoadTests {
                      r.unexpected, r.socketErrors))
     }
 
-    /// Cached decisions: paced to about 2,000 requests/s (16 connections, each waiting 7 ms
-    /// between answers), then as fast as wrk can ask. Without the decision log, whose durable
+    /// Cached decisions: paced to a little over 2,000 requests/s (16 connections, each waiting
+    /// 6 ms between answers), then as fast as wrk can ask. Without the decision log, whose durable
     /// record is timed in the next test.
     @Test func cachedDecisions() throws {
         let f = try AdmissionTests.fixture()
@@ -32,12 +32,12 @@ struct AdmissionLoadTests {
         let warm = try Wrk.run(url: url, body: body, connections: 1, threads: 1, seconds: 1, in: f.dir)
         #expect(warm.unexpected == 0 && warm.socketErrors == 0)
 
-        let paced = try Wrk.run(url: url, body: body, connections: 16, seconds: 5, paceMs: 7, in: f.dir)
+        let paced = try Wrk.run(url: url, body: body, connections: 16, seconds: 5, paceMs: 6, in: f.dir)
         Self.report("cached, paced", paced)
         #expect(paced.unexpected == 0 && paced.socketErrors == 0)
         // The target is p99 ≤ 2 ms at 2,000/s, measured at 0.9-1.0 ms here; the run fails past
         // 5 ms so a noisier machine does not turn it red. The figures are the measurement.
-        #expect(paced.rate >= 1_900, "served \(paced.rate)/s")
+        #expect(paced.rate >= 2_000, "served \(paced.rate)/s")
         #expect(paced.p99Micros <= 5_000, "cached p99 \(paced.p99Micros) µs at \(paced.rate)/s")
 
         let most = try Wrk.run(url: url, body: body, connections: 32, seconds: 5, in: f.dir)
@@ -64,14 +64,14 @@ struct AdmissionLoadTests {
         let warm = try Wrk.run(url: url, body: body, connections: 1, threads: 1, seconds: 1, in: f.dir)
         #expect(warm.unexpected == 0 && warm.socketErrors == 0)
 
-        let paced = try Wrk.run(url: url, body: body, connections: 16, seconds: 5, paceMs: 7, in: f.dir)
+        let paced = try Wrk.run(url: url, body: body, connections: 16, seconds: 5, paceMs: 6, in: f.dir)
         Self.report("logged, paced", paced)
         print(String(format: "ADMISSION fdatasync of a 1.2 KB overwrite in the same directory (the durable log's floor): p50 %.2f ms, p99 %.2f ms; logged p99 is %.1f× the fdatasync p99",
                      Double(floor.p50) / 1000, Double(floor.p99) / 1000, Double(paced.p99Micros) / Double(max(1, floor.p99))))
         #expect(paced.unexpected == 0 && paced.socketErrors == 0)
         // The target is the cached one, p99 ≤ 2 ms at 2,000/s; with the journal's fdatasync the
         // measured p99 is 1.6-2.5 ms here, so the run fails only well past it.
-        #expect(paced.rate >= 1_500, "served \(paced.rate)/s")
+        #expect(paced.rate >= 1_800, "served \(paced.rate)/s")
         #expect(paced.p99Micros <= 20_000, "logged p99 \(paced.p99Micros) µs at \(paced.rate)/s")
         let logged = try webhook.metrics()
         #expect(logged["bulla_decision_log_fold_failures_total"] == 0)
