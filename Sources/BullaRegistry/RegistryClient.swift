@@ -125,7 +125,34 @@ public final class RegistryClient: Sendable {
     /// Uploads the blob `descriptor` names, reading it from `source`: in one request when it is
     /// at most the chunk size, else in chunks of that size (PATCH), closed by a PUT with the
     /// digest. The upload is abandoned before its final PUT if the content fails its check.
+    ///
+    /// A chunk is never simply sent again: the registry (or a proxy before it) may have stored
+    /// it and still answered 5xx or dropped the connection, and a second copy would be refused
+    /// (416) or appended, and a registry may cancel an upload asked about at the wrong offset.
+    /// A failed chunk abandons the upload instead, and the blob is uploaded again from its
+    /// start in a new session (`read` is called again), up to the retry count.
     public func uploadBlob(_ repository: String, _ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?, from read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        var attempt = 0
+        while true {
+            do {
+                return try uploadBlobOnce(repository, descriptor, progress: progress, from: read)
+            } catch let failed as ChunkFailed {
+                guard attempt < options.retries else {
+                    throw BullaError(.ioFailure, "\(registry) failed a chunk of blob \(descriptor.digest.abbreviated) for \(repository) in \(attempt + 1) uploads; last: \(failed.reason)")
+                }
+                attempt += 1
+                try transport.pause(failed.retryAfter, attempt: attempt)
+            }
+        }
+    }
+
+    /// A chunk the registry did not acknowledge: its upload must start over.
+    private struct ChunkFailed: Error {
+        var reason: String
+        var retryAfter: String?
+    }
+
+    private func uploadBlobOnce(_ repository: String, _ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?, from read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let what = "uploading blob \(descriptor.digest.abbreviated) to \(repository)"
         let scopes = [RegistryTransport.scope(repository, push: true)]
         let started = try transport.send(.POST, "/v2/\(repository)/blobs/uploads/", scopes: scopes, what: what)
@@ -141,9 +168,7 @@ public final class RegistryClient: Sendable {
             headers.add(name: "Content-Type", value: "application/octet-stream")
             headers.add(name: "Content-Range", value: "\(offset)-\(offset + Int64(buffer.count) - 1)")
             let chunk = buffer
-            let response = try transport.send(.PATCH, location, headers: headers, body: { chunk }, scopes: scopes, what: what)
-            try expect(response, [.accepted, .noContent], what)
-            location = try uploadLocation(response, what)
+            location = try uploadChunk(chunk, at: offset, to: location, headers: headers, scopes: scopes, what: what)
             offset += Int64(buffer.count)
             progress?(buffer.count)
             buffer.removeAll(keepingCapacity: true)
@@ -158,11 +183,11 @@ public final class RegistryClient: Sendable {
                     if buffer.count == chunkSize && chunked { try sendChunk() }
                 }
             }
+            if chunked && !buffer.isEmpty { try sendChunk() }
         } catch {
             _ = try? transport.send(.DELETE, location, scopes: scopes, what: "abandoning an upload")
             throw error
         }
-        if chunked && !buffer.isEmpty { try sendChunk() }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/octet-stream")
         let tail = chunked ? [] : buffer
@@ -214,6 +239,26 @@ public final class RegistryClient: Sendable {
     }
 
     // MARK: Helpers
+
+    /// PATCHes one chunk and returns the upload's next location; throws `ChunkFailed` when the
+    /// answer is 429 or 5xx, or the connection drops, so the caller starts the upload over.
+    private func uploadChunk(
+        _ chunk: [UInt8], at offset: Int64, to location: String, headers: HTTPHeaders, scopes: [String], what: String
+    ) throws -> String {
+        let response: RegistryTransport.Response
+        do {
+            response = try transport.send(.PATCH, location, headers: headers, body: { chunk }, scopes: scopes, what: what, resendable: false)
+        } catch let error as BullaError where error.code == .unreachable {
+            throw ChunkFailed(reason: "the chunk at offset \(offset): \(error.description)")
+        }
+        if [429, 500, 502, 503, 504].contains(response.status.code) {
+            throw ChunkFailed(
+                reason: "the chunk at offset \(offset): HTTP \(response.status.code)\(RegistryTransport.said(response.body))",
+                retryAfter: response.headers.first(name: "Retry-After"))
+        }
+        try expect(response, [.accepted, .noContent], what)
+        return try uploadLocation(response, what)
+    }
 
     private func expect(_ response: RegistryTransport.Response, _ statuses: [HTTPResponseStatus], _ what: String) throws {
         guard statuses.contains(response.status) else {

@@ -80,9 +80,12 @@ final class RegistryTransport: Sendable {
     /// Sends one request (again, as needed) and returns the final answer. `what` names it for
     /// errors ("manifest payments/api:1.4"). A body, if any, is made afresh for each attempt.
     /// `stream`, when given, receives a 200 response's body instead of it being kept.
+    /// `resendable` false (a chunk of an upload, which the registry may have stored before it
+    /// failed) returns a 429 or 5xx answer instead of sending again, and throws `unreachable`
+    /// for a dropped connection; the caller decides what to do.
     func send(
         _ method: HTTPMethod, _ target: String, headers: HTTPHeaders = [:], body: (() -> [UInt8])? = nil,
-        scopes: [String], what: String, limit: Int = 1 << 16, stream: ReceiveStream? = nil
+        scopes: [String], what: String, limit: Int = 1 << 16, stream: ReceiveStream? = nil, resendable: Bool = true
     ) throws -> Response {
         var url = target.hasPrefix("http") ? target : base + target
         var method = method
@@ -104,7 +107,7 @@ final class RegistryTransport: Sendable {
                 response = try http.execute(request: request, delegate: receiver).futureResult.wait()
             } catch let error as BullaError {
                 throw error
-            } catch let error as HTTPClientError where error == .remoteConnectionClosed && retried < options.retries && !receiver.streamed {
+            } catch let error as HTTPClientError where error == .remoteConnectionClosed && resendable && retried < options.retries && !receiver.streamed {
                 retried += 1
                 try pause(nil, attempt: retried)
                 continue
@@ -122,6 +125,7 @@ final class RegistryTransport: Sendable {
                     .accessDenied,
                     "\(registry) refused \(login == nil ? "anonymous access" : "the credentials of \(login!.username)") to \(what) (HTTP \(response.status.code))\(Self.said(response.body))")
             case 429, 500, 502, 503, 504:
+                guard resendable else { return response }
                 guard retried < options.retries else {
                     throw BullaError(.ioFailure, "\(registry) answered HTTP \(response.status.code) to \(what), \(retried + 1) times\(Self.said(response.body))")
                 }
@@ -148,7 +152,7 @@ final class RegistryTransport: Sendable {
 
     /// Waits before retry `attempt`: the server's `Retry-After` (seconds or an HTTP date), or
     /// the doubling backoff.
-    private func pause(_ retryAfter: String?, attempt: Int) throws {
+    func pause(_ retryAfter: String?, attempt: Int) throws {
         var seconds = options.backoffSeconds * Double(1 << (attempt - 1))
         if let retryAfter {
             if let value = Double(retryAfter.trimmingSpaces) {

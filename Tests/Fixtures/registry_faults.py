@@ -52,7 +52,7 @@ from fixture_lifetime import watch_for_exit  # noqa: E402
 
 MODES = (
     "ok", "error500", "flaky500", "retry-after", "bad-blob",
-    "big-manifest", "big-manifest-chunked", "stall", "stall-headers",
+    "big-manifest", "big-manifest-chunked", "stall", "stall-headers", "patch-lost", "patch-refused",
 )
 FLAKY_FAILURES = 2  # flaky500: how many requests to each path fail before it works
 BIG_MANIFEST_SIZE = 5 * 1024 * 1024
@@ -105,6 +105,11 @@ class FaultProxy(http.server.ThreadingHTTPServer):
             self.seen[path] = self.seen.get(path, 0) + 1
             return entry, self.seen[path]
 
+    def first(self, method):
+        """True for the first request with `method` this proxy has seen (counted across paths)."""
+        with self.lock:
+            return sum(1 for entry in self.log if entry["method"] == method) == 1
+
     def log_snapshot(self):
         with self.lock:
             return [dict(entry) for entry in self.log]
@@ -140,6 +145,12 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             self.send_error_body(entry, 429, "injected fault: too many requests", {"Retry-After": "1"})
         elif mode.startswith("big-manifest") and manifest and self.command in ("GET", "HEAD"):
             self.send_big_manifest(entry, chunked=(mode == "big-manifest-chunked"))
+        elif mode == "patch-refused" and self.command == "PATCH" and self.server.first("PATCH"):
+            # The first chunk sent is refused before the registry sees it.
+            self.send_error_body(entry, 500, "injected fault: chunk refused")
+        elif mode == "patch-lost" and self.command == "PATCH" and self.server.first("PATCH"):
+            # The first chunk sent reaches the registry, but its answer is lost.
+            self.proxy(entry, body, lose_answer=True)
         elif mode == "stall-headers" and not probe:
             self.hold_connection()
         elif mode == "stall" and self.command == "GET" and (manifest or blob):
@@ -166,7 +177,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
 
     # --- Proxying ---------------------------------------------------------------------------------
 
-    def proxy(self, entry, body, corrupt=False, stall=False):
+    def proxy(self, entry, body, corrupt=False, stall=False, lose_answer=False):
         """Sends the request to the upstream and relays the answer (changed or stalled as asked)."""
         host, _, port = self.server.upstream.rpartition(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=UPSTREAM_TIMEOUT)
@@ -186,6 +197,9 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             return self.send_error_body(entry, 502, "fault proxy: upstream unreachable: %s" % error)
         finally:
             connection.close()
+
+        if lose_answer:
+            return self.send_error_body(entry, 500, "injected fault: stored upstream (HTTP %d), answer lost" % response.status)
 
         if corrupt and response.status in (200, 206) and data:
             middle = len(data) // 2

@@ -48,6 +48,33 @@ struct RegistryClientTests {
         #expect(try RegistryTests.skopeoDigest("\(registries.open)/mounted/app:1", in: dir) == digest)
     }
 
+    /// A chunk that fails is not sent again into the same upload: one the registry stored
+    /// before its answer was lost (a proxy's 500) would be refused as a second copy (416), and
+    /// Docker's registry cancels an upload asked about at the offset it had before. The upload
+    /// is abandoned and the blob sent again in a new session; the image arrives whole.
+    @Test(arguments: ["patch-lost", "patch-refused"])
+    func aFailedChunkStartsTheBlobOver(_ mode: String) throws {
+        let registries = try Registries.get()
+        let dir = try RegistryTests.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let proxy = try FaultProxy(upstream: registries.open, mode: mode)
+        let target = try RegistryReference(parsing: "\(proxy.address)/\(mode)/app:1")
+        let layout = try ImageSources.open(.ociLayout(path: "\(dir)/layout", tag: "amd64"))
+        let client = try RegistryClient(for: target, options: Self.options(chunkSize: 64 << 10))
+        try ImageCopier(from: layout, to: RegistryDestination(target, client: client)).copy(tag: "1")
+
+        let uploads = try proxy.log().filter { ($0["path"] as? String)?.contains("/blobs/uploads/") == true }
+        let failed = try #require(uploads.firstIndex { $0["method"] as? String == "PATCH" && $0["status"] as? Int == 500 }, "\(uploads)")
+        let after = uploads[(failed + 1)...].map { "\($0["method"] as? String ?? "?") \($0["status"] as? Int ?? 0)" }
+        // Abandoned (a DELETE, which Docker's registry may refuse for the state it lost), then a
+        // new session before any other chunk.
+        #expect(after.first { !$0.hasPrefix("DELETE") } == "POST 202", "the upload is abandoned and started again: \(after)")
+        #expect(!uploads.contains { $0["status"] as? Int == 416 }, "no chunk was sent twice into one upload: \(uploads)")
+        #expect(try RegistryTests.skopeoDigest("\(registries.open)/\(mode)/app:1", in: dir) == (try layout.rootDescriptor().digest.description))
+        let content = try RegistryTests.bulla(["verify-content", "--insecure", "\(registries.open)/\(mode)/app:1"], in: dir)
+        #expect(content.status == 0, "\(content.stderr)")
+    }
+
     @Test func tagListsAreReadPageByPage() throws {
         let registries = try Registries.get()
         let dir = try RegistryTests.workspace()
