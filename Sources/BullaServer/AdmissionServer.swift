@@ -56,11 +56,13 @@ public struct AdmissionServer: Sendable {
     func watch(_ certificate: ServingCertificate) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: reloadInterval)
-            report(controller.policies.reload(), of: "policy", controller.policies.path, counting: controller.metrics.policyReloads) {
+            // Reading, parsing and checking files blocks: not on an event loop.
+            guard let (policy, pair) = try? await Blocking.run({ (self.controller.policies.reload(), certificate.reload()) }) else { continue }
+            report(policy, of: "policy", controller.policies.path, counting: controller.metrics.policyReloads) {
                 // Decisions name the policy they were made under; the old ones are never asked for again.
                 controller.forgetDecisions()
             }
-            report(certificate.reload(), of: "serving certificate", certificate.paths.joined(separator: " and "), counting: controller.metrics.certificateReloads) {}
+            report(pair, of: "serving certificate", certificate.paths.joined(separator: " and "), counting: controller.metrics.certificateReloads) {}
         }
     }
 

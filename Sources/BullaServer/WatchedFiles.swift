@@ -45,10 +45,16 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
         do {
             files = try paths.map { try KeyFile.read($0, limit: limit) }
         } catch {
-            return refuse(nil, "\((error as? BullaError)?.message ?? "\(error)")")
+            // Keyed by the reason, so a file that stays unreadable is reported once.
+            let reason = (error as? BullaError)?.message ?? "\(error)"
+            return refuse(Digest.compute(over: Array(reason.utf8)), reason)
         }
         let digest = Self.digest(of: files)
-        guard digest != loaded.digest else { return .unchanged }
+        guard digest != loaded.digest else {
+            // Back to what is in force: a later return of the refused bytes is news again.
+            lastRefused.withLock { $0 = nil }
+            return .unchanged
+        }
         do {
             let next = Loaded(value: try load(files), digest: digest)
             current.withLock { $0 = next }
@@ -61,10 +67,10 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
         }
     }
 
-    private func refuse(_ digest: Digest?, _ reason: String) -> Reload {
+    private func refuse(_ digest: Digest, _ reason: String) -> Reload {
         let repeated = lastRefused.withLock { last in
             defer { last = digest }
-            return digest != nil && last == digest
+            return last == digest
         }
         return repeated ? .unchanged : .refused(reason)
     }

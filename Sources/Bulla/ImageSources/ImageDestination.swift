@@ -90,7 +90,7 @@ extension ImageDestination {
             }
             if settleSeconds > 0 {
                 // Jittered, so writers that collided once do not collide again in step.
-                usleep(UInt32(max(settleSeconds, 2 * slowest) * Double.random(in: 0.5...1.5) * 1_000_000))
+                usleep(UInt32(min(60, max(settleSeconds, 2 * slowest)) * Double.random(in: 0.5...1.5) * 1_000_000))
             }
         }
         throw BullaError(.ioFailure, "\(location): tag \(tag) kept changing under other writers (\(attempts) attempts)")

@@ -42,6 +42,8 @@ public final class LogJournal: @unchecked Sendable {
     /// Held while the file is being extended.
     private let allocating = Mutex(())
     private let fd: Int32
+    /// Set when a failed write could not be zeroed: the segment takes no more.
+    private var broken: BullaError?
 
     /// The log index the next entry will have.
     public var next: UInt64 { base + count }
@@ -106,9 +108,23 @@ public final class LogJournal: @unchecked Sendable {
             records += entry
             records += Digest.compute(.sha256, over: entry).bytes
         }
+        if let broken { throw broken }
         if bytes + records.count > allocated.load(ordering: .acquiring) { try allocate(atLeast: bytes + records.count) }
-        try records.withUnsafeBytes { try write($0, at: bytes) }
-        guard fdatasync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+        do {
+            try records.withUnsafeBytes { try write($0, at: bytes) }
+            guard fdatasync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+        } catch {
+            // Nothing of a group that failed may be read back as journaled: its bytes are
+            // zeroed, and if even that fails the segment takes no more.
+            let zeros = [UInt8](repeating: 0, count: records.count)
+            do {
+                try zeros.withUnsafeBytes { try write($0, at: bytes) }
+                guard fdatasync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+            } catch {
+                broken = BullaError(.ioFailure, "journal segment \(path) could not take back a failed write; it takes no more entries")
+            }
+            throw error
+        }
         let first = next
         count += UInt64(entries.count)
         bytes += records.count
@@ -193,8 +209,11 @@ public final class LogJournal: @unchecked Sendable {
 
     /// Reads a segment's bytes; `path` and `base` are what its file name says.
     public static func segment(_ bytes: [UInt8], path: String, base: UInt64) throws -> Segment {
-        // A header cut short: the segment was being created when the writer stopped.
-        guard bytes.count >= headerBytes else { return Segment(path: path, base: base, entries: [], tornBytes: bytes.count) }
+        // A header cut short or never flushed (zeros): the segment was being created when the
+        // writer stopped, and holds nothing acknowledged.
+        guard bytes.count >= headerBytes, bytes[0..<headerBytes].contains(where: { $0 != 0 }) else {
+            return Segment(path: path, base: base, entries: [], tornBytes: 0)
+        }
         guard Array(bytes[0..<16]) == magic else { throw BullaError(.malformedInput, "\(path) is not a journal segment (no bulla-journal-v1 header)") }
         let stated = bytes[16..<24].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard stated == base else { throw BullaError(.malformedInput, "journal segment \(path) says its first entry is \(stated)") }
@@ -219,15 +238,16 @@ extension TransparencyLog {
     public struct JournalFold: Sendable {
         /// Entries appended to the tree.
         public var added: Int
-        /// Bytes of a cut-short last record, dropped (they were never acknowledged).
+        /// Bytes of records cut short, dropped (they were never acknowledged).
         public var tornBytes: Int
     }
 
     /// Appends what the journal holds past the tree and signs a checkpoint over it, then
     /// removes the segments the tree covers. The whole journal is checked first, a segment in
     /// memory at a time, and nothing is appended from one that would make the log's indices lie:
-    /// a gap (acknowledged entries missing), segments that do not follow each other, a torn
-    /// segment with a newer one after it, or a file that is not a segment.
+    /// a gap (acknowledged entries missing), segments that do not follow each other (which is
+    /// also how a damaged record before a newer segment shows), entries that differ from the
+    /// tree's where they overlap, or a file that is not a segment.
     @discardableResult
     public func foldJournal(with key: SigningKey) throws -> JournalFold {
         let bases = try LogJournal.bases(of: path)
@@ -241,11 +261,17 @@ extension TransparencyLog {
             guard position > 0 || base <= size else {
                 throw BullaError(.malformedInput, "journal segment \(segment.path) starts at entry \(base), but the log holds only \(size)")
             }
-            if segment.tornBytes > 0, position < bases.count - 1 {
-                throw BullaError(.malformedInput, "journal segment \(segment.path) has \(segment.tornBytes) bytes that are not a whole record, and a newer segment follows it")
+            // Where the segment and the tree overlap they must hold the same entries: the
+            // first and last in common are compared (a log appended to by another writer
+            // since would differ at the first).
+            let overlap = base..<max(base, min(segment.end, size))
+            for index in [overlap.lowerBound, overlap.upperBound &- 1] where overlap.contains(index) {
+                guard try entry(at: index) == segment.entries[Int(index - base)] else {
+                    throw BullaError(.malformedInput, "journal segment \(segment.path) holds another entry \(index) than the log's tree")
+                }
             }
             expected = segment.end
-            torn = segment.tornBytes
+            torn += segment.tornBytes
         }
         var added = 0
         for base in bases {
@@ -264,7 +290,13 @@ extension TransparencyLog {
     /// Entries in the journal that the tree does not hold yet (what the next fold would add).
     public func journaledEntries() throws -> UInt64 {
         try LogJournal.bases(of: path).reduce(0) { total, base in
-            let segment = try LogJournal.segment(of: path, base: base)
+            // A running writer removes segments it has folded.
+            let segment: LogJournal.Segment
+            do {
+                segment = try LogJournal.segment(of: path, base: base)
+            } catch let error where error.bullaCode == .notFound {
+                return total
+            }
             return total + (segment.end > size ? segment.end - max(segment.base, size) : 0)
         }
     }

@@ -47,7 +47,9 @@ public final class TransparencyLog {
     }
 
     /// Opens a log; `forWriting` takes the writer's lock, refusing when another process holds it.
-    public convenience init(opening path: String, forWriting: Bool) throws {
+    /// A writer is refused while the log's journal holds entries its tree lacks (their indices
+    /// are taken), unless it folds them first (`foldsJournal`, then ``foldJournal(with:)``).
+    public convenience init(opening path: String, forWriting: Bool, foldsJournal: Bool = false) throws {
         let bytes: [UInt8]
         do {
             bytes = try FileIO.read("\(path)/state", limit: 1 << 16)
@@ -66,6 +68,14 @@ public final class TransparencyLog {
             return hash
         }
         try self.init(path: path, origin: origin, range: try CompactRange(size: size, hashes: hashes), lock: forWriting)
+        if forWriting && !foldsJournal {
+            let journaled = try journaledEntries()
+            guard journaled == 0 else {
+                throw BullaError(
+                    .invalidArgument,
+                    "log \(path) has \(journaled) journaled entries its tree does not hold yet (a `bulla serve --decision-log` that stopped without closing it); `bulla serve` folds them when it starts on this log")
+            }
+        }
     }
 
     private init(path: String, origin: String, range: CompactRange, lock: Bool) throws {

@@ -73,7 +73,7 @@ public final class DecisionLog: Sendable {
         directory: String, key: SigningKey, foldInterval: Swift.Duration = .milliseconds(250), metrics: AdmissionMetrics,
         onFoldFailure: @escaping @Sendable (any Error) -> Void = { _ in }
     ) throws {
-        let log = try TransparencyLog(opening: directory, forWriting: true)
+        let log = try TransparencyLog(opening: directory, forWriting: true, foldsJournal: true)
         recovered = try log.foldJournal(with: key)
         // Start from a checkpoint that covers everything, consistent with the last.
         try log.signCheckpoint(with: key)
@@ -94,19 +94,21 @@ public final class DecisionLog: Sendable {
         let bytes = entry.serialized
         let started = ContinuousClock.now
         defer { metrics.logRecordLatency.record(ContinuousClock.now - started) }
+        guard bytes.count <= TileLayout.maxEntryBytes else {
+            throw BullaError(.limitExceeded, "the decision's log entry is \(bytes.count) bytes; a log entry is at most \(TileLayout.maxEntryBytes)")
+        }
         return try await withCheckedThrowingContinuation { answer in
-            let start = intake.withLock { intake -> Bool? in
-                guard !intake.closed else { return nil }
+            let taken = intake.withLock { intake -> Bool in
+                guard !intake.closed else { return false }
                 intake.waiting.append(Waiting(entry: bytes, answer: answer, loop: MultiThreadedEventLoopGroup.currentEventLoop))
-                guard !intake.writing else { return false }
-                intake.writing = true
+                if !intake.writing {
+                    intake.writing = true
+                    // Under the lock, so close() finds the writer already queued.
+                    journalQueue.async { self.writeWaiting() }
+                }
                 return true
             }
-            switch start {
-            case nil: answer.resume(throwing: BullaError(.invalidArgument, "the decision log is closed"))
-            case true?: journalQueue.async { self.writeWaiting() }
-            case false?: break
-            }
+            if !taken { answer.resume(throwing: BullaError(.invalidArgument, "the decision log is closed")) }
         }
     }
 
@@ -150,8 +152,8 @@ public final class DecisionLog: Sendable {
     /// On `foldQueue`: appends the journaled entries to the tree and signs a checkpoint over
     /// them; removes the full segments it now covers.
     private func fold() {
-        let (entries, closed) = folding.withLock { ($0.entries, $0.closedSegments) }
-        guard !entries.isEmpty || !closed.isEmpty || checkpointBehind else { return }
+        let (entries, anyClosed) = folding.withLock { ($0.entries, !$0.closedSegments.isEmpty) }
+        guard !entries.isEmpty || anyClosed || checkpointBehind else { return }
         let before = log.size
         let started = ContinuousClock.now
         do {
@@ -173,11 +175,13 @@ public final class DecisionLog: Sendable {
         let added = Int(log.size - before)
         metrics.foldedEntries.increment(by: Int64(added))
         let size = log.size
-        folding.withLock { folding in
+        let covered = folding.withLock { folding in
             folding.entries.removeFirst(added)
+            let covered = folding.closedSegments.filter { $0.end <= size }
             folding.closedSegments.removeAll { $0.end <= size }
+            return covered
         }
-        for segment in closed where segment.end <= size { unlink(segment.path) }
+        for segment in covered { unlink(segment.path) }
     }
 
     /// Stops taking decisions, waits for those being written, and folds everything into the

@@ -88,7 +88,8 @@ import Testing
                 throws: { ($0 as? BullaError)?.message.contains("starts at entry 3; the one before it ends at 2") == true })
         try FileManager.default.removeItem(atPath: "\(dir)/journal")
 
-        // A torn segment with a newer one after it: acknowledged entries may be lost.
+        // A damaged record in a segment with a newer one after it: acknowledged entries would
+        // be lost, and the newer segment no longer follows on.
         let older = try LogJournal(log: dir, base: 0)
         try older.append(Self.entries(0..<2))
         try LogJournal(log: dir, base: 2).append(Self.entries(2..<3))
@@ -96,14 +97,44 @@ import Testing
         bytes[30] ^= 0xFF
         try Data(bytes).write(to: URL(fileURLWithPath: older.path))
         #expect(performing: { try log.foldJournal(with: key) },
-                throws: { ($0 as? BullaError)?.message.contains("and a newer segment follows it") == true })
+                throws: { ($0 as? BullaError)?.message.contains("starts at entry 2; the one before it ends at 0") == true })
+        try FileManager.default.removeItem(atPath: "\(dir)/journal")
+
+        // Entries the tree holds differently: another writer appended where the journal had.
+        try log.append(Self.entries(100..<102))
+        try LogJournal(log: dir, base: 0).append(Self.entries(0..<3))
+        #expect(performing: { try log.foldJournal(with: key) },
+                throws: { ($0 as? BullaError)?.message.contains("holds another entry 0 than the log's tree") == true })
         try FileManager.default.removeItem(atPath: "\(dir)/journal")
 
         // Not a journal segment.
         try FileManager.default.createDirectory(atPath: "\(dir)/journal", withIntermediateDirectories: true)
         try Data(repeating: 0x41, count: 40).write(to: URL(fileURLWithPath: "\(dir)/journal/00000000000000000000"))
         #expect(performing: { try log.foldJournal(with: key) }, throws: { ($0 as? BullaError)?.message.contains("is not a journal segment") == true })
-        #expect(log.size == 0, "nothing was appended from a journal that was refused")
+        #expect(log.size == 2, "nothing was appended from a journal that was refused")
+    }
+
+    /// While the journal holds entries the tree lacks, their indices are taken: any other
+    /// writer is refused until the journal is folded. A segment whose header never reached the
+    /// disk (zeros) holds nothing acknowledged.
+    @Test func otherWritersWaitForTheJournalToBeFolded() throws {
+        let dir = try TransparencyLogTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = try SigningKey.generate(.ed25519)
+        do {
+            let log = try TransparencyLog.create(at: dir, origin: "bulla.test/journal")
+            try log.append(Self.entries(0..<1))
+        }
+        try LogJournal(log: dir, base: 1).append(Self.entries(1..<3))
+        try Data(count: 4096).write(to: URL(fileURLWithPath: "\(dir)/journal/00000000000000000003"))
+        #expect(performing: { try TransparencyLog(opening: dir, forWriting: true) },
+                throws: { ($0 as? BullaError)?.message.contains("has 2 journaled entries its tree does not hold yet") == true })
+        #expect(try TransparencyLog(opening: dir, forWriting: false).journaledEntries() == 2)
+
+        let log = try TransparencyLog(opening: dir, forWriting: true, foldsJournal: true)
+        #expect(try log.foldJournal(with: key).added == 2)
+        #expect(log.size == 3 && log.root == MerkleTree(leaves: Self.entries(0..<3).map { MerkleHash.leaf($0) }).root())
+        #expect(try LogJournal.bases(of: dir).isEmpty, "the segment whose header never reached the disk is covered and removed")
     }
 
     /// spec/vectors/log/journal: a segment written from the spec's text alone (not by Bulla),
@@ -131,7 +162,7 @@ import Testing
         #expect(segments[0].entries == vector.entries.map { Array($0.utf8) })
         #expect(segments[0].tornBytes == vector.tornBytes)
 
-        let log = try TransparencyLog(opening: dir, forWriting: true)
+        let log = try TransparencyLog(opening: dir, forWriting: true, foldsJournal: true)
         var passphrase = Array("example-only-not-secret".utf8)
         let keyFile = SpecVectors.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("keys-example/ed25519.key").path
         let key = try KeyFile.signingKey(keyFile, passphrase: { Passphrase(consuming: &passphrase) })
