@@ -60,8 +60,9 @@ extension ImageDestination {
     /// Stores `bytes` under `tag`, or adds to what the tag already holds: `merge` gets the
     /// manifest the tag names now (nil if none) and returns the new bytes, or nil when what is
     /// there already holds everything this write adds. After writing, the tag is read again
-    /// twice, each after ``settleSeconds`` or twice the time this writer took from its read to
-    /// its write, whichever is longer (jittered); if another writer replaced it meanwhile, the
+    /// twice (four times once another writer has been seen), each after ``settleSeconds`` or
+    /// four times the time this writer took from its read to its write, whichever is longer
+    /// (jittered); if another writer replaced it meanwhile, the
     /// merge is redone on top of theirs, so neither write is lost to a writer that finished
     /// within that time.
     @discardableResult
@@ -71,26 +72,38 @@ extension ImageDestination {
     ) throws -> Descriptor {
         var confirmed = 0
         // The longest this writer took from reading the tag to writing it: another writer on
-        // the same kind of machine may take as long, so the wait before looking again is at
-        // least twice that.
+        // the same machine, under the same load, may take as long or longer, so the wait before
+        // looking again is four times that (when that is more than the settle time).
         var slowest = 0.0
-        for _ in 0..<(attempts * 2) {
+        // Once another writer is seen (the tag names something other than what this one wrote),
+        // more writers may be on their way: four confirming reads instead of two.
+        var written: Digest?
+        var contended = false
+        for _ in 0..<(attempts * 3) {
             let started = ContinuousClock.now
-            let current = try taggedManifest(tag)
+            var current = try taggedManifest(tag)
+            // A registry rewriting a tag's link in place can answer "unknown" while it does:
+            // absence is believed only when it is read three times, a moment apart. Merging
+            // onto a tag wrongly read as absent would drop every entry already in it.
+            for _ in 0..<2 where current == nil && settleSeconds > 0 {
+                usleep(UInt32(settleSeconds / 3 * Double.random(in: 0.5...1.5) * 1_000_000))
+                current = try taggedManifest(tag)
+            }
+            if let written, current?.descriptor.digest != written { contended = true }
             if let bytes = try merge(current) {
                 confirmed = 0
-                try putManifest(bytes, mediaType: mediaType, as: .top(tag: tag))
+                written = try putManifest(bytes, mediaType: mediaType, as: .top(tag: tag)).digest
                 let (seconds, attoseconds) = (ContinuousClock.now - started).components
                 slowest = max(slowest, Double(seconds) + Double(attoseconds) / 1e18)
             } else if let current {
                 confirmed += 1
-                if confirmed == 2 { return current.descriptor }
+                if confirmed == (contended ? 4 : 2) { return current.descriptor }
             } else {
                 throw BullaError(.internalFailure, "nothing to write under tag \(tag)")
             }
             if settleSeconds > 0 {
                 // Jittered, so writers that collided once do not collide again in step.
-                usleep(UInt32(min(60, max(settleSeconds, 2 * slowest)) * Double.random(in: 0.5...1.5) * 1_000_000))
+                usleep(UInt32(min(60, max(settleSeconds, 4 * slowest)) * Double.random(in: 0.5...1.5) * 1_000_000))
             }
         }
         throw BullaError(.ioFailure, "\(location): tag \(tag) kept changing under other writers (\(attempts) attempts)")
