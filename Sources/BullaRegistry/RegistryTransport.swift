@@ -240,13 +240,28 @@ final class RegistryTransport: Sendable {
         var request = try HTTPClient.Request(url: url, method: .GET)
         let login = try currentLogin()
         if let login { request.headers.add(name: "Authorization", value: login.basicAuthorization) }
-        let response: Response
-        do {
-            response = try http.execute(request: request, delegate: Receiver(limit: 1 << 16, stream: nil, what: "token from \(realmHost)")).futureResult.wait()
-        } catch let error as BullaError {
-            throw error
-        } catch {
-            throw BullaError(.unreachable, "token server \(realmHost) for \(registry) did not answer", underlying: describe(error))
+        // A token server having a bad moment (429, 5xx, a dropped connection) is asked again,
+        // as the registry itself would be.
+        var response: Response
+        var retried = 0
+        while true {
+            do {
+                response = try http.execute(request: request, delegate: Receiver(limit: 1 << 16, stream: nil, what: "token from \(realmHost)")).futureResult.wait()
+            } catch let error as BullaError {
+                throw error
+            } catch let error as HTTPClientError where error == .remoteConnectionClosed && retried < options.retries {
+                retried += 1
+                try pause(nil, attempt: retried)
+                continue
+            } catch {
+                throw BullaError(.unreachable, "token server \(realmHost) for \(registry) did not answer", underlying: describe(error))
+            }
+            guard [429, 500, 502, 503, 504].contains(response.status.code) else { break }
+            guard retried < options.retries else {
+                throw BullaError(.ioFailure, "token server \(realmHost) for \(registry) answered HTTP \(response.status.code), \(retried + 1) times\(Self.said(response.body))")
+            }
+            retried += 1
+            try pause(response.headers.first(name: "Retry-After"), attempt: retried)
         }
         guard response.status == .ok else {
             throw BullaError(

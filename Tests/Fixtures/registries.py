@@ -11,10 +11,12 @@ with its own filesystem storage, all in one temporary directory (made under DIR 
   The token server answers GET /token?service=bulla-test&scope=repository:NAME:ACTIONS (scope may
   repeat) for bob / builder-7 with an ES256 JWT whose header carries the signing certificate in
   x5c; the registry trusts that self-signed certificate through its rootcertbundle. Wrong or
-  missing credentials get 401, the user mallory always gets 403, a missing or different service
+  missing credentials get 401, the user mallory always gets 403, the user carol (bob's password)
+  gets 503 for her first two requests and then what bob gets, a missing or different service
   or a malformed scope gets 400. GET /stats on the token server answers
-  {"tokens": N, "refused": M, "scopes": {SCOPE: N, ...}}: the tokens issued, the requests not given
-  one, and for each scope string how many issued tokens covered it.
+  {"tokens": N, "refused": M, "unavailable": U, "scopes": {SCOPE: N, ...}}: the tokens issued,
+  the requests refused, those answered 503, and for each scope string how many issued tokens
+  covered it.
 
 Once every registry answers GET /v2/ (200 or 401), prints one JSON line to stdout and flushes it:
   {"open": "127.0.0.1:P1", "basic": "127.0.0.1:P2", "token": "127.0.0.1:P3",
@@ -70,6 +72,10 @@ BASIC_PASSWORD_BCRYPT = "$2b$04$I3uvZB.Qpud.uWwstocGGewrH1AW5c10JZUhJM6WB5qilzcS
 TOKEN_USER = "bob"
 TOKEN_PASSWORD = "builder-7"
 REFUSED_USER = "mallory"  # the token server refuses this user with 403, whatever the password
+# The token server answers this user's first FLAKY_TOKEN_FAILURES requests with 503, then treats
+# her (with TOKEN_PASSWORD) as TOKEN_USER: a token server having a bad moment.
+FLAKY_USER = "carol"
+FLAKY_TOKEN_FAILURES = 2
 SERVICE = "bulla-test"
 ISSUER = "bulla-test-issuer"
 TOKEN_LIFETIME = 300  # seconds
@@ -152,6 +158,8 @@ class TokenServer(http.server.ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.tokens = 0  # requests answered with a token
         self.refused = 0  # requests answered with 400, 401 or 403
+        self.flaky_requests = 0  # FLAKY_USER's requests so far
+        self.unavailable = 0  # requests answered with 503
         self.scopes = Counter()  # scope string -> tokens issued that covered it
 
     @property
@@ -172,6 +180,7 @@ class TokenHandler(http.server.BaseHTTPRequestHandler):
                 stats = {
                     "tokens": self.server.tokens,
                     "refused": self.server.refused,
+                    "unavailable": self.server.unavailable,
                     "scopes": dict(self.server.scopes),
                 }
             self._send_json(200, stats)
@@ -184,6 +193,14 @@ class TokenHandler(http.server.BaseHTTPRequestHandler):
         user, password = self._basic_credentials()
         if user == REFUSED_USER:
             return self._refuse(403, "token server refuses")
+        if user == FLAKY_USER:
+            with self.server.lock:
+                self.server.flaky_requests += 1
+                failing = self.server.flaky_requests <= FLAKY_TOKEN_FAILURES
+                self.server.unavailable += failing
+            if failing:
+                return self._send_json(503, {"errors": [{"code": "UNAVAILABLE", "message": "token server busy"}]})
+            user = TOKEN_USER
         if user != TOKEN_USER or password != TOKEN_PASSWORD:
             return self._refuse(
                 401, "authentication required", {"WWW-Authenticate": 'Basic realm="%s"' % SERVICE}

@@ -233,12 +233,23 @@ struct RegistryTests {
         let refused = try Self.bulla(["digest", "--insecure", "--authfile", mallory, image], in: dir)
         #expect(refused.status == 3 && refused.stderr.contains("token server 127.0.0.1 refused mallory's request"), "\(refused.stderr)")
         #expect(!refused.stderr.contains("guess"))
+
+        // A token server that answers 503 twice is asked again, and the read goes through.
+        let unavailableBefore = try Self.tokenStats(registries)["unavailable"] as? Int ?? -1
+        let carol = try Registries.authFile(in: dir, host: host, user: "carol", password: password)
+        let patient = try Self.bulla(["digest", "--insecure", "--authfile", carol, image], in: dir)
+        #expect(patient.status == 0 && patient.out == digest, "\(patient.stderr)")
+        let unavailable = try Self.tokenStats(registries)["unavailable"] as? Int
+        #expect(unavailableBefore == 0 && unavailable == 2, "two 503s, then a token")
+    }
+
+    static func tokenStats(_ registries: Registries) throws -> [String: Any] {
+        let text = try Command.succeed(["curl", "-sf", "\(registries.tokenServer)/stats"])
+        return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
     /// How many tokens the token server has handed out so far.
     static func tokensIssued(_ registries: Registries) throws -> Int {
-        let text = try Command.succeed(["curl", "-sf", "\(registries.tokenServer)/stats"])
-        let stats = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        return try #require(stats["tokens"] as? Int)
+        try #require(try tokenStats(registries)["tokens"] as? Int)
     }
 }
