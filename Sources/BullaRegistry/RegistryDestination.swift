@@ -64,21 +64,26 @@ public final class RegistryDestination: ImageDestination {
         if hasReferrersAPI == true { return }
         let tag = ImageSigner.tag(for: subject, suffix: "")
         try updateTag(tag, mediaType: MediaType.ociIndex) { current in
-            var entries: [Descriptor] = []
-            if let current {
-                guard case .index(let index) = current.content else {
-                    throw BullaError(.malformedInput, "\(location): tag \(tag) names a manifest, not the referrers index")
-                }
-                entries = index.manifests
+            guard let current else {
+                return JSONValue.object([
+                    ("schemaVersion", .integer(2)),
+                    ("mediaType", .string(MediaType.ociIndex)),
+                    ("manifests", .array(referrers.map(JSONValue.descriptor))),
+                ]).serialized
             }
-            let missing = referrers.filter { referrer in !entries.contains { $0.digest == referrer.digest } }
+            guard case .index(let index) = current.content else {
+                throw BullaError(.malformedInput, "\(location): tag \(tag) names a manifest, not the referrers index")
+            }
+            let missing = referrers.filter { referrer in !index.manifests.contains { $0.digest == referrer.digest } }
             guard !missing.isEmpty else { return nil }
-            entries += missing
-            return JSONValue.object([
-                ("schemaVersion", .integer(2)),
-                ("mediaType", .string(MediaType.ociIndex)),
-                ("manifests", .array(entries.map(JSONValue.descriptor))),
-            ]).serialized
+            // What other writers put there stays as they wrote it (members Bulla does not model
+            // included): only the new entries are appended to `manifests`.
+            guard case .object(var members) = try JSONValue(parsing: current.bytes, what: "\(location): the referrers index under \(tag)"),
+                  let position = members.firstIndex(where: { $0.0 == "manifests" }), case .array(let kept) = members[position].1 else {
+                throw BullaError(.malformedInput, "\(location): tag \(tag) holds an index without a manifests array")
+            }
+            members[position].1 = .array(kept + missing.map(JSONValue.descriptor))
+            return JSONValue.object(members).serialized
         }
     }
 

@@ -91,6 +91,38 @@ struct RegistryTests {
         #expect(wrong.status == 1, "\(wrong.stdout)")
     }
 
+    /// A referrer added to a fallback index another tool wrote keeps that tool's entries and
+    /// members as they were: unknown members, `urls`, the order of its annotations.
+    @Test func theFallbackIndexKeepsWhatOthersWrote() throws {
+        let registries = try Registries.get()
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let host = registries.open
+        let image = "\(host)/fallback/app:1"
+        try Self.push("amd64", to: image, in: dir)
+        let digest = try Self.skopeoDigest(image, in: dir)
+        let manifest = try KeyInteropTests.sh("skopeo inspect --tls-verify=false --raw docker://\(image)", in: dir)
+        let theirs = """
+            {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",\
+            "digest":"\(digest)","size":\(manifest.utf8.count),"urls":["https://mirror.example/x"],"x-vendor":"kept","artifactType":"application/x-other"}],\
+            "annotations":{"z":"1","a":"2"}}
+            """
+        let tag = "sha256-\(digest.dropFirst(7))"
+        let put = try Command.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json",
+                                   "--data-binary", theirs, "http://\(host)/v2/fallback/app/manifests/\(tag)"])
+        #expect(put.stdout == "201", "\(put.stdout)\(put.stderr)")
+
+        #expect(try Self.bulla(["sign", "--insecure", image, "--key", "p256.key"], in: dir).status == 0)
+        let index = try KeyInteropTests.sh("skopeo inspect --tls-verify=false --raw docker://\(host)/fallback/app:\(tag)", in: dir)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(index.utf8)) as? [String: Any])
+        let entries = try #require(object["manifests"] as? [[String: Any]])
+        #expect(entries.count == 2, "\(index)")
+        #expect(entries.first?["x-vendor"] as? String == "kept" && (entries.first?["urls"] as? [String]) == ["https://mirror.example/x"], "\(index)")
+        #expect(index.contains(#""annotations":{"z":"1","a":"2"}"#), "the index's own members stay, in order: \(index)")
+        let verified = try Self.bulla(["verify", "--insecure", image, "--key", "p256.pub"], in: dir)
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
     @Test func concurrentLegacySignersAreAllKept() throws {
         let registries = try Registries.get()
         let dir = try Self.workspace()
