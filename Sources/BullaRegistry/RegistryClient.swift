@@ -251,7 +251,7 @@ public final class RegistryClient: Sendable {
         } catch let error as BullaError where error.code == .unreachable {
             throw ChunkFailed(reason: "the chunk at offset \(offset): \(error.description)")
         }
-        if [429, 500, 502, 503, 504].contains(response.status.code) {
+        if RegistryTransport.isTransient(response.status.code) {
             throw ChunkFailed(
                 reason: "the chunk at offset \(offset): HTTP \(response.status.code)\(RegistryTransport.said(response.body))",
                 retryAfter: response.headers.first(name: "Retry-After"))

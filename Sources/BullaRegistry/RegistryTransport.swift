@@ -124,7 +124,7 @@ final class RegistryTransport: Sendable {
                 throw BullaError(
                     .accessDenied,
                     "\(registry) refused \(login == nil ? "anonymous access" : "the credentials of \(login!.username)") to \(what) (HTTP \(response.status.code))\(Self.said(response.body))")
-            case 429, 500, 502, 503, 504:
+            case let code where Self.isTransient(code):
                 guard resendable else { return response }
                 guard retried < options.retries else {
                     throw BullaError(.ioFailure, "\(registry) answered HTTP \(response.status.code) to \(what), \(retried + 1) times\(Self.said(response.body))")
@@ -149,6 +149,10 @@ final class RegistryTransport: Sendable {
             }
         }
     }
+
+    /// Answers worth asking again after a pause: too many requests, and the server errors a
+    /// busy or restarting server gives (not 501 or 505, which will not change).
+    static func isTransient(_ code: UInt) -> Bool { [429, 500, 502, 503, 504].contains(code) }
 
     /// Waits before retry `attempt`: the server's `Retry-After` (seconds or an HTTP date), or
     /// the doubling backoff.
@@ -256,7 +260,7 @@ final class RegistryTransport: Sendable {
             } catch {
                 throw BullaError(.unreachable, "token server \(realmHost) for \(registry) did not answer", underlying: describe(error))
             }
-            guard [429, 500, 502, 503, 504].contains(response.status.code) else { break }
+            guard Self.isTransient(response.status.code) else { break }
             guard retried < options.retries else {
                 throw BullaError(.ioFailure, "token server \(realmHost) for \(registry) answered HTTP \(response.status.code), \(retried + 1) times\(Self.said(response.body))")
             }

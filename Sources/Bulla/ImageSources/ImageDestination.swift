@@ -93,8 +93,7 @@ extension ImageDestination {
             if let bytes = try merge(current) {
                 confirmed = 0
                 written = try putManifest(bytes, mediaType: mediaType, as: .top(tag: tag)).digest
-                let (seconds, attoseconds) = (ContinuousClock.now - started).components
-                slowest = max(slowest, Double(seconds) + Double(attoseconds) / 1e18)
+                slowest = max(slowest, Double((ContinuousClock.now - started).nanoseconds) / 1e9)
             } else if let current {
                 confirmed += 1
                 if confirmed == (contended ? 4 : 2) { return current.descriptor }

@@ -64,7 +64,7 @@ public final class LayoutWriter {
         do {
             defer { close(fd) }
             try produce { try DurableFile.writeAll($0, to: fd, path: temporary) }
-            guard !flush || fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(temporary)", underlying: String(cString: strerror(errno))) }
+            if flush { try DurableFile.flush(fd, path: temporary) }
             guard rename(temporary, path) == 0 else {
                 throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
             }

@@ -22,7 +22,7 @@ public enum DurableFile {
         // O_CREAT honours the umask; a replaced file keeps its old mode: set it explicitly.
         guard fchmod(fd, mode) == 0 else { throw BullaError(.ioFailure, "cannot set the mode of \(path)", underlying: String(cString: strerror(errno))) }
         try bytes.withUnsafeBytes { try writeAll($0, to: fd, path: path) }
-        guard !flush || fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+        if flush { try DurableFile.flush(fd, path: path) }
     }
 
     /// Replaces `path` whole: the bytes go to a temporary name, are flushed (unless `flush` is
@@ -43,14 +43,24 @@ public enum DurableFile {
         }
     }
 
-    /// Writes all of `buffer` to `fd`, however many calls that takes.
-    static func writeAll(_ buffer: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
+    /// Writes all of `buffer` to `fd`, however many calls that takes: at the file offset, or at
+    /// `position` (pwrite) when one is given.
+    static func writeAll(_ buffer: UnsafeRawBufferPointer, to fd: Int32, path: String, at position: Int? = nil) throws {
         var offset = 0
         while offset < buffer.count {
-            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            let n = position.map { pwrite(fd, buffer.baseAddress! + offset, buffer.count - offset, off_t($0 + offset)) }
+                ?? Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw BullaError(.ioFailure, "cannot write \(path)", underlying: String(cString: strerror(errno))) }
             offset += n
+        }
+    }
+
+    /// Flushes `fd` to disk: data and metadata, or with `dataOnly` what reading the data back
+    /// needs (`fdatasync`: a file size that did not change is not written again).
+    static func flush(_ fd: Int32, path: String, dataOnly: Bool = false) throws {
+        guard (dataOnly ? fdatasync(fd) : fsync(fd)) == 0 else {
+            throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno)))
         }
     }
 

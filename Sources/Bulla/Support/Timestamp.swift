@@ -65,3 +65,11 @@ public enum Timestamp {
         return Int(timegm(&parts)) - offset
     }
 }
+
+extension Swift.Duration {
+    /// The whole duration in nanoseconds (timeouts, TTLs, waits sized from a measured time).
+    public var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

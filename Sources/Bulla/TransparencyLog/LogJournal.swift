@@ -111,15 +111,15 @@ public final class LogJournal: @unchecked Sendable {
         if let broken { throw broken }
         if bytes + records.count > allocated.load(ordering: .acquiring) { try allocate(atLeast: bytes + records.count) }
         do {
-            try records.withUnsafeBytes { try write($0, at: bytes) }
-            guard fdatasync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+            try records.withUnsafeBytes { try DurableFile.writeAll($0, to: fd, path: path, at: bytes) }
+            try DurableFile.flush(fd, path: path, dataOnly: true)
         } catch {
             // Nothing of a group that failed may be read back as journaled: its bytes are
             // zeroed, and if even that fails the segment takes no more.
             let zeros = [UInt8](repeating: 0, count: records.count)
             do {
-                try zeros.withUnsafeBytes { try write($0, at: bytes) }
-                guard fdatasync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+                try zeros.withUnsafeBytes { try DurableFile.writeAll($0, to: fd, path: path, at: bytes) }
+                try DurableFile.flush(fd, path: path, dataOnly: true)
             } catch {
                 broken = BullaError(.ioFailure, "journal segment \(path) could not take back a failed write; it takes no more entries")
             }
@@ -155,21 +155,11 @@ public final class LogJournal: @unchecked Sendable {
             let zeros = [UInt8](repeating: 0, count: 1 << 20)
             while end < target {
                 let count = min(zeros.count, target - end)
-                try zeros.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<count]), at: end) }
+                try zeros.withUnsafeBytes { try DurableFile.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), to: fd, path: path, at: end) }
                 end += count
             }
-            guard fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno))) }
+            try DurableFile.flush(fd, path: path)
             allocated.store(end, ordering: .releasing)
-        }
-    }
-
-    private func write(_ buffer: UnsafeRawBufferPointer, at offset: Int) throws {
-        var done = 0
-        while done < buffer.count {
-            let n = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw BullaError(.ioFailure, "cannot write \(path)", underlying: String(cString: strerror(errno))) }
-            done += n
         }
     }
 
@@ -187,18 +177,9 @@ public final class LogJournal: @unchecked Sendable {
 
     /// The first entry of each of the journal's segments, oldest first (their file names).
     public static func bases(of log: String) throws -> [UInt64] {
-        let directory = directory(of: log)
-        guard let handle = opendir(directory) else {
-            if errno == ENOENT { return [] }
-            throw BullaError(.ioFailure, "cannot read \(directory)", underlying: String(cString: strerror(errno)))
-        }
-        defer { closedir(handle) }
-        var bases: [UInt64] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.count == 20, name.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let base = UInt64(name) { bases.append(base) }
-        }
-        return bases.sorted()
+        try FileIO.names(in: directory(of: log)).compactMap { name in
+            name.count == 20 && name.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? UInt64(name) : nil
+        }.sorted()
     }
 
     /// Reads the segment starting at `base` (at most 64 MiB).

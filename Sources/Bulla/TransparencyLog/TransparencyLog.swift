@@ -109,12 +109,7 @@ public final class TransparencyLog {
         // The root, and the directories holding the current bundle and level-0 tile.
         for relative in Set([""] + files.map { "/" + $0[..<$0.lastIndex(of: "/")!] }) {
             let directory = path + relative
-            guard let handle = opendir(directory) else { continue }
-            defer { closedir(handle) }
-            while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name.contains(".tmp-") { unlink("\(directory)/\(name)") }
-            }
+            for name in (try? FileIO.names(in: directory)) ?? [] where name.contains(".tmp-") { unlink("\(directory)/\(name)") }
         }
     }
 

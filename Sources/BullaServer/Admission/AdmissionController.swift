@@ -133,69 +133,65 @@ public final class AdmissionController: Sendable {
     /// Judges every image at once; each has until `deadline`. Images whose decision is cached
     /// are answered in place; only the others get a task.
     func judge(_ images: [ContainerImage], namespace: String, policy: PolicyStore.Loaded, deadline: ContinuousClock.Instant) async -> [ImageVerdict] {
-        var verdicts = images.map { known($0, namespace: namespace, policy: policy) }
-        let unknown = verdicts.indices.filter { verdicts[$0] == nil }
-        guard !unknown.isEmpty else { return verdicts.map { $0! } }
+        let triaged = images.map { triage($0, namespace: namespace, policy: policy) }
+        var verdicts = triaged.map { found -> ImageVerdict? in
+            if case .known(let verdict) = found { return verdict }
+            return nil
+        }
+        guard verdicts.contains(where: { $0 == nil }) else { return verdicts.map { $0! } }
         await withTaskGroup(of: (Int, ImageVerdict).self) { group in
-            for index in unknown {
-                group.addTask { (index, await self.judge(images[index], namespace: namespace, policy: policy, deadline: deadline)) }
+            for (index, found) in triaged.enumerated() {
+                guard case .unknown(let reference, let rules) = found else { continue }
+                group.addTask {
+                    (index, await self.verify(images[index], reference: reference, rules: rules, namespace: namespace, policy: policy, deadline: deadline))
+                }
             }
             for await (index, verdict) in group { verdicts[index] = verdict }
         }
         return verdicts.map { $0! }
     }
 
-    /// The rules that match an image, once its reference parses.
-    private enum Matched {
-        case verdict(ImageVerdict)
-        case rules(RegistryReference, [Policy.Rule])
+    /// What is known of an image before anything is read: its verdict (its reference does not
+    /// parse, no rule matches it, or its digest and the decision for it are cached), or the
+    /// reference and the rules its verification must satisfy.
+    private enum Triage {
+        case known(ImageVerdict)
+        case unknown(RegistryReference, [Policy.Rule])
     }
 
-    private func match(_ image: ContainerImage, namespace: String, policy: PolicyStore.Loaded) -> Matched {
+    private func triage(_ image: ContainerImage, namespace: String, policy: PolicyStore.Loaded) -> Triage {
         let reference: RegistryReference
         do {
             reference = try RegistryReference(parsing: image.image)
         } catch {
-            return .verdict(ImageVerdict(image: image, reference: nil, rules: [], failure: "not an image reference: \((error as? BullaError)?.message ?? "\(error)")"))
+            return .known(ImageVerdict(image: image, reference: nil, rules: [], failure: "not an image reference: \((error as? BullaError)?.message ?? "\(error)")"))
         }
         let name = reference.description
         let rules = policy.policy.rules(matching: name, namespace: namespace)
         guard !rules.isEmpty else {
             // noMatch decides; nothing needs reading.
             let decision = PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: nil, evidence: NoEvidence())
-            return .verdict(ImageVerdict(image: image, reference: name, decision: decision))
+            return .known(ImageVerdict(image: image, reference: name, decision: decision))
         }
-        return .rules(reference, rules)
+        guard let digest = reference.digest ?? tags.cached(name), let decision = decisions.cached(key(reference, rules, digest, policy)) else {
+            return .unknown(reference, rules)
+        }
+        metrics.count(.hit)
+        return .known(ImageVerdict(image: image, reference: name, decision: decision))
     }
 
     private func key(_ reference: RegistryReference, _ rules: [Policy.Rule], _ digest: Digest, _ policy: PolicyStore.Loaded) -> DecisionKey {
         DecisionKey(policy: policy.digest, repository: reference.name, digest: digest, rules: rules.map(\.name))
     }
 
-    /// The verdict for `image` if nothing needs reading: its reference does not parse, no rule
-    /// matches it, or its digest and the decision for it are cached.
-    func known(_ image: ContainerImage, namespace: String, policy: PolicyStore.Loaded) -> ImageVerdict? {
-        switch match(image, namespace: namespace, policy: policy) {
-        case .verdict(let verdict):
-            return verdict
-        case .rules(let reference, let rules):
-            let name = reference.description
-            guard let digest = reference.digest ?? tags.cached(name), let decision = decisions.cached(key(reference, rules, digest, policy)) else { return nil }
-            metrics.count(.hit)
-            return ImageVerdict(image: image, reference: name, decision: decision)
-        }
-    }
-
-    /// Judges one image: the policy's rules for it, the digest its reference names now, and the
-    /// decision for that digest, reused when it was made before under the same policy.
-    func judge(_ image: ContainerImage, namespace: String, policy: PolicyStore.Loaded, deadline: ContinuousClock.Instant) async -> ImageVerdict {
+    /// Verifies one image matched by `rules`: the digest its reference names now, and the
+    /// decision for that digest, shared with any verification of it already under way.
+    private func verify(
+        _ image: ContainerImage, reference: RegistryReference, rules: [Policy.Rule], namespace: String, policy: PolicyStore.Loaded,
+        deadline: ContinuousClock.Instant
+    ) async -> ImageVerdict {
         let started = ContinuousClock.now
         defer { metrics.imageLatency.record(ContinuousClock.now - started) }
-        let (reference, rules): (RegistryReference, [Policy.Rule])
-        switch match(image, namespace: namespace, policy: policy) {
-        case .verdict(let verdict): return verdict
-        case .rules(let r, let matched): (reference, rules) = (r, matched)
-        }
         let name = reference.description
         let key = { @Sendable (digest: Digest) in self.key(reference, rules, digest, policy) }
         let outcome = await Deadline.run(until: deadline) { () async throws -> (PolicyDecision, SharedCache<DecisionKey, PolicyDecision>.Source) in
@@ -253,12 +249,5 @@ struct NoEvidence: PolicyEvidence {
     func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) -> VerificationResult { Self.none(trust) }
     private static func none(_ trust: TrustPolicy) -> VerificationResult {
         VerificationResult(reference: "", digest: Digest.compute(over: []), verified: false, threshold: trust.threshold, trustedKeysSatisfied: [], signatures: [])
-    }
-}
-
-extension Swift.Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
