@@ -1,5 +1,7 @@
 import Bulla
 import BullaCrypto
+import Foundation
+import NIOCore
 
 /// How Bulla talks to registries: trust, timeouts, retries, credentials.
 public struct RegistryOptions: Sendable {
@@ -20,6 +22,11 @@ public struct RegistryOptions: Sendable {
     /// Blobs up to this size are uploaded in one request; larger ones in chunks of this size
     /// (which bounds the memory an upload takes).
     public var chunkSize = 16 << 20
+    /// When all of a command's registry traffic must be over, whatever each read does: a
+    /// registry that sends a byte just often enough to beat `timeoutSeconds`, or lists
+    /// thousands of things to fetch, is stopped here. Nil: no overall bound (the webhook bounds
+    /// each review by its own deadline).
+    public var deadline: RegistryDeadline?
     public var credentials = RegistryCredentials()
     public var limits = Limits.default
 
@@ -31,6 +38,58 @@ public struct RegistryOptions: Sendable {
         // 127.0.0.0/8 written as a dotted quad, not a name that merely starts with "127.".
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+/// An overall time limit on registry traffic: a CLI command's, set when it starts, or one
+/// admission review's, set around the work done for it.
+public struct RegistryDeadline: Sendable {
+    /// The CLI's default (`--registry-deadline`), in seconds.
+    public static let defaultSeconds: Int64 = 300
+    /// What it is called in messages ("the command's registry deadline of 300 s").
+    let name: String
+    let instant: NIODeadline
+
+    /// `seconds` from now, for a whole command.
+    public init(seconds: Int64) {
+        name = "the command's registry deadline of \(seconds) s (--registry-deadline)"
+        instant = .now() + .seconds(seconds)
+    }
+
+    /// `remaining` from now, for one piece of work (an admission review).
+    public init(remaining: Swift.Duration, name: String) {
+        let (seconds, attoseconds) = remaining.components
+        self.name = name
+        instant = .now() + .nanoseconds(max(0, seconds) * 1_000_000_000 + max(0, attoseconds / 1_000_000_000))
+    }
+
+    var hasPassed: Bool { instant <= .now() }
+
+    /// Whether a pause of `seconds` would end past the deadline.
+    func isPassed(after seconds: Double) -> Bool { .now() + .nanoseconds(Int64(max(0, min(seconds, 1e9)) * 1e9)) >= instant }
+
+    func error(_ what: String, registry: String) -> BullaError {
+        BullaError(.unreachable, "\(what) from \(registry) did not finish within \(name)")
+    }
+
+    /// Runs `body` with this deadline over every registry request it makes on this thread, in
+    /// place of the options' own (the webhook's clients are shared across reviews).
+    public func applies<T>(to body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        let previous = dictionary[Self.threadKey]
+        dictionary[Self.threadKey] = Holder(self)
+        defer { dictionary[Self.threadKey] = previous }
+        return try body()
+    }
+
+    /// The deadline ``applies(to:)`` set on this thread, if any.
+    static var onThisThread: RegistryDeadline? { (Thread.current.threadDictionary[threadKey] as? Holder)?.deadline }
+
+    private static let threadKey = "dev.bulla.registry-deadline"
+
+    private final class Holder: NSObject {
+        let deadline: RegistryDeadline
+        init(_ deadline: RegistryDeadline) { self.deadline = deadline }
     }
 }
 

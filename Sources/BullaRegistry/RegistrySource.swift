@@ -43,8 +43,10 @@ public struct RegistrySource: ImageSource {
             }
             return bytes
         }
+        // The declared size is the registry's word, checked only as the bytes arrive: the
+        // buffer grows with what really comes, from a modest start.
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(descriptor.size))
+        bytes.reserveCapacity(Int(min(descriptor.size, 1 << 20)))
         try read(descriptor) { bytes += $0 }
         return bytes
     }

@@ -72,6 +72,10 @@ final class RegistryTransport: Sendable {
 
     deinit { try? http.syncShutdown() }
 
+    /// The deadline over this request: one set around the work on this thread, else the
+    /// options' own.
+    private var deadline: RegistryDeadline? { RegistryDeadline.onThisThread ?? options.deadline }
+
     /// The scope of a request on `repository`: pull, or pull and push.
     static func scope(_ repository: String, push: Bool = false) -> String {
         "repository:\(repository):\(push ? "pull,push" : "pull")"
@@ -87,7 +91,9 @@ final class RegistryTransport: Sendable {
         _ method: HTTPMethod, _ target: String, headers: HTTPHeaders = [:], body: (() -> [UInt8])? = nil,
         scopes: [String], what: String, limit: Int = 1 << 16, stream: ReceiveStream? = nil, resendable: Bool = true
     ) throws -> Response {
-        var url = target.hasPrefix("http") ? target : base + target
+        // An absolute target came from a registry (an upload's Location): it is held to the
+        // rules of a redirect.
+        var url = target.hasPrefix("/") ? base + target : try redirectTarget(target, from: base, what: what)
         var method = method
         var body = body
         var retried = 0, redirects = 0
@@ -103,14 +109,17 @@ final class RegistryTransport: Sendable {
             // The sink may be a caller's non-escaping closure: drop it once the request is over.
             defer { receiver.detach() }
             let response: Response
+            if let deadline = deadline, deadline.hasPassed { throw deadline.error(what, registry: registry) }
             do {
-                response = try http.execute(request: request, delegate: receiver).futureResult.wait()
+                response = try http.execute(request: request, delegate: receiver, deadline: deadline?.instant).futureResult.wait()
             } catch let error as BullaError {
                 throw error
             } catch let error as HTTPClientError where error == .remoteConnectionClosed && resendable && retried < options.retries && !receiver.streamed {
                 retried += 1
                 try pause(nil, attempt: retried)
                 continue
+            } catch let error as HTTPClientError where error == .deadlineExceeded && deadline != nil {
+                throw deadline!.error(what, registry: registry)
             } catch {
                 throw BullaError(.unreachable, "cannot get \(what) from \(registry)", underlying: describe(error))
             }
@@ -133,12 +142,11 @@ final class RegistryTransport: Sendable {
                 try pause(response.headers.first(name: "Retry-After"), attempt: retried)
                 continue
             case 301, 302, 303, 307, 308:
-                guard let location = response.headers.first(name: "Location"), let next = URL(string: location, relativeTo: URL(string: url))?.absoluteString,
-                      redirects < 5 else {
-                    throw BullaError(.malformedInput, "\(registry) redirected \(what) without a usable Location, or more than 5 times")
+                guard redirects < Self.maxRedirects else {
+                    throw BullaError(.malformedInput, "\(registry) redirected \(what) more than \(Self.maxRedirects) times")
                 }
                 redirects += 1
-                url = next
+                url = try redirectTarget(response.headers.first(name: "Location"), from: url, what: what)
                 if response.status.code == 303 {
                     method = .GET
                     body = nil
@@ -148,6 +156,31 @@ final class RegistryTransport: Sendable {
                 return response
             }
         }
+    }
+
+    /// The most redirects followed for one request.
+    static let maxRedirects = 5
+
+    /// Where a redirect, or an upload `Location`, may lead: an `https` URL, or `http` to this machine when `--insecure`
+    /// allows plain HTTP. Any other scheme (`http+unix`, `unix`, `file`, `ftp`…) would let a
+    /// registry make Bulla talk to a local socket or file and echo what it said.
+    func redirectTarget(_ location: String?, from url: String, what: String) throws -> String {
+        guard let location, !location.isEmpty, let next = URL(string: location, relativeTo: URL(string: url)),
+              let scheme = next.scheme?.lowercased() else {
+            throw BullaError(.malformedInput, "\(registry) redirected \(what) without a usable Location")
+        }
+        let shown = Self.excerpt(Array(location.utf8), limit: 100)
+        let rule = "Bulla follows redirects only to https, or to http on this machine with --insecure"
+        guard scheme == "https" || scheme == "http" else {
+            throw BullaError(.accessDenied, "\(registry) redirected \(what) to a \(Self.excerpt(Array(scheme.utf8), limit: 20)): URL (\(shown)); \(rule)")
+        }
+        guard let host = next.host, !host.isEmpty else {
+            throw BullaError(.malformedInput, "\(registry) redirected \(what) to a URL without a host (\(shown))")
+        }
+        guard scheme == "https" || (options.insecure && RegistryOptions.isLoopback(host)) else {
+            throw BullaError(.accessDenied, "\(registry) redirected \(what) to plain HTTP on \(Self.excerpt(Array(host.utf8), limit: 80)) (\(shown)); \(rule)")
+        }
+        return next.absoluteString
     }
 
     /// Answers worth asking again after a pause: too many requests, and the server errors a
@@ -164,9 +197,15 @@ final class RegistryTransport: Sendable {
             } else if let date = Self.httpDate.date(from: retryAfter) {
                 seconds = date.timeIntervalSinceNow
             }
-            guard seconds <= options.maxRetryAfterSeconds else {
-                throw BullaError(.ioFailure, "\(registry) asked to retry after \(Int(seconds)) s, more than the \(Int(options.maxRetryAfterSeconds)) s Bulla waits")
+            // The registry's number: NaN, infinities and huge values are refused before any
+            // arithmetic; a time already past means now.
+            guard seconds.isFinite, seconds <= options.maxRetryAfterSeconds else {
+                throw BullaError(.ioFailure, "\(registry) asked to retry after \(Self.excerpt(Array(retryAfter.utf8), limit: 40)), more than the \(Int(options.maxRetryAfterSeconds)) s Bulla waits")
             }
+            seconds = max(seconds, 0)
+        }
+        if let deadline = deadline, deadline.isPassed(after: seconds) {
+            throw deadline.error("a retry", registry: registry)
         }
         if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
     }
@@ -227,7 +266,7 @@ final class RegistryTransport: Sendable {
               let scheme = components.scheme?.lowercased(), let realmHost = components.host else {
             throw BullaError(.malformedInput, "\(registry)'s bearer challenge names no usable realm")
         }
-        guard scheme == "https" || (scheme == "http" && RegistryOptions.isLoopback(realmHost)) else {
+        guard scheme == "https" || (scheme == "http" && options.insecure && RegistryOptions.isLoopback(realmHost)) else {
             throw BullaError(.accessDenied, "\(registry)'s token realm \(realm) is plain HTTP to another host; Bulla sends no credentials there")
         }
         var wanted = scopes
@@ -250,9 +289,13 @@ final class RegistryTransport: Sendable {
         var retried = 0
         while true {
             do {
-                response = try http.execute(request: request, delegate: Receiver(limit: 1 << 16, stream: nil, what: "token from \(realmHost)")).futureResult.wait()
+                response = try http.execute(
+                    request: request, delegate: Receiver(limit: 1 << 16, stream: nil, what: "token from \(realmHost)"), deadline: deadline?.instant
+                ).futureResult.wait()
             } catch let error as BullaError {
                 throw error
+            } catch let error as HTTPClientError where error == .deadlineExceeded && deadline != nil {
+                throw deadline!.error("a token", registry: realmHost)
             } catch let error as HTTPClientError where error == .remoteConnectionClosed && retried < options.retries {
                 retried += 1
                 try pause(nil, attempt: retried)
@@ -277,15 +320,35 @@ final class RegistryTransport: Sendable {
             throw BullaError(.malformedInput, "token server \(realmHost) answered without a token")
         }
         // The distribution spec's default lifetime is 60 s; renew a little early.
-        let lifetime = max(((object["expires_in"] as? NSNumber)?.int64Value ?? 60) - 10, 1)
+        let lifetime = min(max((object["expires_in"] as? NSNumber)?.int64Value ?? 60, 11), 86_400) - 10
         let key = scopes.sorted().joined(separator: " ")
         state.withLock { $0.tokens[key] = (token, .now() + .seconds(lifetime)) }
     }
 
-    /// A short quote of an error body, for the message.
+    /// A short quote of an error body, for the message: what a registry says reaches terminals
+    /// and the denial a pod's creator reads, so it is cut short and made plain.
     static func said(_ body: [UInt8]) -> String {
-        let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = excerpt(body, limit: 200)
         return text.isEmpty ? "" : ": \(text)"
+    }
+
+    /// At most `limit` characters of `bytes`: printable ASCII kept, runs of anything else
+    /// (control characters, escapes, line breaks, non-ASCII) each shown as one space, and `…`
+    /// where it was cut.
+    static func excerpt(_ bytes: [UInt8], limit: Int) -> String {
+        var out = ""
+        var pendingSpace = false
+        for byte in bytes {
+            guard byte >= 0x21 && byte <= 0x7E else {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace { out.append(" ") }
+            pendingSpace = false
+            guard out.utf8.count < limit else { return out + "…" }
+            out.append(Character(Unicode.Scalar(byte)))
+        }
+        return out
     }
 
     private func describe(_ error: any Error) -> String {
@@ -304,81 +367,5 @@ final class RegistryTransport: Sendable {
         }
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused: is the registry running?" }
         return text
-    }
-}
-
-/// Where a streamed 200 body goes, and what it must be.
-struct ReceiveStream: @unchecked Sendable {
-    let expected: Descriptor
-    /// Called on the connection's thread while the requesting thread waits.
-    let sink: (UnsafeRawBufferPointer) throws -> Void
-}
-
-/// Collects a response: a bounded body, or, for a 200 with a stream, hands the body on while
-/// hashing it and refusing bytes past the expected size.
-final class Receiver: HTTPClientResponseDelegate, @unchecked Sendable {
-    typealias Response = RegistryTransport.Response
-
-    private let limit: Int
-    private var stream: ReceiveStream?
-    private let what: String
-    private var head: HTTPResponseHead?
-    private var body: [UInt8] = []
-    private var hasher: StreamingDigest?
-    private(set) var received: Int64 = 0
-    private(set) var digest: Digest?
-    /// Whether any byte went to the sink (after which a retry would repeat them).
-    var streamed: Bool { received > 0 }
-
-    init(limit: Int, stream: ReceiveStream?, what: String) {
-        self.limit = limit
-        self.stream = stream
-        self.what = what
-    }
-
-    private var streaming: Bool { stream != nil && head?.status == .ok }
-
-    /// Forgets the stream's sink; called when the request has finished or failed, after which
-    /// no more callbacks come.
-    func detach() { stream = nil }
-
-    func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
-        self.head = head
-        if let stream, head.status == .ok {
-            hasher = StreamingDigest(stream.expected.digest.algorithm)
-        } else if head.status == .ok, let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
-            return task.eventLoop.makeFailedFuture(BullaError(.limitExceeded, "\(what) is \(length) bytes, more than the limit of \(limit)"))
-        }
-        return task.eventLoop.makeSucceededVoidFuture()
-    }
-
-    func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
-        do {
-            if streaming, let stream {
-                received += Int64(buffer.readableBytes)
-                guard received <= stream.expected.size else {
-                    throw BullaError(.sizeMismatch, "\(what): blob \(stream.expected.digest) is longer than its \(stream.expected.size) bytes")
-                }
-                try buffer.withUnsafeReadableBytes { bytes in
-                    hasher!.update(bytes)
-                    try stream.sink(bytes)
-                }
-            } else {
-                guard body.count + buffer.readableBytes <= (head?.status == .ok ? limit : 1 << 16) else {
-                    throw BullaError(.limitExceeded, "\(what) is more than the limit of \(limit) bytes")
-                }
-                body += buffer.readableBytesView
-            }
-            return task.eventLoop.makeSucceededVoidFuture()
-        } catch {
-            return task.eventLoop.makeFailedFuture(error)
-        }
-    }
-
-    func didReceiveError(task: HTTPClient.Task<Response>, _ error: any Error) {}
-
-    func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
-        digest = hasher?.finalize()
-        return Response(status: head?.status ?? .internalServerError, headers: head?.headers ?? [:], body: body, digest: digest, received: received)
     }
 }

@@ -8,10 +8,12 @@ import Synchronization
 /// stays. A server must not start on files that do not load.
 public final class WatchedFiles<Value: Sendable>: Sendable {
     /// A loaded value and the digest of the bytes it came from: of the one file, or of the
-    /// files' digests in order when there are several.
+    /// files' digests in order when there are several (the files it names included).
     public struct Loaded: Sendable {
         public var value: Value
         public var digest: Digest
+        /// The files the value named and was read with (a policy's key files), watched too.
+        public var dependencies: [String] = []
     }
 
     /// What a reload did.
@@ -24,17 +26,26 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
     public let paths: [String]
     private let limit: Int
     private let load: @Sendable ([[UInt8]]) throws -> Value
+    private let dependencies: @Sendable (Value) -> [String]
     private let current: Mutex<Loaded>
     /// The digest of the last bytes refused, so a broken file is reported once, not every poll.
     private let lastRefused = Mutex<Digest?>(nil)
 
-    /// Reads `paths` (each at most `limit` bytes) and loads them with `load`.
-    public init(paths: [String], limit: Int, load: @escaping @Sendable ([[UInt8]]) throws -> Value) throws {
+    /// Reads `paths` (each at most `limit` bytes) and loads them with `load`; the files the
+    /// loaded value names (`dependencies`) are watched with them, and a change to any of them
+    /// loads the whole again.
+    public init(
+        paths: [String], limit: Int, dependencies: @escaping @Sendable (Value) -> [String] = { _ in [] },
+        load: @escaping @Sendable ([[UInt8]]) throws -> Value
+    ) throws {
         self.paths = paths
         self.limit = limit
         self.load = load
+        self.dependencies = dependencies
         let files = try paths.map { try KeyFile.read($0, limit: limit) }
-        current = Mutex(Loaded(value: try load(files), digest: Self.digest(of: files)))
+        let value = try load(files)
+        let named = dependencies(value)
+        current = Mutex(Loaded(value: value, digest: Self.digest(of: files + Self.snapshot(named, limit: limit)), dependencies: named))
     }
 
     public var loaded: Loaded { current.withLock { $0 } }
@@ -49,21 +60,36 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
             let reason = (error as? BullaError)?.message ?? "\(error)"
             return refuse(Digest.compute(over: Array(reason.utf8)), reason)
         }
-        let digest = Self.digest(of: files)
-        guard digest != loaded.digest else {
+        let inForce = loaded
+        let digest = Self.digest(of: files + Self.snapshot(inForce.dependencies, limit: limit))
+        guard digest != inForce.digest else {
             // Back to what is in force: a later return of the refused bytes is news again.
             lastRefused.withLock { $0 = nil }
             return .unchanged
         }
         do {
-            let next = Loaded(value: try load(files), digest: digest)
+            let value = try load(files)
+            let named = dependencies(value)
+            let next = Loaded(value: value, digest: Self.digest(of: files + Self.snapshot(named, limit: limit)), dependencies: named)
             current.withLock { $0 = next }
             lastRefused.withLock { $0 = nil }
-            return .replaced(digest)
+            return .replaced(next.digest)
         } catch let error as BullaError {
             return refuse(digest, error.message)
         } catch {
             return refuse(digest, "\(error)")
+        }
+    }
+
+    /// The bytes of each named file, or of why it cannot be read: a file that disappears or
+    /// comes back changes the digest as surely as new bytes do.
+    private static func snapshot(_ paths: [String], limit: Int) -> [[UInt8]] {
+        paths.map { path in
+            do {
+                return try KeyFile.read(path, limit: limit)
+            } catch {
+                return Array("unreadable \(path): \(error)".utf8)
+            }
         }
     }
 
@@ -80,13 +106,14 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
     }
 }
 
-/// The policy in force, and its file watched for changes; its digest names it in cache keys
-/// and in the decision log.
+/// The policy in force, with its file and every key file it names watched for changes; the
+/// digest of them all names it in cache keys and in the decision log, so replacing a key file
+/// drops every decision made with the old key.
 public typealias PolicyStore = WatchedFiles<Policy>
 
 extension WatchedFiles where Value == Policy {
     public convenience init(path: String) throws {
-        try self.init(paths: [path], limit: Policy.maxFileBytes) { files in try Policy(bytes: files[0], file: path) }
+        try self.init(paths: [path], limit: Policy.maxFileBytes, dependencies: { $0.files }) { files in try Policy(bytes: files[0], file: path) }
     }
 
     public var path: String { paths[0] }

@@ -22,8 +22,13 @@ struct RegistryFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Retries after a registry answers 429, 500, 502, 503 or 504.", valueName: "count"))
     var retries = 3
 
+    @Option(name: .customLong("registry-deadline"), help: ArgumentHelp("Seconds all of the command's registry traffic may take, however the registry paces it (bulla serve bounds each review by --deadline instead).", valueName: "seconds"))
+    var registryDeadline: Int64 = 300
+
     func validate() throws {
-        guard timeout > 0, retries >= 0 else { throw ValidationError("--timeout must be positive and --retries at least 0") }
+        guard timeout > 0, retries >= 0, registryDeadline > 0 else {
+            throw ValidationError("--timeout and --registry-deadline must be positive and --retries at least 0")
+        }
     }
 }
 
@@ -86,6 +91,7 @@ enum Images {
         options.insecure = flags.insecure
         options.timeoutSeconds = flags.timeout
         options.retries = flags.retries
+        options.deadline = RegistryDeadline(seconds: flags.registryDeadline)
         options.credentials = RegistryCredentials(authFile: flags.authFile)
         options.limits = limits
         return options

@@ -1,4 +1,4 @@
-import Bulla
+@testable import Bulla
 import BullaCrypto
 @testable import BullaServer
 import Foundation

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fault-injecting HTTP proxy in front of a real registry, for Bulla's registry-client error tests:
 
-  registry_faults.py --upstream 127.0.0.1:PORT --mode MODE [--verbose]
+  registry_faults.py --upstream 127.0.0.1:PORT --mode MODE [--location URL] [--verbose]
 
 Listens on 127.0.0.1 at a free port and prints one line, `listening on 127.0.0.1:PORT`, to stdout
 (flushed). Each request's method, path, query, headers and body go to the upstream (with Host set to
@@ -23,6 +23,22 @@ is rewritten to point at this proxy), except where the mode says otherwise:
                         line and headers (Content-Length of the real body) and then nothing, for 10
                         minutes or until the client hangs up
   stall-headers         every request is read and never answered (10 minutes, or until hang-up)
+  patch-refused         the first PATCH (an upload chunk) gets 500 before the upstream sees it
+  patch-lost            the first PATCH reaches the upstream, but the client gets 500 instead of
+                        the upstream's answer
+  redirect              GET/HEAD .../manifests/<ref> get 307 with `Location: URL` (the --location
+                        option, required in this mode, passed on as given) and an empty body
+  noisy-error           GET/HEAD .../manifests/<ref> get 400 with a 20 KiB body that starts as a
+                        registry error (`{"errors":[{"code":"DENIED","message":"`) and goes on with
+                        ANSI escapes (ESC [31m), newlines, carriage returns and NUL bytes; the text
+                        TAIL-MARKER appears only in its last 100 bytes
+  drip                  GET .../manifests/<ref> gets the upstream's status line and headers
+                        (Content-Length of the real body) and then the body one byte a second, until
+                        it is all sent or the client hangs up
+  many-referrers        GET .../referrers/<digest> gets 200, Content-Type
+                        application/vnd.oci.image.index.v1+json, and an OCI index listing 15000
+                        made-up sigstore-bundle manifests (distinct digests, size 1000 each), about
+                        3.3 MB: under a 4 MiB manifest limit, over any sane bound on referrers
 
 A "distinct path" is the URL path without its query. GET /v2/ (the client's probe) is proxied in
 every mode but error500. GET /_faults/log works in every mode and is not itself logged: it answers a
@@ -53,13 +69,19 @@ from fixture_lifetime import watch_for_exit  # noqa: E402
 MODES = (
     "ok", "error500", "flaky500", "retry-after", "bad-blob",
     "big-manifest", "big-manifest-chunked", "stall", "stall-headers", "patch-lost", "patch-refused",
+    "redirect", "noisy-error", "drip", "many-referrers",
 )
 FLAKY_FAILURES = 2  # flaky500: how many requests to each path fail before it works
 BIG_MANIFEST_SIZE = 5 * 1024 * 1024
 CHUNK_SIZE = 64 * 1024  # big-manifest-chunked sends its body in chunks of this size
 STALL_SECONDS = 600
+DRIP_SECONDS = 1  # drip: the pause between bytes
+NOISY_ERROR_SIZE = 20 * 1024
+MANY_REFERRERS = 15000
 UPSTREAM_TIMEOUT = 60
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+SIGSTORE_BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 # Headers that describe one hop's connection, not the message: never passed on in either direction.
 HOP_BY_HOP = {
@@ -68,6 +90,7 @@ HOP_BY_HOP = {
 }
 MANIFEST_PATH = re.compile(r"^/v2/.+/manifests/[^/]+$")
 BLOB_PATH = re.compile(r"^/v2/.+/blobs/[^/:]+:[^/]+$")  # /blobs/<algorithm>:<hex>, not /blobs/uploads/
+REFERRERS_PATH = re.compile(r"^/v2/.+/referrers/[^/:]+:[^/]+$")
 
 
 def big_manifest():
@@ -81,21 +104,48 @@ def big_manifest():
     return (prefix + "x" * (BIG_MANIFEST_SIZE - len(prefix) - len(suffix)) + suffix).encode()
 
 
+def noisy_error():
+    """NOISY_ERROR_SIZE bytes of registry error full of terminal control characters, with
+    TAIL-MARKER only in the last 100 bytes."""
+    head = b'{"errors":[{"code":"DENIED","message":"'
+    tail = b'TAIL-MARKER"}]}'
+    noise = b"\x1b[31mdenied\x1b[0m\r\nline\x00\x1b[2J\x1b]0;title\x07 "
+    fill = NOISY_ERROR_SIZE - len(head) - len(tail)
+    body = head + (noise * (fill // len(noise) + 1))[:fill] + tail
+    assert len(body) == NOISY_ERROR_SIZE and body.find(b"TAIL-MARKER") >= NOISY_ERROR_SIZE - 100
+    return body
+
+
+def many_referrers():
+    """An OCI index listing MANY_REFERRERS made-up sigstore bundles; must stay under 4 MiB."""
+    entries = [
+        {"mediaType": OCI_MANIFEST, "digest": "sha256:" + hashlib.sha256(b"referrer %d" % i).hexdigest(),
+         "size": 1000, "artifactType": SIGSTORE_BUNDLE}
+        for i in range(MANY_REFERRERS)
+    ]
+    body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}, separators=(",", ":")).encode()
+    assert len(body) < 4 * 1024 * 1024, len(body)
+    return body
+
+
 class FaultProxy(http.server.ThreadingHTTPServer):
     """The listening server: the upstream's address, the mode, and the log of requests seen."""
 
     daemon_threads = True  # stalled connections must not keep the process alive at exit
     block_on_close = False  # nor make server_close() wait for a client holding its connection open
 
-    def __init__(self, upstream, mode, verbose):
+    def __init__(self, upstream, mode, verbose, location=None):
         super().__init__(("127.0.0.1", 0), FaultHandler)
         self.upstream = upstream
         self.mode = mode
+        self.location = location
         self.verbose = verbose
         self.lock = threading.Lock()
         self.log = []  # one dict per request, in arrival order
         self.seen = {}  # path -> requests to it so far
         self.big_body = big_manifest() if mode.startswith("big-manifest") else None
+        self.noisy_body = noisy_error() if mode == "noisy-error" else None
+        self.referrers_body = many_referrers() if mode == "many-referrers" else None
 
     def record(self, method, path):
         """Logs a request's arrival; returns its log entry and how many requests its path has had."""
@@ -136,6 +186,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         probe = path in ("/v2/", "/v2")
         manifest = MANIFEST_PATH.match(path) is not None
         blob = BLOB_PATH.match(path) is not None
+        referrers = REFERRERS_PATH.match(path) is not None
 
         if mode == "error500":
             self.send_error_body(entry, 500, "injected fault: internal server error")
@@ -155,6 +206,20 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             self.hold_connection()
         elif mode == "stall" and self.command == "GET" and (manifest or blob):
             self.proxy(entry, body, stall=True)
+        elif mode == "redirect" and manifest and self.command in ("GET", "HEAD"):
+            entry["status"] = 307
+            self.send_response(307)
+            self.send_header("Location", self.server.location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif mode == "noisy-error" and manifest and self.command in ("GET", "HEAD"):
+            entry["status"] = 400
+            self.send_simple(400, self.server.noisy_body, "application/json")
+        elif mode == "drip" and manifest and self.command == "GET":
+            self.proxy(entry, body, drip=True)
+        elif mode == "many-referrers" and referrers and self.command == "GET":
+            entry["status"] = 200
+            self.send_simple(200, self.server.referrers_body, OCI_INDEX)
         else:
             self.proxy(entry, body, corrupt=(mode == "bad-blob" and self.command == "GET" and blob))
 
@@ -177,8 +242,9 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
 
     # --- Proxying ---------------------------------------------------------------------------------
 
-    def proxy(self, entry, body, corrupt=False, stall=False, lose_answer=False):
-        """Sends the request to the upstream and relays the answer (changed or stalled as asked)."""
+    def proxy(self, entry, body, corrupt=False, stall=False, lose_answer=False, drip=False):
+        """Sends the request to the upstream and relays the answer (changed, stalled or dripped as
+        asked)."""
         host, _, port = self.server.upstream.rpartition(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=UPSTREAM_TIMEOUT)
         try:
@@ -220,6 +286,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         self.log_request(response.status)
         if stall:
             return self.hold_connection()
+        if drip and self.command != "HEAD":
+            return self.drip(data)
         if self.command != "HEAD":
             self.wfile.write(data)
 
@@ -270,6 +338,24 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
         self.wfile.write(b"0\r\n\r\n")
 
+    def drip(self, data):
+        """Sends `data` one byte every DRIP_SECONDS; stops early when the client hangs up."""
+        self.close_connection = True
+        for index in range(len(data)):
+            try:
+                self.wfile.write(data[index:index + 1])
+                self.wfile.flush()
+            except OSError:
+                return  # the client closed the connection
+            readable, _, _ = select.select([self.connection], [], [], DRIP_SECONDS)
+            if readable:
+                try:
+                    if not self.connection.recv(65536):
+                        return  # the client closed the connection
+                except OSError:
+                    return
+                time.sleep(DRIP_SECONDS)  # it sent something (a new request?): keep the pace anyway
+
     def hold_connection(self):
         """Sends nothing more on this connection for STALL_SECONDS, or until the client hangs up."""
         self.close_connection = True
@@ -293,12 +379,15 @@ def main():
     parser = argparse.ArgumentParser(description="A fault-injecting proxy in front of a registry.")
     parser.add_argument("--upstream", required=True, help="the registry's HOST:PORT")
     parser.add_argument("--mode", required=True, choices=MODES)
+    parser.add_argument("--location", help="redirect: the Location manifests are redirected to")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     args = parser.parse_args()
+    if args.mode == "redirect" and not args.location:
+        parser.error("--mode redirect needs --location URL")
 
     stop = threading.Event()
     watch_for_exit(stop)
-    server = FaultProxy(args.upstream, args.mode, args.verbose)
+    server = FaultProxy(args.upstream, args.mode, args.verbose, args.location)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
     while not stop.wait(0.5):

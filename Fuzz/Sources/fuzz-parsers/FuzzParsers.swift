@@ -10,7 +10,7 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let input = Array(bytes.dropFirst())
     let text = String(decoding: input, as: UTF8.self)
     let descriptor = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.compute(over: input), size: Int64(input.count))
-    switch bytes[0] % 20 {
+    switch bytes[0] % 21 {
     case 0: _ = try? Digest(parsing: text)
     case 1: _ = try? ManifestDocument(bytes: input, descriptor: descriptor)
     case 2:
@@ -48,6 +48,9 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         // A request path the log server parses, and where it points.
         if let resource = LogResource(path: text) { _ = (resource.path, resource.isCovered(bySize: UInt64(input.count) << 20)) }
     case 19: _ = try? LogReceipt(json: input)
+    case 20:
+        // What anyone who reaches the webhook sends: the review, then the workload's images.
+        if let request = try? AdmissionRequest(parsing: input) { _ = try? request.images() }
     default:
         _ = try? VerifyingKey(pemRepresentation: input)
         _ = try? VerifyingKey(derRepresentation: input)

@@ -28,6 +28,7 @@ public struct ContentVerifier: Sendable {
         for root in roots { try walk.visit(root, parent: nil, depth: 0) }
         let failures = Mutex(walk.failures)
         let items = walk.blobs.sorted { $0.descriptor.size > $1.descriptor.size }
+        // At most maxDescriptors sizes of at most Descriptor.maxSize each: no overflow.
         let total = items.reduce(0) { $0 + $1.descriptor.size }
         let done = Atomic<Int64>(0)
         let next = Atomic<Int>(0)
@@ -78,11 +79,16 @@ public struct ContentVerifier: Sendable {
         var order: [Digest: Int] = [:]
         var manifestCount = 0
         var manifestBytes: Int64 = 0
+        var budget: DescriptorBudget
 
-        init(source: any ImageSource) { self.source = source }
+        init(source: any ImageSource) {
+            self.source = source
+            budget = DescriptorBudget(limits: source.limits, reference: source.reference.description)
+        }
 
         /// `role` is given for config and layers; a manifest's role follows from its media type.
         mutating func visit(_ descriptor: Descriptor, role given: ImageNode.Role? = nil, parent: Digest?, depth: Int) throws {
+            try budget.spend()
             guard seen.insert(descriptor.digest).inserted else { return }
             order[descriptor.digest] = order.count
             let kind = MediaType.kind(of: descriptor.mediaType)

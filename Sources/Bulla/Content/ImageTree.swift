@@ -18,6 +18,8 @@ public struct ImageNode: Codable, Sendable {
     public var children: [ImageNode]
 
     /// Total size of this node and everything below it, counting shared blobs once per use.
+    /// Each size is at most ``Descriptor/maxSize`` and a tree at most ``Limits/maxDescriptors``
+    /// nodes, so the sum cannot overflow.
     public var totalSize: Int64 { size + children.reduce(0) { $0 + $1.totalSize } }
 }
 
@@ -29,45 +31,73 @@ public struct ImageTree: Codable, Sendable {
     public var root: ImageNode
 
     /// Reads every manifest reachable from the reference (verifying each), but no layer bytes.
+    /// Each manifest is read once however often it is listed, and the tree is refused past
+    /// ``Limits/maxDescriptors`` nodes or ``Limits/maxIndexDepth`` levels.
     public init(source: any ImageSource, platform: Platform? = nil) throws {
         reference = source.reference.description
         let document = try source.resolve(platform: platform)
-        root = try Self.node(for: document, role: nil, source: source, depth: 0)
+        var walk = Walk(source: source)
+        try walk.budget.spend()
+        root = try walk.node(for: document, role: nil, depth: 0)
     }
 
-    private static func node(for document: ManifestDocument, role: ImageNode.Role?, source: any ImageSource, depth: Int) throws -> ImageNode {
-        var node = leaf(document.descriptor, role: role ?? (document.kind == .index ? .index : .manifest))
-        switch document.content {
-        case .index(let index):
-            guard depth < source.limits.maxIndexDepth else {
-                throw BullaError(.limitExceeded, "\(source.reference): indexes nest deeper than \(source.limits.maxIndexDepth) levels")
-            }
-            node.artifactType = index.artifactType ?? node.artifactType
-            node.annotations = Self.merged(node.annotations, index.annotations)
-            node.subject = index.subject?.digest
-            node.children = try index.manifests.map { child in
-                guard let kind = MediaType.kind(of: child.mediaType) else { return leaf(child, role: .blob) }
-                let childDocument = try source.manifest(child)
-                var childNode = try self.node(for: childDocument, role: kind == .index ? .index : .manifest, source: source, depth: depth + 1)
-                childNode.platform = child.platform
-                return childNode
-            }
-        case .image(let manifest):
-            node.artifactType = manifest.artifactType ?? node.artifactType
-            node.annotations = Self.merged(node.annotations, manifest.annotations)
-            node.subject = manifest.subject?.digest
-            node.children = [leaf(manifest.config, role: .config)] + manifest.layers.map { leaf($0, role: .layer) }
+    /// The walk's state: the budget, and each manifest's subtree by digest.
+    private struct Walk {
+        let source: any ImageSource
+        var budget: DescriptorBudget
+        var built: [Digest: (node: ImageNode, count: Int)] = [:]
+
+        init(source: any ImageSource) {
+            self.source = source
+            budget = DescriptorBudget(limits: source.limits, reference: source.reference.description)
         }
-        return node
+
+        mutating func node(for document: ManifestDocument, role: ImageNode.Role?, depth: Int) throws -> ImageNode {
+            var node = ImageTree.leaf(document.descriptor, role: role ?? (document.kind == .index ? .index : .manifest))
+            switch document.content {
+            case .index(let index):
+                guard depth < source.limits.maxIndexDepth else {
+                    throw BullaError(.limitExceeded, "\(source.reference): indexes nest deeper than \(source.limits.maxIndexDepth) levels")
+                }
+                node.artifactType = index.artifactType ?? node.artifactType
+                node.annotations = ImageTree.merged(node.annotations, index.annotations)
+                node.subject = index.subject?.digest
+                node.children = try index.manifests.map { child in try self.child(child, depth: depth) }
+            case .image(let manifest):
+                try budget.spend(1 + manifest.layers.count)
+                node.artifactType = manifest.artifactType ?? node.artifactType
+                node.annotations = ImageTree.merged(node.annotations, manifest.annotations)
+                node.subject = manifest.subject?.digest
+                node.children = [ImageTree.leaf(manifest.config, role: .config)] + manifest.layers.map { ImageTree.leaf($0, role: .layer) }
+            }
+            return node
+        }
+
+        /// An index entry: read once, and shown again from memory where it is listed again.
+        private mutating func child(_ child: Descriptor, depth: Int) throws -> ImageNode {
+            try budget.spend()
+            guard let kind = MediaType.kind(of: child.mediaType) else { return ImageTree.leaf(child, role: .blob) }
+            var childNode: ImageNode
+            if let seen = built[child.digest] {
+                try budget.spend(seen.count)
+                childNode = seen.node
+            } else {
+                let before = budget.spent
+                childNode = try node(for: try source.manifest(child), role: kind == .index ? .index : .manifest, depth: depth + 1)
+                built[child.digest] = (childNode, budget.spent - before)
+            }
+            childNode.platform = child.platform
+            return childNode
+        }
     }
 
     /// The descriptor's annotations (a tag, say) with the document's own added.
-    private static func merged(_ descriptor: [String: String]?, _ document: [String: String]?) -> [String: String]? {
+    fileprivate static func merged(_ descriptor: [String: String]?, _ document: [String: String]?) -> [String: String]? {
         guard let document else { return descriptor }
         return (descriptor ?? [:]).merging(document) { first, _ in first }
     }
 
-    private static func leaf(_ descriptor: Descriptor, role: ImageNode.Role) -> ImageNode {
+    fileprivate static func leaf(_ descriptor: Descriptor, role: ImageNode.Role) -> ImageNode {
         ImageNode(
             role: role, mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size,
             platform: descriptor.platform, artifactType: descriptor.artifactType, annotations: descriptor.annotations,

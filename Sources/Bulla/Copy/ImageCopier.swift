@@ -49,6 +49,7 @@ public struct ImageCopier {
         var seenBlobs: Set<Digest> = []
         var seenManifests: Set<Digest> = []
         var companions: [String] = []
+        var budget: DescriptorBudget
     }
 
     /// Copies the source's image, storing it at the top of the destination under `tag` (or
@@ -56,7 +57,7 @@ public struct ImageCopier {
     @discardableResult
     public func copy(tag: String?) throws -> Report {
         let root = try source.rootDescriptor()
-        var plan = Plan()
+        var plan = Plan(budget: DescriptorBudget(limits: source.limits, reference: source.reference.description))
         var images: [Digest]? = []
         try collect(root, name: .top(tag: tag), depth: 0, into: &plan, images: &images)
         for image in images ?? [] {
@@ -82,6 +83,7 @@ public struct ImageCopier {
         guard depth <= source.limits.maxIndexDepth else {
             throw BullaError(.limitExceeded, "\(source.reference): manifests nest deeper than \(source.limits.maxIndexDepth) levels")
         }
+        try plan.budget.spend()
         guard plan.seenManifests.insert(descriptor.digest).inserted || name != .child else { return }
         let bytes = try source.contents(of: descriptor, limit: source.limits.maxManifestBytes)
         let document = try ManifestDocument(bytes: bytes, descriptor: descriptor, limits: source.limits)
@@ -97,6 +99,7 @@ public struct ImageCopier {
             }
         case .image(let manifest):
             addBlob(manifest.config, to: &plan)
+            try plan.budget.spend(1 + manifest.layers.count)
             manifest.layers.forEach { addBlob($0, to: &plan) }
         }
         plan.manifests.append(PendingManifest(bytes: bytes, descriptor: descriptor, name: name, subject: nil))
@@ -114,6 +117,7 @@ public struct ImageCopier {
         if let fallback = try source.descriptor(tagged: fallbackTag), case .index(let index) = try source.manifest(fallback).content {
             candidates += index.manifests
         }
+        try SignatureFinder.checkCandidateCount(candidates.count, of: image, in: source)
         var none: [Digest]?
         for candidate in candidates where MediaType.kind(of: candidate.mediaType) == .image && !plan.seenManifests.contains(candidate.digest) {
             guard case .image(let manifest) = try source.manifest(candidate).content, manifest.subject?.digest == image else { continue }

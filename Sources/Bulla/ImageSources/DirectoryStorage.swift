@@ -38,11 +38,11 @@ struct DirectoryStorage: LayoutStorage {
         do {
             // One byte past the declared size is enough to know the blob is too long.
             result = try FileDigester().digest(
-                ofFileAt: path, algorithm: descriptor.digest.algorithm, limit: descriptor.size + 1, progress: progress, consume: sink)
+                ofFileAt: path, algorithm: descriptor.digest.algorithm, limit: min(descriptor.size, Descriptor.maxSize) + 1, progress: progress, consume: sink)
         } catch let error where error.bullaCode == .notFound {
             throw BullaError(.notFound, "blob \(descriptor.digest) is missing from \(location) (no \(Self.blobPath(descriptor.digest)))")
         } catch let error where error.bullaCode == .limitExceeded {
-            throw BlobCheck.sizeMismatch(descriptor, read: FileIO.size(path) ?? descriptor.size + 1, in: location)
+            throw BlobCheck.sizeMismatch(descriptor, read: FileIO.size(path) ?? min(descriptor.size, Descriptor.maxSize) + 1, in: location)
         }
         guard result.size == descriptor.size else { throw BlobCheck.sizeMismatch(descriptor, read: result.size, in: location) }
         guard result.digest == descriptor.digest else { throw BlobCheck.digestMismatch(descriptor, found: result.digest, in: location) }

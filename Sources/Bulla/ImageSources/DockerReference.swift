@@ -38,12 +38,25 @@ struct DockerReference: Hashable, Sendable, CustomStringConvertible {
         if components.count > 1, let first = components.first,
            first.contains(".") || first.contains(":") || first == "localhost" || first != first.lowercased() {
             guard Self.isDomain(first) else { throw refuse("bad host \"\(first)\"") }
-            domain = first == "index.docker.io" ? "docker.io" : first
+            domain = Self.canonicalHost(first)
             components.removeFirst()
         }
         guard components.allSatisfy(Self.isPathComponent) else { throw refuse("path components are lower-case letters, digits and . _ -") }
         if domain == "docker.io" && components.count == 1 { components.insert("library", at: 0) }
         return (domain, components, tag)
+    }
+
+    /// Docker Hub's names for itself, all folded to `docker.io`.
+    static let dockerHubAliases: Set<String> = ["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]
+
+    /// The one spelling of a registry host policies match (spec/limits.md "Canonical image
+    /// names"): lower case, without the default `:443`, and Docker Hub's aliases as `docker.io`,
+    /// so `DOCKER.IO`, `docker.io:443` and `registry-1.docker.io` cannot slip past a rule
+    /// written for `docker.io/**`.
+    static func canonicalHost(_ host: String) -> String {
+        var host = host.lowercased()
+        if host.hasSuffix(":443") { host.removeLast(4) }
+        return dockerHubAliases.contains(host) ? "docker.io" : host
     }
 
     var description: String { "\(repository):\(tag)" }

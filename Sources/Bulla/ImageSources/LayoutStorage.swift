@@ -16,7 +16,7 @@ protocol LayoutStorage: Sendable {
 
 extension LayoutStorage {
     func readBlob(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let bytes = try blob(descriptor.digest, limit: Int(clamping: max(descriptor.size, 0)) + 1)
+        let bytes = try blob(descriptor.digest, limit: Int(min(max(descriptor.size, 0), Descriptor.maxSize)) + 1)
         try BlobCheck.verify(bytes, against: descriptor, in: location)
         try bytes.withUnsafeBytes(sink)
     }

@@ -60,9 +60,9 @@ struct OCILayout<Storage: LayoutStorage>: ImageSource {
         // Read one byte past the declared size so a longer blob is seen as a size mismatch.
         let bytes: [UInt8]
         do {
-            bytes = try storage.blob(descriptor.digest, limit: Int(descriptor.size) + 1)
+            bytes = try storage.blob(descriptor.digest, limit: Int(min(descriptor.size, Descriptor.maxSize)) + 1)
         } catch let error where error.bullaCode == .limitExceeded {
-            throw BlobCheck.sizeMismatch(descriptor, read: descriptor.size + 1, in: storage.location).prefixed("longer than declared")
+            throw BlobCheck.sizeMismatch(descriptor, read: min(descriptor.size, Descriptor.maxSize) + 1, in: storage.location).prefixed("longer than declared")
         }
         try BlobCheck.verify(bytes, against: descriptor, in: storage.location)
         return bytes

@@ -44,10 +44,18 @@ public struct Descriptor: Codable, Hashable, Sendable {
         guard size >= 0 else {
             throw BullaError(.malformedInput, "descriptor \(digest.abbreviated) has negative size \(size)")
         }
+        guard size <= Self.maxSize else {
+            throw BullaError(.limitExceeded, "descriptor \(digest.abbreviated) declares \(size) bytes, more than the \(Self.maxSize) (1 TiB) a descriptor may")
+        }
         guard Self.isMediaTypeGrammar(mediaType) else {
             throw BullaError(.malformedInput, "descriptor \(digest.abbreviated) has malformed mediaType \"\(mediaType.prefix(80))\"")
         }
     }
+
+    /// The largest size a descriptor may declare (1 TiB). Sizes come from whoever wrote the
+    /// manifest; bounding them where they are parsed keeps every later sum of them (10,000
+    /// descriptors at most per walk) far from overflow.
+    public static let maxSize: Int64 = 1 << 40
 
     /// The `org.opencontainers.image.ref.name` annotation: the tag of an `index.json` entry.
     public var referenceName: String? { annotations?[AnnotationKey.referenceName] }

@@ -28,11 +28,15 @@ public struct Policy: Sendable {
     public var noMatch: NoMatch
     /// The file the policy came from, for messages.
     public var source: String
+    /// The files it read besides itself (trusted keys named by path): a server watching the
+    /// policy watches these too, so replacing a key file revokes the old key.
+    public var files: [String]
 
-    public init(rules: [Rule], noMatch: NoMatch = .deny, source: String = "policy") {
+    public init(rules: [Rule], noMatch: NoMatch = .deny, source: String = "policy", files: [String] = []) {
         self.rules = rules
         self.noMatch = noMatch
         self.source = source
+        self.files = files
     }
 
     /// The rules that apply to `reference` (and, under admission, to `namespace`).
@@ -83,18 +87,36 @@ public struct PackageDenial: Sendable {
     /// A package whose version is missing or cannot be ordered is denied when the entry has a
     /// range: nothing shows it is outside the range (fail closed).
     public func denial(of package: SBOMPackage) -> String? {
-        denial(of: package, purl: package.purl.flatMap { try? PackageURL(parsing: $0) })
+        denial(of: package, reading: package.purl.map(PackageURL.Reading.init))
     }
 
-    /// As ``denial(of:)`` with the package's purl already parsed (once per package, not once
+    /// As ``denial(of:)`` with the package's purl already read (once per package, not once
     /// per denial).
-    func denial(of package: SBOMPackage, purl packageURL: PackageURL?) -> String? {
+    ///
+    /// Fails closed: a purl that does not parse is judged by the parts that can be read (type,
+    /// namespace, name, version), and denied as unreadable when even those cannot be.
+    func denial(of package: SBOMPackage, reading: PackageURL.Reading?) -> String? {
+        let packageURL = reading?.readable
+        var caveat = ""
         if let purl {
-            guard let packageURL, packageURL.packageKey == purl.packageKey else { return nil }
+            if let packageURL {
+                guard packageURL.packageKey == purl.packageKey else { return nil }
+                if let failure = reading?.failure { caveat = " (unreadable purl, judged by its type, namespace and name: \(failure))" }
+            } else if let failure = reading?.failure {
+                return "unreadable purl (\(failure)): nothing shows it is not \(purl.packageKey)"
+            } else {
+                // No purl at all: a purl denial names a package by purl (deny by `name` too
+                // for SBOMs that give none; spec/policy.md).
+                return nil
+            }
         } else if let name {
             guard package.name.lowercased() == name.lowercased() else { return nil }
         }
-        guard let versions else { return "every version is denied" }
+        guard let versions else { return "every version is denied" + caveat }
+        return versionDenial(package, packageURL, versions).map { $0 + caveat }
+    }
+
+    private func versionDenial(_ package: SBOMPackage, _ packageURL: PackageURL?, _ versions: VersionRange) -> String? {
         guard let version = package.version ?? packageURL?.version, !version.isEmpty else {
             return "its version is unknown, so it cannot be shown to be outside \(versions)"
         }

@@ -142,10 +142,21 @@ public struct PolicyEvaluator: Sendable {
             fresh.append((check, sbom))
         }
         guard !fresh.isEmpty else { return (stale, []) }
+        // A key counts toward the threshold only through an attestation that meets every
+        // requirement: trusted, of the type, fresh enough, and with content the rule allows.
+        var keys: Set<String> = []
         for (check, known) in fresh {
-            failed += content(of: check.predicate!, sbom: known, requirement, origin: check.origin)
+            let violations = content(of: check.predicate!, sbom: known, requirement, origin: check.origin)
+            failed += violations
+            if violations.isEmpty, let keyID = check.keyID { keys.insert(keyID) }
         }
-        let met = failed.isEmpty ? ["\(fresh.count) \(type) attestation(s) by trusted keys meet the rule"] : []
+        // The threshold the evidence was verified against: the requirement's own, or 1 for
+        // evidence taken as given (`bulla policy test`).
+        let threshold = result.threshold
+        guard keys.count >= threshold else {
+            return (failed + stale + ["\(keys.count) of \(threshold) required trusted key(s) attested \(type) in a way that meets every requirement of the rule"], [])
+        }
+        let met = failed.isEmpty ? ["\(fresh.count) \(type) attestation(s) by \(keys.count) of the rule's trusted keys meet the rule"] : []
         return (failed, met)
     }
 
@@ -182,12 +193,12 @@ public struct PolicyEvaluator: Sendable {
             let candidate = package.purl?.utf8.contains(UInt8(ascii: "%")) == true || needles.contains { needle in
                 Self.containsIgnoringCase(package.purl, needle) || Self.containsIgnoringCase(package.name, needle)
             }
-            let purl = candidate ? package.purl.flatMap { try? PackageURL(parsing: $0) } : nil
+            let purl = candidate ? package.purl.map(PackageURL.Reading.init) : nil
             func shown() -> String {
-                "package \(package.name) \(package.version ?? purl?.version ?? "(no version)")" + (package.purl.map { " (\($0))" } ?? "")
+                "package \(package.name) \(package.version ?? purl?.readable?.version ?? "(no version)")" + (package.purl.map { " (\(Self.quoted($0)))" } ?? "")
             }
             for denial in requirement.deniedPackages where candidate {
-                if let why = denial.denial(of: package, purl: purl) {
+                if let why = denial.denial(of: package, reading: purl) {
                     failed.append("\(shown()) is denied by \(denial.subject): \(why)" + (denial.reason.map { " — \($0)" } ?? ""))
                 }
             }
@@ -205,6 +216,11 @@ public struct PolicyEvaluator: Sendable {
             }
         }
         return failed
+    }
+
+    /// A purl as a message shows it: at most 200 characters.
+    static func quoted(_ text: String) -> String {
+        text.utf8.count <= 200 ? text : String(decoding: text.utf8.prefix(200), as: UTF8.self) + "…"
     }
 
     /// Lower-case, with `_` and `.` as `-` (the pypi normalisation, the loosest a purl name
@@ -234,32 +250,6 @@ public struct PolicyEvaluator: Sendable {
         guard !result.signatures.isEmpty else { return " (none found)" }
         let reasons = result.signatures.filter { !$0.counted }.prefix(5).map { "\($0.origin): \($0.reason)" }
         return " (\(result.signatures.count) found" + (reasons.isEmpty ? "" : "; " + reasons.joined(separator: "; ")) + ")"
-    }
-}
-
-/// Licence denial over a package's licence text.
-enum LicenseCheck {
-    /// The denied licences every reading of `license` needs, or nil when one avoids them all.
-    /// Text that is not an SPDX expression (a CycloneDX licence name) is one licence, matched
-    /// by its whole text.
-    static func unavoidable(_ license: String, denied: [LicenseDenial]) -> String? {
-        if let expression = try? LicenseExpression(parsing: license) {
-            return expression.unavoidableLicenses(deniedBy: denied).map { $0.map(\.description).joined(separator: " AND ") }
-        }
-        // Several CycloneDX licences joined with AND, some given by name: each is judged alone.
-        let parts = license.components(separatedBy: " AND ")
-        if parts.count > 1 {
-            let hits = parts.compactMap { unavoidable($0.trimmingParentheses, denied: denied) }
-            return hits.isEmpty ? nil : hits.joined(separator: " AND ")
-        }
-        let hit = denied.contains { $0.description.lowercased() == license.lowercased() }
-        return hit ? license : nil
-    }
-}
-
-private extension String {
-    var trimmingParentheses: String {
-        hasPrefix("(") && hasSuffix(")") ? String(dropFirst().dropLast()) : self
     }
 }
 
@@ -293,8 +283,9 @@ public enum Duration {
             }
             guard let n = Int(number), let unit = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800][String(c)] else { return nil }
             let (product, overflow) = n.multipliedReportingOverflow(by: unit)
-            guard !overflow else { return nil }
-            total += product
+            let (sum, carried) = total.addingReportingOverflow(product)
+            guard !overflow, !carried else { return nil }
+            total = sum
             number = ""
         }
         return number.isEmpty && !text.isEmpty ? total : nil
@@ -313,10 +304,10 @@ public enum Duration {
 }
 
 extension PolicyEvaluator {
-    /// `verify-attestation --policy`: the content rules (and maxAge) of every matching rule's
-    /// requirement for `type`, applied to attestations already verified by the caller's keys.
+    /// `verify-attestation --policy`: every matching rule's requirement for `type` — its keys
+    /// and threshold, maxAge and content rules — applied to the attestations in `evidence`.
     /// An image no rule asks such attestations of gets the policy's `noMatch`.
-    public func decide(attestationsOf type: PredicateType, reference: String, namespace: String? = nil, digest: Digest?, verified: VerificationResult) -> PolicyDecision {
+    public func decide(attestationsOf type: PredicateType, reference: String, namespace: String? = nil, digest: Digest?, evidence: any PolicyEvidence) -> PolicyDecision {
         // Versioned URIs meet their base type either way round (`…/Document/v2.3` and spdxjson).
         func same(_ required: PredicateType) -> Bool { required.matches(type.uri) || type.matches(required.uri) }
         let rules = policy.rules(matching: reference, namespace: namespace).filter { rule in rule.attestations.contains { same($0.type) } }
@@ -327,24 +318,11 @@ extension PolicyEvaluator {
         var satisfied: [PolicyDecision.Reason] = []
         for rule in rules {
             for requirement in rule.attestations where same(requirement.type) {
-                let (failed, met) = judge(verified, requirement)
+                let (failed, met) = judge(evidence.attestations(of: requirement.type, trustedBy: requirement.trust), requirement)
                 violations += failed.map { .init(rule: rule.name, mode: rule.mode, message: $0) }
                 satisfied += met.map { .init(rule: rule.name, mode: rule.mode, message: $0) }
             }
         }
         return PolicyDecision(reference: reference, digest: digest, rules: rules.map(\.name), violations: violations, satisfied: satisfied)
-    }
-}
-
-extension VerificationResult {
-    /// A result that takes `predicate` as attested by a trusted key, for trying policies on
-    /// files (`bulla policy test`) and in tests; never the outcome of a verification.
-    public static func assumed(_ predicate: RawJSON, of type: PredicateType, reference: String, origin: String) -> VerificationResult {
-        var check = SignatureCheck(origin: origin, format: nil, keyID: nil, counted: true, reason: "assumed, not verified")
-        check.verified = true
-        check.predicateType = type.uri
-        check.predicate = predicate
-        let unknown = try! Digest(algorithm: .sha256, bytes: [UInt8](repeating: 0, count: 32))
-        return VerificationResult(reference: reference, digest: unknown, verified: true, threshold: 1, trustedKeysSatisfied: ["assumed"], signatures: [check])
     }
 }

@@ -34,6 +34,10 @@ extension Policy {
         } catch let error as YamlError {
             throw BullaError(.malformedInput, "\(file):\(PolicyNode.describe(error))")
         }
+        var budget = Self.maxNodes
+        guard Self.fits(root, within: &budget) else {
+            throw BullaError(.limitExceeded, "\(file): the policy expands to more than \(Self.maxNodes) YAML nodes (through aliases, *name); write it out, or use fewer aliases")
+        }
         let context = PolicyNode.Context(file: file, baseDirectory: baseDirectory)
         let top = try PolicyNode(root, path: "policy", context: context).mapping(["version", "noMatch", "rules"], required: ["version", "rules"])
         let version = try top["version"]!.int()
@@ -47,7 +51,26 @@ extension Policy {
             guard names.insert(rule.name).inserted else { throw node.fail("a second rule is named \"\(rule.name)\"") }
             return rule
         }
-        self.init(rules: rules, noMatch: noMatch, source: file)
+        self.init(rules: rules, noMatch: noMatch, source: file, files: context.files.paths)
+    }
+
+    /// The most YAML nodes a policy may hold once its aliases are expanded: far above any real
+    /// policy, far below what a few nested aliases in a short file expand to.
+    public static let maxNodes = 100_000
+
+    /// Counts `node` and everything under it, aliases expanded, against `budget`; stops as
+    /// soon as it runs out, so a file of nested aliases costs at most `budget` steps.
+    private static func fits(_ node: Node, within budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias:
+            return true
+        case .sequence(let sequence):
+            return sequence.allSatisfy { fits($0, within: &budget) }
+        case .mapping(let mapping):
+            return mapping.allSatisfy { fits($0.key, within: &budget) && fits($0.value, within: &budget) }
+        }
     }
 
     private static func rule(_ node: PolicyNode) throws -> Rule {
@@ -168,6 +191,17 @@ struct PolicyNode {
     struct Context {
         let file: String
         let baseDirectory: String
+        /// The files the policy reads besides itself (keys by path), in the order met.
+        let files = FileList()
+    }
+
+    /// Collects the files a policy refers to while it loads.
+    final class FileList {
+        private(set) var paths: [String] = []
+
+        func add(_ path: String) {
+            if !paths.contains(path) { paths.append(path) }
+        }
     }
 
     let node: Node
@@ -273,6 +307,7 @@ struct PolicyNode {
             do {
                 if text.hasPrefix("-----BEGIN") { return try VerifyingKey(pemRepresentation: text) }
                 let location = text.hasPrefix("/") || text.hasPrefix("env://") ? text : "\(context.baseDirectory)/\(text)"
+                if !location.hasPrefix("env://") { context.files.add(location) }
                 return try KeyFile.verifyingKey(location)
             } catch let error as BullaError {
                 throw item.fail(error.message)

@@ -16,11 +16,18 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
     /// Parses the purl spec's grammar on the UTF-8 bytes (a policy run parses one purl per
     /// package of an SBOM, so this stays cheap).
     public init(parsing text: String) throws {
+        try self.init(parsing: text, maxBytes: Self.maxBytes)
+    }
+
+    /// The longest purl parsed whole.
+    public static let maxBytes = 4096
+
+    private init(parsing text: String, maxBytes: Int) throws {
         func fail(_ reason: String) -> BullaError {
             BullaError(.malformedInput, "package URL \"\(text.prefix(200))\": \(reason)")
         }
         let all = Array(text.utf8)
-        guard all.count <= 4096 else { throw fail("longer than 4096 bytes") }
+        guard all.count <= maxBytes else { throw fail("longer than \(maxBytes) bytes") }
         var rest = all[...]
         subpath = nil
         if let hash = rest.firstIndex(of: UInt8(ascii: "#")) {
@@ -123,6 +130,41 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
             }
         }
         return out
+    }
+}
+
+extension PackageURL {
+    /// A package's purl read as far as it can be: whole when it parses, else the type,
+    /// namespace, name and (when readable) version before its qualifiers and subpath. Policies
+    /// judge a package by this, so a malformed qualifier cannot hide a denied package.
+    public struct Reading: Sendable {
+        /// The purl, or the parts of it that could be read; nil when not even the type and name
+        /// can be.
+        public var readable: PackageURL?
+        /// Why the purl does not parse whole; nil when it does.
+        public var failure: String?
+
+        public init(_ text: String) {
+            do {
+                readable = try PackageURL(parsing: text)
+                failure = nil
+            } catch {
+                failure = (error as? BullaError)?.message ?? "\(error)"
+                readable = PackageURL(readingPartsOf: text)
+            }
+        }
+    }
+
+    /// The parts before `?` and `#`, without the version when that is what cannot be read.
+    init?(readingPartsOf text: String) {
+        let core = String(decoding: text.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }, as: UTF8.self)
+        if let parsed = try? PackageURL(parsing: core, maxBytes: .max) {
+            self = parsed
+            return
+        }
+        guard let at = core.lastIndex(of: "@"), core[..<at].contains("/"),
+              let parsed = try? PackageURL(parsing: String(core[..<at]), maxBytes: .max) else { return nil }
+        self = parsed
     }
 }
 

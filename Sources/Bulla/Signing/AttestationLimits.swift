@@ -1,5 +1,5 @@
 /// Bounds for attestations, which carry whole SBOMs.
 public enum AttestationLimits {
     /// Largest predicate (and so bundle) read: SBOMs of large images run to tens of megabytes.
-    public static let maxPredicateBytes = 256 << 20
+    public static let maxPredicateBytes = Limits.default.maxAttestationBytes
 }

@@ -24,6 +24,17 @@ public struct Limits: Sendable, Hashable {
     public var ratioGrace: Int64 = 16 << 20
     /// Most bytes of small JSON files an archive scan keeps in memory for later parsing.
     public var maxRetainedBytes: Int = 64 << 20
+    /// Most descriptors one walk over an image visits (inspect, verify-content, copy, signing
+    /// with `--recursive`), counting every index entry, config and layer: an index that lists
+    /// the same child many times, a few levels deep, is refused instead of expanded.
+    public var maxDescriptors: Int = 10_000
+    /// Most signature and attestation candidates read for one image: referrers-API entries,
+    /// fallback-index entries and `.sig`/`.att` layers together. More is refused rather than
+    /// truncated, since reading only the first ones would let anyone who can push hide the
+    /// real signature behind junk.
+    public var maxReferrers: Int = 1_000
+    /// Largest attestation bundle read into memory: it carries a whole SBOM.
+    public var maxAttestationBytes: Int = 256 << 20
 
     public init() {}
 

@@ -68,6 +68,7 @@ public final class TransparencyLog {
             return hash
         }
         try self.init(path: path, origin: origin, range: try CompactRange(size: size, hashes: hashes), lock: forWriting)
+        if forWriting { try checkStateAgainstTiles() }
         if forWriting && !foldsJournal {
             let journaled = try journaledEntries()
             guard journaled == 0 else {
@@ -93,6 +94,29 @@ public final class TransparencyLog {
             removeLeftovers()
         } else {
             lockFD = nil
+        }
+    }
+
+    /// Refuses a `state` whose subtree hashes are not the ones its tiles hold: an append built
+    /// on it would be acknowledged and then never provable (no checkpoint could follow the last).
+    /// Reads one tile path per set bit of the size.
+    public func checkStateAgainstTiles() throws {
+        var start: UInt64 = 0
+        var position = 0
+        for level in stride(from: 63, through: 0, by: -1) where (size >> UInt64(level)) & 1 == 1 {
+            let stored: [UInt8]
+            do {
+                stored = try nodeHash(level: level, index: start >> UInt64(level))
+            } catch {
+                throw BullaError(.signatureInvalid, "\(path)/state names \(size) entries, but the tiles cannot give the subtree at level \(level): \((error as? BullaError)?.message ?? "\(error)")")
+            }
+            guard stored == range.hashes[position] else {
+                throw BullaError(
+                    .signatureInvalid,
+                    "\(path)/state holds subtree hash \(Hex.encode(range.hashes[position]).prefix(16))… at level \(level), but the tiles give \(Hex.encode(stored).prefix(16))…: the state cannot be proven from the log, so nothing is appended to it")
+            }
+            start += 1 << UInt64(level)
+            position += 1
         }
     }
 
@@ -222,7 +246,7 @@ public final class TransparencyLog {
     }
 
     /// Levels 1–7 inside a tile (fewer for a partial one), each pair of hashes below hashed.
-    private static func levelsAbove(_ tile: [UInt8]) -> [[UInt8]] {
+    static func levelsAbove(_ tile: [UInt8]) -> [[UInt8]] {
         var levels: [[UInt8]] = []
         var below = tile
         while levels.count < TileLayout.height - 1, below.count >= 2 * MerkleHash.size {
@@ -338,99 +362,5 @@ extension TransparencyLog {
         try DurableFile.replace("\(path)/checkpoint", with: note)
         try DurableFile.syncDirectory(path)
         return note
-    }
-
-    /// What a full audit found.
-    public struct Audit: Sendable {
-        public var size: UInt64
-        public var root: [UInt8]
-        public var tilesChecked: Int
-        public var bytesHashed: Int
-    }
-
-    /// Recomputes the whole tree from the entries: every stored tile must hold exactly the
-    /// hashes the entries give, the signed checkpoint must verify with `verifier` and name this
-    /// tree's root at its size, and, given an earlier checkpoint, the tree must be consistent
-    /// with it.
-    public func audit(verifier: NoteVerifier, since earlier: [UInt8]? = nil) throws -> Audit {
-        guard let note = try signedCheckpoint() else { throw BullaError(.notFound, "log \(path) has no signed checkpoint") }
-        let (checkpoint, _) = try Checkpoint.verified(note, by: [verifier], origin: origin)
-        guard checkpoint.size <= size else {
-            throw BullaError(.signatureInvalid, "the checkpoint signs \(checkpoint.size) entries; the log holds \(size)")
-        }
-        var rebuilt = CompactRange()
-        // Hashes of levels 8, 16, … gathered for the tile they belong to, compared when it fills.
-        var above: [[UInt8]] = []
-        var tilesChecked = 0
-        var bytesHashed = 0
-        let tileBytes = TileLayout.width * MerkleHash.size
-        let bundles = (checkpoint.size + UInt64(TileLayout.width) - 1) / UInt64(TileLayout.width)
-        for bundle in 0..<bundles {
-            let width = TileLayout.width(ofTile: bundle, count: checkpoint.size)
-            var entries = try FileIO.read("\(path)/\(TileLayout.entriesPath(index: bundle, width: width))", limit: 1 << 25)
-            let (leaves, hashed) = try TileLayout.leafHashes(inBundle: &entries, index: bundle, count: width)
-            bytesHashed += hashed
-            try compareTile(level: 0, index: bundle, width: width, expected: leaves)
-            tilesChecked += 1
-            guard width == TileLayout.width else {
-                for leaf in 0..<width {
-                    bytesHashed += (rebuilt.append(leafHash: Array(leaves[(leaf * MerkleHash.size)..<((leaf + 1) * MerkleHash.size)])).count - 1) * 65
-                }
-                break
-            }
-            // A full tile: its own seven levels, checked against what the append stored, then
-            // its root carried up through the tiles above.
-            let levels = Self.levelsAbove(leaves)
-            bytesHashed += (TileLayout.width - 2) * 65
-            if let stored = try FileIO.readIfPresent("\(path)/\(TileLayout.nodesPath(index: bundle))", limit: tileBytes), stored != Array(levels.joined()) {
-                throw BullaError(.signatureInvalid, "\(TileLayout.nodesPath(index: bundle)) differs from the hashes of the entries")
-            }
-            var root = MerkleHash.parents(of: levels.last!)
-            bytesHashed += 65
-            bytesHashed += (rebuilt.append(subtree: root, height: TileLayout.height).count - 1) * 65
-            var level = 1
-            var index = bundle
-            while true {
-                if above.count < level { above.append([]) }
-                above[level - 1] += root
-                index /= UInt64(TileLayout.width)
-                guard above[level - 1].count == tileBytes else { break }
-                try compareTile(level: level, index: index, width: TileLayout.width, expected: above[level - 1])
-                tilesChecked += 1
-                var top = above[level - 1]
-                for _ in 0..<TileLayout.height { top = MerkleHash.parents(of: top) }
-                bytesHashed += (TileLayout.width - 1) * 65
-                root = top
-                above[level - 1] = []
-                level += 1
-            }
-        }
-        for (offset, hashes) in above.enumerated() where !hashes.isEmpty {
-            let level = offset + 1
-            let count = checkpoint.size >> UInt64(TileLayout.height * level)
-            try compareTile(level: level, index: count / UInt64(TileLayout.width), width: hashes.count / MerkleHash.size, expected: hashes)
-            tilesChecked += 1
-        }
-        guard rebuilt.root == checkpoint.rootHash else {
-            throw BullaError(.signatureInvalid, "the entries give root \(Hex.encode(rebuilt.root).prefix(16))…, but the checkpoint signs \(Hex.encode(checkpoint.rootHash).prefix(16))…")
-        }
-        if let earlier {
-            let (old, _) = try Checkpoint.verified(earlier, by: [verifier], origin: origin)
-            guard old.size <= checkpoint.size else {
-                throw BullaError(.signatureInvalid, "the earlier checkpoint signs \(old.size) entries, more than the current \(checkpoint.size)")
-            }
-            try consistencyProof(from: old.size, to: checkpoint.size).verify(oldRoot: old.rootHash, newRoot: checkpoint.rootHash)
-        }
-        return Audit(size: checkpoint.size, root: checkpoint.rootHash, tilesChecked: tilesChecked, bytesHashed: bytesHashed)
-    }
-
-    private func compareTile(level: Int, index: UInt64, width: Int, expected: [UInt8]) throws {
-        let relative = TileLayout.tilePath(level: level, index: index, width: width)
-        let stored = try FileIO.read("\(path)/\(relative)", limit: 1 << 16)
-        guard stored == expected else {
-            let common = min(stored.count, expected.count)
-            let at = ((0..<common).first { stored[$0] != expected[$0] } ?? common) / MerkleHash.size
-            throw BullaError(.signatureInvalid, "\(relative) differs from the hashes of the entries at hash \(at)")
-        }
     }
 }

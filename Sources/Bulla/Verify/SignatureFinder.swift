@@ -61,6 +61,7 @@ public struct SignatureFinder: Sendable {
         } catch {
             unreadable.append(("tag \(fallbackTag)", "\(error)"))
         }
+        try Self.checkCandidateCount(candidates.count, of: digest, in: source)
         var seen: Set<Digest> = []
         for (candidate, listing) in candidates where seen.insert(candidate.digest).inserted {
             let origin = "referrer \(candidate.digest.abbreviated)\(listing)"
@@ -73,13 +74,14 @@ public struct SignatureFinder: Sendable {
             }
         }
         if kind == .attestations {
-            attestationLayers(tag: fallbackTag + ".att", found: &found, unreadable: &unreadable)
+            attestationLayers(tag: fallbackTag + ".att", after: candidates.count, found: &found, unreadable: &unreadable)
         } else {
             do {
                 guard let legacy = try source.descriptor(tagged: fallbackTag + ".sig") else { return (found, unreadable) }
                 guard case .image(let manifest) = try source.manifest(legacy).content else {
                     throw BullaError(.malformedInput, "the .sig tag names an index, not a manifest")
                 }
+                try Self.checkCandidateCount(candidates.count + manifest.layers.count, of: digest, in: source)
                 for (n, layer) in manifest.layers.enumerated() where layer.mediaType == SimpleSigningPayload.mediaType {
                     let origin = "tag \(fallbackTag).sig layer \(n)"
                     guard let sig64 = layer.annotations?[SimpleSigningPayload.signatureAnnotation], let signature = Base64.decode(sig64), !signature.isEmpty else {
@@ -106,6 +108,16 @@ public struct SignatureFinder: Sendable {
         descriptor.artifactType == SigstoreBundle.mediaTypeV03 || descriptor.artifactType == MediaType.ociEmpty
     }
 
+    /// Refuses an image with more signature candidates than ``Limits/maxReferrers``: reading
+    /// only the first ones would let anyone who can push hide the real signature behind junk,
+    /// and reading all of them would let them hold a verifier for as long as they like.
+    public static func checkCandidateCount(_ count: Int, of subject: CustomStringConvertible, in source: any ImageSource) throws {
+        let limit = source.limits.maxReferrers
+        guard count <= limit else {
+            throw BullaError(.limitExceeded, "\(source.reference) lists \(count) signatures, attestations or referrers for \(subject), more than the \(limit) Bulla reads")
+        }
+    }
+
     /// A referrer whose annotation names its predicate type is only looked at when that type is
     /// what this search is for; one without the annotation is always read.
     private func wanted(_ descriptor: Descriptor) -> Bool {
@@ -114,16 +126,17 @@ public struct SignatureFinder: Sendable {
     }
 
     /// The DSSE envelopes of the `.att` manifest, one per layer.
-    private func attestationLayers(tag: String, found: inout [FoundSignature], unreadable: inout [(String, String)]) {
+    private func attestationLayers(tag: String, after candidates: Int, found: inout [FoundSignature], unreadable: inout [(String, String)]) {
         do {
             guard let entry = try source.descriptor(tagged: tag) else { return }
             guard case .image(let manifest) = try source.manifest(entry).content else {
                 throw BullaError(.malformedInput, "the .att tag names an index, not a manifest")
             }
+            try Self.checkCandidateCount(candidates + manifest.layers.count, of: tag, in: source)
             for (n, layer) in manifest.layers.enumerated() where layer.mediaType == ImageSigner.dsseLayerMediaType {
                 let origin = "tag \(tag) layer \(n)"
                 do {
-                    let bytes = try source.contents(of: layer, limit: Int(min(Int64(Int.max), max(layer.size, 0))))
+                    let bytes = try source.contents(of: layer, limit: source.limits.maxAttestationBytes)
                     found.append(FoundSignature(origin: origin, format: .legacy, content: .envelope(try DSSEEnvelope(bytes: bytes, limits: source.limits))))
                 } catch {
                     unreadable.append((origin, "\(error)"))
@@ -146,7 +159,7 @@ public struct SignatureFinder: Sendable {
         }
         // An attestation bundle carries its whole predicate (an SBOM can be large); a signature
         // bundle is small.
-        let limit = kind == .attestations ? Int(min(Int64(Int.max), max(layer.size, 0))) : source.limits.maxManifestBytes
+        let limit = kind == .attestations ? source.limits.maxAttestationBytes : source.limits.maxManifestBytes
         return try SigstoreBundle(bytes: try source.contents(of: layer, limit: limit), limits: source.limits)
     }
 }

@@ -78,7 +78,7 @@ public final class AdmissionController: Sendable {
         var response: AdmissionResponse
         var verdicts: [ImageVerdict] = []
         do {
-            let images = try request.object.map { try WorkloadImages.images(in: $0, kind: request.kind) } ?? []
+            let images = try request.images()
             verdicts = await judge(images, namespace: request.namespace, policy: loaded, deadline: started + settings.deadline)
             response = Self.response(for: request, verdicts: verdicts, mutate: mutate)
         } catch {
@@ -199,10 +199,12 @@ public final class AdmissionController: Sendable {
             let (allowTTL, denyTTL) = (UInt64(self.settings.allowTTL.nanoseconds), UInt64(self.settings.denyTTL.nanoseconds))
             return try await self.decisions.value(for: key(digest), lifetime: { $0.allowed ? allowTTL : denyTTL }) {
                 try await Blocking.run {
-                    let source = try self.store.source(for: reference.pinned(to: digest))
-                    if reference.digest != nil { _ = try self.store.digest(of: reference, in: source) }
-                    let evidence = try FoundEvidence(for: digest, in: source)
-                    return PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: digest, evidence: evidence)
+                    try self.registryDeadline(until: deadline).applies {
+                        let source = try self.store.source(for: reference.pinned(to: digest))
+                        if reference.digest != nil { _ = try self.store.digest(of: reference, in: source) }
+                        let evidence = try FoundEvidence(for: digest, in: source)
+                        return PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: digest, evidence: evidence)
+                    }
                 }
             }
         }
@@ -228,10 +230,18 @@ public final class AdmissionController: Sendable {
         let ttl = UInt64(settings.tagTTL.nanoseconds)
         return try await tags.value(for: reference.description, lifetime: { _ in ttl }) {
             try await Blocking.run {
-                let source = try self.store.source(for: reference)
-                return try self.store.digest(of: reference, in: source)
+                try self.registryDeadline(until: .now + self.settings.deadline).applies {
+                    let source = try self.store.source(for: reference)
+                    return try self.store.digest(of: reference, in: source)
+                }
             }
         }.0
+    }
+
+    /// The review's deadline over the registry requests made for it, so a registry that
+    /// drips its answer frees the thread when the review is denied, not minutes later.
+    private func registryDeadline(until deadline: ContinuousClock.Instant) -> RegistryDeadline {
+        RegistryDeadline(remaining: deadline - .now, name: "the review's \(settings.deadline.components.seconds * 1000 + settings.deadline.components.attoseconds / 1_000_000_000_000_000) ms deadline")
     }
 
     /// Forgets every cached decision. After a policy change the old decisions are never asked

@@ -89,7 +89,7 @@ struct VerifyAttestationCommand: ParsableCommand {
     @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
     var predicateType: String
 
-    @Option(help: ArgumentHelp("Also judge the verified predicates by this policy's rules for the type (spec/policy.md).", valueName: "file"))
+    @Option(help: ArgumentHelp("Also judge the attestations by this policy's rules for the type, with each rule's own keys and threshold (spec/policy.md).", valueName: "file"))
     var policy: String?
 
     @OptionGroup var output: OutputOptions
@@ -106,9 +106,11 @@ struct VerifyAttestationCommand: ParsableCommand {
         let (found, unreadable) = try trusted.evidence(
             for: document.digest, in: source, kind: .attestations, bundleLimit: AttestationLimits.maxPredicateBytes)
         let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
-        // The policy judges only what verified under --key; without it, nothing is judged.
+        // The policy applies its own trust (each rule's keys and threshold) to the same
+        // attestations, besides its age and content rules; --key must be met too.
         let decision = try policy.map { file in
-            PolicyEvaluator(policy: try Policy.load(file)).decide(attestationsOf: type, reference: result.reference, digest: result.digest, verified: result)
+            let evidence = FoundEvidence(digest: document.digest, reference: result.reference, signatures: [], attestations: found, unreadable: unreadable)
+            return PolicyEvaluator(policy: try Policy.load(file)).decide(attestationsOf: type, reference: result.reference, digest: result.digest, evidence: evidence)
         }
         switch output.output {
         case .json:

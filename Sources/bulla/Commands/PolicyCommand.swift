@@ -87,7 +87,7 @@ struct PolicyTestCommand: ParsableCommand {
             evaluator.now = seconds
         }
         let document = try JSONDocument.decodePredicate(try KeyFile.read(predicate, limit: AttestationLimits.maxPredicateBytes), what: predicate)
-        let decision = evaluator.decide(attestationsOf: type, reference: image, digest: nil, verified: .assumed(document, of: type, reference: image, origin: predicate))
+        let decision = evaluator.decide(attestationsOf: type, reference: image, digest: nil, evidence: AssumedEvidence(predicate: document, reference: image, origin: predicate))
         switch output.output {
         case .json: print(try JSONOutput.encode(decision))
         case .text: print(decision.description)

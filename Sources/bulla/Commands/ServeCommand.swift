@@ -89,6 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.denyTTL = .seconds(denyTTL)
         settings.tagTTL = .seconds(tagTTL)
         var options = try Images.options(registry, limits: .default)
+        // Each review bounds its own registry traffic by --deadline; the command-wide deadline
+        // is for commands that end.
+        options.deadline = nil
         // A registry that does not answer must not hold a review past its deadline.
         options.timeoutSeconds = min(options.timeoutSeconds, Int64(max(1, deadline / 1000)))
         let store = ImageStore(mirror.map { .mirror($0) } ?? .registries(options))

@@ -81,21 +81,11 @@ struct SignCommand: ParsableCommand {
             return
         }
         let destination = try Images.signatureDestination(for: source)
-        let targets = recursive ? try Self.manifests(under: root, in: source) : [root.descriptor]
+        let targets = recursive ? try ManifestWalk.manifests(under: root, in: source) : [root.descriptor]
         try signer.sign(targets, into: destination, format: format)
         for target in targets {
             print("signed \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…; stored in \(destination.location)")
         }
-    }
-
-    /// The document and, for an index, every manifest below it.
-    static func manifests(under document: ManifestDocument, in source: any ImageSource) throws -> [Descriptor] {
-        guard case .index(let index) = document.content else { return [document.descriptor] }
-        var result = [document.descriptor]
-        for child in index.manifests where MediaType.kind(of: child.mediaType) != nil {
-            result += try manifests(under: try source.manifest(child), in: source)
-        }
-        return result
     }
 }
 

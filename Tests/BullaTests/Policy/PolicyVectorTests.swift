@@ -40,7 +40,7 @@ import Testing
         let type = try PredicateType(parsing: test.type)
         let decision = evaluator.decide(
             attestationsOf: type, reference: test.image, digest: nil,
-            verified: .assumed(predicate, of: type, reference: test.image, origin: test.predicate))
+            evidence: AssumedEvidence(predicate: predicate, reference: test.image, origin: test.predicate))
         #expect(decision.decision == test.decision, "\(decision.violations)")
         let denials = decision.violations.filter { $0.mode == .enforce }
         // As `policy check` prints it: reasons of a denial among the deny lines.

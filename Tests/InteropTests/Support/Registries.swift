@@ -53,8 +53,10 @@ final class FaultProxy {
     let address: String
     private let process: Spawned
 
-    init(upstream: String, mode: String) throws {
-        process = try Spawned([try Peers.path("python3"), Registries.faultScript, "--upstream", upstream, "--mode", mode])
+    /// `location`: the `Location` the `redirect` mode answers with (its `--location`).
+    init(upstream: String, mode: String, location: String? = nil) throws {
+        let redirect = location.map { ["--location", $0] } ?? []
+        process = try Spawned([try Peers.path("python3"), Registries.faultScript, "--upstream", upstream, "--mode", mode] + redirect)
         let line = try process.firstLine(what: "registry_faults.py \(mode)")
         guard line.hasPrefix("listening on "), let address = line.split(separator: " ").last else {
             throw ServerFailed(message: "registry_faults.py printed \(line)")

@@ -1,4 +1,3 @@
-import Bulla
 import BullaCrypto
 
 /// The part of a Kubernetes `admission.k8s.io/v1` AdmissionReview request the webhook acts on.
@@ -55,6 +54,18 @@ public struct AdmissionRequest: Sendable {
         if name.isEmpty, let object {
             name = object["metadata"]?["name"]?.stringValue ?? object["metadata"]?["generateName"]?.stringValue.map { $0 + "…" } ?? ""
         }
+    }
+
+    /// The images the object would run. A CREATE or UPDATE must carry the object; only a
+    /// DELETE or CONNECT runs nothing new.
+    public func images() throws -> [ContainerImage] {
+        guard let object else {
+            guard operation == "DELETE" || operation == "CONNECT" else {
+                throw BullaError(.malformedInput, "the \(operation) review carries no object to judge")
+            }
+            return []
+        }
+        return try WorkloadImages.images(in: object, kind: kind)
     }
 
     static func malformed(_ reason: String) -> BullaError {

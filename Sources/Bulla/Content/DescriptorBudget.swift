@@ -1,0 +1,25 @@
+import BullaCrypto
+
+/// The count of descriptors one walk over an image has visited, bounded by
+/// ``Limits/maxDescriptors``: an index that lists the same child many times, a few levels deep,
+/// is refused by name instead of expanded for minutes.
+public struct DescriptorBudget: Sendable {
+    public let limit: Int
+    public private(set) var spent = 0
+    /// The image walked, for the error.
+    let reference: String
+
+    public init(limits: Limits, reference: String) {
+        limit = limits.maxDescriptors
+        self.reference = reference
+    }
+
+    /// Counts `count` more descriptors; throws `.limitExceeded` once the walk passes the limit.
+    public mutating func spend(_ count: Int = 1) throws {
+        let (total, overflow) = spent.addingReportingOverflow(count)
+        guard !overflow, total <= limit else {
+            throw BullaError(.limitExceeded, "\(reference) refers to more than \(limit) descriptors (manifests, configs and layers, counting each listing); Bulla reads at most \(limit) in one walk")
+        }
+        spent = total
+    }
+}
