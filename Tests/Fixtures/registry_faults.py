@@ -347,27 +347,30 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
             except OSError:
                 return  # the client closed the connection
-            readable, _, _ = select.select([self.connection], [], [], DRIP_SECONDS)
-            if readable:
-                try:
-                    if not self.connection.recv(65536):
-                        return  # the client closed the connection
-                except OSError:
-                    return
-                time.sleep(DRIP_SECONDS)  # it sent something (a new request?): keep the pace anyway
+            if self.client_left(DRIP_SECONDS):
+                return
 
     def hold_connection(self):
         """Sends nothing more on this connection for STALL_SECONDS, or until the client hangs up."""
         self.close_connection = True
         deadline = time.monotonic() + STALL_SECONDS
         while (remaining := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select([self.connection], [], [], min(remaining, 5))
+            if self.client_left(min(remaining, 5)):
+                return
+
+    def client_left(self, seconds):
+        """Waits up to `seconds` (the whole of it, whatever the client sends); True once the
+        client has closed the connection."""
+        until = time.monotonic() + seconds
+        while (remaining := until - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], remaining)
             if readable:
                 try:
                     if not self.connection.recv(65536):
-                        return  # the client closed the connection
+                        return True
                 except OSError:
-                    return
+                    return True
+        return False
 
     def log_message(self, format, *args):
         # Stdout carries only the `listening on` line; per-request lines go to stderr with --verbose.
