@@ -14,7 +14,7 @@ out = sys.argv[1]
 for root, _, names in os.walk("spec/vectors"):
     for name in names:
         data = open(os.path.join(root, name), "rb").read()[:65536]
-        for selector in range(21):
+        for selector in range(22):
             blob = bytes([selector]) + data
             open(os.path.join(out, hashlib.sha1(blob).hexdigest()), "wb").write(blob)
 PY

@@ -218,25 +218,41 @@ public final class RegistryClient: Sendable {
                 throw BullaError(.malformedInput, "\(registry)'s \(what) is not a JSON object")
             }
             tags += (object["tags"] as? [String]) ?? []
-            next = response.headers.first(name: "Link").flatMap(Self.nextLink)
+            next = response.headers.first(name: "Link").flatMap { LinkHeader.next(in: $0) }
         }
         return tags
     }
 
-    /// The referrers of `digest` from the referrers API; nil when the registry has no such
-    /// API (404), so the fallback tag must be used.
+    /// The referrers of `digest` from the referrers API, every page of it (the `Link` header);
+    /// nil when the registry has no such API (404), so the fallback tag must be used. A list
+    /// longer than ``Limits/maxReferrers`` is refused rather than cut, since the entries left
+    /// unread could be the ones that matter.
     public func referrers(_ repository: String, of digest: Digest) throws -> [Descriptor]? {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: MediaType.ociIndex)
         let what = "referrers of \(digest.abbreviated) in \(repository)"
-        let response = try transport.send(
-            .GET, "/v2/\(repository)/referrers/\(digest)", headers: headers, scopes: [RegistryTransport.scope(repository)], what: what,
-            limit: options.limits.maxManifestBytes)
-        if response.status == .notFound { return nil }
-        try expect(response, [.ok], what)
-        let index = try JSONDocument.decode(ImageIndex.self, from: response.body, what: "\(registry) \(what)", limits: options.limits)
-        return index.manifests
+        var next: String? = "/v2/\(repository)/referrers/\(digest)"
+        var found: [Descriptor] = []
+        var pages = 0
+        while let target = next {
+            pages += 1
+            let response = try transport.send(
+                .GET, target, headers: headers, scopes: [RegistryTransport.scope(repository)], what: what, limit: options.limits.maxManifestBytes)
+            if response.status == .notFound && pages == 1 { return nil }
+            try expect(response, [.ok], what)
+            found += try JSONDocument.decode(ImageIndex.self, from: response.body, what: "\(registry) \(what)", limits: options.limits).manifests
+            guard found.count <= options.limits.maxReferrers, pages <= Self.maxReferrerPages else {
+                throw BullaError(
+                    .limitExceeded,
+                    "\(registry) lists at least \(found.count) referrers of \(digest.abbreviated) in \(repository) over \(pages) page(s); Bulla reads at most \(options.limits.maxReferrers) referrers in \(Self.maxReferrerPages) pages")
+            }
+            next = response.headers.first(name: "Link").flatMap { LinkHeader.next(in: $0) }
+        }
+        return found
     }
+
+    /// The most pages of one referrers list read.
+    static let maxReferrerPages = 100
 
     // MARK: Helpers
 
@@ -303,14 +319,5 @@ public final class RegistryClient: Sendable {
 
     static func adding(_ query: String, to location: String) throws -> String {
         location + (location.contains("?") ? "&" : "?") + query
-    }
-
-    /// `<…>; rel="next"` from a `Link` header.
-    static func nextLink(_ header: String) -> String? {
-        for part in header.split(separator: ",") where part.contains("rel=\"next\"") {
-            guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">"), open < close else { continue }
-            return String(part[part.index(after: open)..<close])
-        }
-        return nil
     }
 }

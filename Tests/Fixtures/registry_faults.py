@@ -35,6 +35,10 @@ is rewritten to point at this proxy), except where the mode says otherwise:
   drip                  GET .../manifests/<ref> gets the upstream's status line and headers
                         (Content-Length of the real body) and then the body one byte a second, until
                         it is all sent or the client hangs up
+  paged-referrers       the referrers API as a registry that pages it: GET .../referrers/<digest> gets
+                        an empty first page whose Link header names a second (?page=2), which holds
+                        the entries of the upstream's sha256-<hex> fallback index; that tag itself
+                        is answered 404, so only a client that follows the Link finds them
   many-referrers        GET .../referrers/<digest> gets 200, Content-Type
                         application/vnd.oci.image.index.v1+json, and an OCI index listing 15000
                         made-up sigstore-bundle manifests (distinct digests, size 1000 each), about
@@ -69,7 +73,7 @@ from fixture_lifetime import watch_for_exit  # noqa: E402
 MODES = (
     "ok", "error500", "flaky500", "retry-after", "bad-blob",
     "big-manifest", "big-manifest-chunked", "stall", "stall-headers", "patch-lost", "patch-refused",
-    "redirect", "noisy-error", "drip", "many-referrers",
+    "redirect", "noisy-error", "drip", "many-referrers", "paged-referrers",
 )
 FLAKY_FAILURES = 2  # flaky500: how many requests to each path fail before it works
 BIG_MANIFEST_SIZE = 5 * 1024 * 1024
@@ -90,7 +94,8 @@ HOP_BY_HOP = {
 }
 MANIFEST_PATH = re.compile(r"^/v2/.+/manifests/[^/]+$")
 BLOB_PATH = re.compile(r"^/v2/.+/blobs/[^/:]+:[^/]+$")  # /blobs/<algorithm>:<hex>, not /blobs/uploads/
-REFERRERS_PATH = re.compile(r"^/v2/.+/referrers/[^/:]+:[^/]+$")
+REFERRERS_PATH = re.compile(r"^/v2/(.+)/referrers/[^/:]+:[^/]+$")
+FALLBACK_TAG = re.compile(r"/manifests/sha256-[0-9a-f]{64}$")  # the referrers fallback tag, not .sig/.att
 
 
 def big_manifest():
@@ -217,6 +222,10 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             self.send_simple(400, self.server.noisy_body, "application/json")
         elif mode == "drip" and manifest and self.command == "GET":
             self.proxy(entry, body, drip=True)
+        elif mode == "paged-referrers" and manifest and FALLBACK_TAG.search(path):
+            self.send_error_body(entry, 404, "fault proxy: the fallback tag is hidden in this mode")
+        elif mode == "paged-referrers" and referrers and self.command == "GET":
+            self.send_referrer_page(entry, path, urllib.parse.urlsplit(self.path).query == "page=2")
         elif mode == "many-referrers" and referrers and self.command == "GET":
             entry["status"] = 200
             self.send_simple(200, self.server.referrers_body, OCI_INDEX)
@@ -290,6 +299,32 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             return self.drip(data)
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def send_referrer_page(self, entry, path, second):
+        """paged-referrers: the upstream's fallback index as a referrers list of two pages, the
+        first empty and pointing at the second with a Link header."""
+        repository, digest = REFERRERS_PATH.match(path).group(1), path.rsplit("/", 1)[1]
+        manifests = []
+        if second:
+            host, _, port = self.server.upstream.rpartition(":")
+            connection = http.client.HTTPConnection(host, int(port), timeout=UPSTREAM_TIMEOUT)
+            try:
+                connection.request("GET", "/v2/%s/manifests/%s" % (repository, digest.replace(":", "-")), headers={"Accept": OCI_INDEX})
+                response = connection.getresponse()
+                data = response.read()
+                if response.status == 200:
+                    manifests = json.loads(data).get("manifests", [])
+            finally:
+                connection.close()
+        body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}).encode()
+        entry["status"] = 200
+        self.send_response(200)
+        self.send_header("Content-Type", OCI_INDEX)
+        self.send_header("Content-Length", str(len(body)))
+        if not second:
+            self.send_header("Link", '<%s?page=2>; rel="next"' % path)
+        self.end_headers()
+        self.wfile.write(body)
 
     def rewrite_location(self, value):
         """Points an absolute Location at this proxy instead of the upstream; others are unchanged."""

@@ -132,6 +132,29 @@ struct HostileRegistryTests {
         #expect(seconds < 60, "took \(seconds) s")
     }
 
+    /// A registry that pages its referrers list: the signature is on the second page only (the
+    /// proxy hides the fallback tag), so it verifies only when every page is read.
+    @Test func referrersListedOverSeveralPagesAreAllRead() throws {
+        let (dir, repository, _) = try RegistryFaultTests.pushed.get()
+        let registry = try Registries.get().open
+        let paged = "paged/app-\(UUID().uuidString.prefix(8).lowercased())"
+        let environment = ["BULLA_PASSWORD": "pw"]
+        func bulla(_ arguments: [String]) throws -> Command.Result {
+            try Command.run([Peers.bulla] + arguments + ["--insecure"], in: dir, environment: environment, timeout: 120)
+        }
+        let prefix = "\(dir)/\(paged.replacingOccurrences(of: "/", with: "-"))"
+        let generated = try Command.run([Peers.bulla, "key", "generate", "--output-prefix", prefix], in: dir, environment: environment, timeout: 60)
+        #expect(generated.status == 0, "\(Self.shown(generated))")
+        let copied = try bulla(["copy", "\(registry)/\(repository):1", "\(registry)/\(paged):1"])
+        #expect(copied.status == 0, "\(Self.shown(copied))")
+        let signed = try bulla(["sign", "\(registry)/\(paged):1", "--key", "\(prefix).key"])
+        #expect(signed.status == 0, "\(Self.shown(signed))")
+        let proxy = try FaultProxy(upstream: registry, mode: "paged-referrers")
+        let result = try bulla(["verify", "\(proxy.address)/\(paged):1", "--key", "\(prefix).pub"])
+        #expect(result.status == 0, "\(Self.shown(result))")
+        #expect(result.stdout.contains("(referrers API)"), "\(Self.shown(result))")
+    }
+
     // MARK: Descriptors that lie about their size
 
     /// Pushes to a plain-HTTP registry, with Python's standard library: the blobs `abc` and `{}`,

@@ -10,7 +10,7 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let input = Array(bytes.dropFirst())
     let text = String(decoding: input, as: UTF8.self)
     let descriptor = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.compute(over: input), size: Int64(input.count))
-    switch bytes[0] % 21 {
+    switch bytes[0] % 22 {
     case 0: _ = try? Digest(parsing: text)
     case 1: _ = try? ManifestDocument(bytes: input, descriptor: descriptor)
     case 2:
@@ -51,6 +51,10 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     case 20:
         // What anyone who reaches the webhook sends: the review, then the workload's images.
         if let request = try? AdmissionRequest(parsing: input) { _ = try? request.images() }
+    case 21:
+        // The headers a registry answers with: its authentication challenge and its next page.
+        _ = AuthChallenge(header: text)
+        _ = LinkHeader.next(in: text)
     default:
         _ = try? VerifyingKey(pemRepresentation: input)
         _ = try? VerifyingKey(derRepresentation: input)

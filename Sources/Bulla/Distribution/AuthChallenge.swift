@@ -1,12 +1,13 @@
 /// A `WWW-Authenticate` challenge (RFC 9110 §11.6.1) as registries send them:
 /// `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`.
-struct AuthChallenge: Equatable, Sendable {
+public struct AuthChallenge: Equatable, Sendable {
     /// Lower-cased: `bearer`, `basic`.
-    let scheme: String
+    public let scheme: String
     /// Parameter names lower-cased, values unquoted.
-    let parameters: [String: String]
+    public let parameters: [String: String]
 
-    init?(header: String) {
+    /// Nil for a header that names no scheme.
+    public init?(header: String) {
         var rest = Substring(header).drop { $0 == " " }
         let scheme = rest.prefix { $0 != " " && $0 != "," }
         guard !scheme.isEmpty else { return nil }
@@ -38,7 +39,8 @@ struct AuthChallenge: Equatable, Sendable {
 }
 
 extension StringProtocol {
-    var trimmingSpaces: String {
+    /// Without leading and trailing spaces (header values).
+    package var trimmingSpaces: String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }
