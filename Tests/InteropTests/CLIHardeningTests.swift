@@ -291,7 +291,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(Self.aliasBomb.utf8.count < 1024)
         try Self.aliasBomb.write(toFile: "\(dir)/bomb.yaml", atomically: true, encoding: .utf8)
-        let image = "oci:\(try ImageFixtures.get().path("layout")):amd64"
+        let layout = try ImageFixtures.get().path("layout")
+        let image = "oci:\(layout):amd64"
 
         let (checked, seconds) = try Self.run(["policy", "check", "--policy", "bomb.yaml", image], in: dir, timeout: 60)
         #expect(checked.status == 3, "\(HostileRegistryTests.shown(checked))")
