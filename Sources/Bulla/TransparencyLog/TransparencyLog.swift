@@ -113,7 +113,7 @@ public final class TransparencyLog {
             guard stored == range.hashes[position] else {
                 throw BullaError(
                     .signatureInvalid,
-                    "\(path)/state holds subtree hash \(Hex.encode(range.hashes[position]).prefix(16))… at level \(level), but the tiles give \(Hex.encode(stored).prefix(16))…: the state cannot be proven from the log, so nothing is appended to it")
+                    "\(path)/state holds subtree hash \(Hex.encode(range.hashes[position])) at level \(level), but the tiles give \(Hex.encode(stored)): the state cannot be proven from the log, so the log is not written")
             }
             start += 1 << UInt64(level)
             position += 1
