@@ -231,33 +231,29 @@ struct AdmissionHardeningTests {
     /// the webhook reads no more than an attestation may hold, denies with the reason, and
     /// keeps serving (one push used to stop every pod creation it judged).
     @Test func aLyingReferrerSizeIsDeniedNotAllocated() throws {
-        let (pushedDir, repository, digest) = try RegistryFaultTests.pushed.get()
-        let host = try Registries.get().open
-        let fresh = "lying-hook/app-\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try KeyInteropTests.sh(
-            "skopeo copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false docker://\(host)/\(repository):1 docker://\(host)/\(fresh):1",
-            in: pushedDir)
-        let printed = try Command.succeed([try Peers.path("python3"), "-c", HostileRegistryTests.pushLyingReferrer, host, fresh, digest, String(Int64(1) << 50)])
-        #expect(printed.contains("\"referrer\": 201"), "\(printed)")
-        let dir = try Self.workspace()
-        let policy = "\(dir)/lying-\(UUID().uuidString).yaml"
-        try """
-            version: 1
-            rules:
+        let (pushedDir, host, fresh, digest, _) = try HostileRegistryTests.pushLying(Int64(1) << 50, into: "lying-hook/app")
+        let message = try Self.deniedOnce("\(host)/\(fresh)@\(digest)", rules: """
               - name: sbom
                 images: ["\(host)/lying-hook/**"]
                 attestations:
                   - type: spdxjson
                     keys: ["\(pushedDir)/p256.pub"]
+            """)
+        #expect(message.contains("rule \"sbom\"") && message.contains("attestation by 1 trusted key(s)") && message.contains("1125899906842624 bytes"), "\(message)")
+    }
 
-            """.write(toFile: policy, atomically: true, encoding: .utf8)
+    /// Starts a webhook on a policy of `rules`, asks it about one pod running `image`, and
+    /// returns the denial's message; the server must have denied it and still be serving.
+    static func deniedOnce(_ image: String, rules: String) throws -> String {
+        let dir = try workspace()
+        let policy = "\(dir)/policy-\(UUID().uuidString).yaml"
+        try "version: 1\nrules:\n\(rules)\n".write(toFile: policy, atomically: true, encoding: .utf8)
         let webhook = try Webhook(policy: policy, in: dir, arguments: ["--insecure"])
         defer { webhook.stop() }
-        let results = try webhook.review([["kind": "Pod", "images": ["\(host)/\(fresh)@\(digest)"]]])
+        let results = try webhook.review([["kind": "Pod", "images": [image]]])
         #expect(AdmissionTests.response(results[0])["allowed"] as? Bool == false, "\(results)")
-        let message = AdmissionTests.message(results[0])
-        #expect(message.contains("rule \"sbom\"") && message.contains("attestation by 1 trusted key(s)") && message.contains("1125899906842624 bytes"), "\(message)")
         #expect(try webhook.get("/healthz").status == 200)
+        return AdmissionTests.message(results[0])
     }
 
     /// A registry that redirects to another scheme: the review is denied naming the redirect,
@@ -265,23 +261,12 @@ struct AdmissionHardeningTests {
     @Test func aRedirectToAnotherSchemeIsDenied() throws {
         let (_, repository, _) = try RegistryFaultTests.pushed.get()
         let proxy = try FaultProxy(upstream: try Registries.get().open, mode: "redirect", location: "file:///etc/passwd")
-        let dir = try Self.workspace()
-        let policy = "\(dir)/redirect-\(UUID().uuidString).yaml"
-        try """
-            version: 1
-            rules:
+        let message = try Self.deniedOnce("\(proxy.address)/\(repository):1", rules: """
               - name: signed
                 images: ["\(proxy.address)/**"]
                 keys: [other.pub]
-
-            """.write(toFile: policy, atomically: true, encoding: .utf8)
-        let webhook = try Webhook(policy: policy, in: dir, arguments: ["--insecure"])
-        defer { webhook.stop() }
-        let results = try webhook.review([["kind": "Pod", "images": ["\(proxy.address)/\(repository):1"]]])
-        #expect(AdmissionTests.response(results[0])["allowed"] as? Bool == false, "\(results)")
-        let message = AdmissionTests.message(results[0])
+            """)
         #expect(message.contains("redirected") && message.contains("file"), "\(message)")
         #expect(!message.contains("root:"), "\(message)")
-        #expect(try webhook.get("/healthz").status == 200)
     }
 }

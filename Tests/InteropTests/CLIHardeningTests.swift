@@ -200,14 +200,8 @@ import Testing
     /// listing the second 300 times, tagged `bomb`: 27 million listings in 6 blobs. Returns the
     /// digests of the four manifests, image first.
     static func indexBomb(in dir: String) throws -> [String] {
-        let layout = "\(dir)/bomb"
-        try FileManager.default.createDirectory(atPath: "\(layout)/blobs/sha256", withIntermediateDirectories: true)
-        func blob(_ text: String) throws -> String {
-            let bytes = Data(text.utf8)
-            let hex = try HostileRegistryTests.sha256(bytes)
-            try bytes.write(to: URL(fileURLWithPath: "\(layout)/blobs/sha256/\(hex)"))
-            return "sha256:\(hex)"
-        }
+        let layout = try HandLayout(at: "\(dir)/bomb")
+        func blob(_ text: String) throws -> String { try layout.blob(text) }
         func descriptor(_ mediaType: String, _ digest: String, _ text: String, _ extra: String = "") -> String {
             #"{"mediaType":"\#(mediaType)","digest":"\#(digest)","size":\#(text.utf8.count)\#(extra)}"#
         }
@@ -232,8 +226,7 @@ import Testing
             digests.append(indexDigest)
         }
         let tagged = descriptor(indexType, digests.last!, text, #","annotations":{"org.opencontainers.image.ref.name":"bomb"}"#)
-        try Data(#"{"schemaVersion":2,"mediaType":"\#(indexType)","manifests":[\#(tagged)]}"#.utf8).write(to: URL(fileURLWithPath: "\(layout)/index.json"))
-        try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: URL(fileURLWithPath: "\(layout)/oci-layout"))
+        try layout.index([tagged])
         return digests
     }
 

@@ -220,6 +220,23 @@ struct HostileRegistryTests {
         print(json.dumps({"referrer": pushed, "index": indexed, "digest": digest}))
         """#
 
+    /// The fault image copied to a fresh repository under `prefix` in the real registry, with a
+    /// referrer whose bundle layer declares `size` bytes pushed beside it and listed in its
+    /// fallback index. Returns the workspace, the registry, the repository, the image's digest
+    /// and the referrer's.
+    static func pushLying(_ size: Int64, into prefix: String) throws -> (dir: String, host: String, repository: String, digest: String, referrer: String) {
+        let (dir, repository, digest) = try RegistryFaultTests.pushed.get()
+        let host = try Registries.get().open
+        let fresh = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try KeyInteropTests.sh(
+            "skopeo copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false docker://\(host)/\(repository):1 docker://\(host)/\(fresh):1",
+            in: dir)
+        let printed = try Command.succeed([try Peers.path("python3"), "-c", Self.pushLyingReferrer, host, fresh, digest, String(size)])
+        let pushed = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any], "\(printed)")
+        try #require(pushed["referrer"] as? Int == 201 && pushed["index"] as? Int == 201, "docker-registry refused the lying referrer: \(printed)")
+        return (dir, host, fresh, digest, try #require(pushed["digest"] as? String))
+    }
+
     /// A referrer whose bundle layer declares far more bytes than it has (and more than any
     /// attestation may hold): reported as unreadable, so nothing verifies (exit 1), and never
     /// allocated, summed into an overflow or trusted. Debian's docker-registry (distribution
@@ -227,16 +244,7 @@ struct HostileRegistryTests {
     /// its size.
     @Test(arguments: [Int64(1) << 50, Int64(1) << 30, Int64.max])
     func referrersWithLyingLayerSizesAreReportedNotRead(_ size: Int64) throws {
-        let (dir, repository, digest) = try RegistryFaultTests.pushed.get()
-        let host = try Registries.get().open
-        let fresh = "lying/size-\(size)-\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try KeyInteropTests.sh(
-            "skopeo copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false docker://\(host)/\(repository):1 docker://\(host)/\(fresh):1",
-            in: dir)
-        let printed = try Command.succeed([try Peers.path("python3"), "-c", Self.pushLyingReferrer, host, fresh, digest, String(size)])
-        let pushed = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any], "\(printed)")
-        try #require(pushed["referrer"] as? Int == 201 && pushed["index"] as? Int == 201, "docker-registry refused the lying referrer: \(printed)")
-        let referrer = try #require(pushed["digest"] as? String)
+        let (dir, host, fresh, digest, referrer) = try Self.pushLying(size, into: "lying/size-\(size)")
 
         let result = try Command.run(
             [Peers.bulla, "verify-attestation", "\(host)/\(fresh)@\(digest)", "--insecure", "--key", "p256.pub", "--type", "spdxjson"],
@@ -260,13 +268,8 @@ struct HostileRegistryTests {
     static func layoutWithMissingLayers(sizes: [Int64]) throws -> (dir: String, layout: String) {
         let dir = try KeyInteropTests.scratch()
         let layout = "\(dir)/layout"
-        try FileManager.default.createDirectory(atPath: "\(layout)/blobs/sha256", withIntermediateDirectories: true)
-        func blob(_ text: String) throws -> String {
-            let bytes = Data(text.utf8)
-            let hex = try Self.sha256(bytes)
-            try bytes.write(to: URL(fileURLWithPath: "\(layout)/blobs/sha256/\(hex)"))
-            return "sha256:\(hex)"
-        }
+        let hand = try HandLayout(at: layout)
+        func blob(_ text: String) throws -> String { try hand.blob(text) }
         let config = #"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
         let configDigest = try blob(config)
         // Each layer is the digest of text written nowhere: the blob is missing.
@@ -280,13 +283,10 @@ struct HostileRegistryTests {
             "layers":[\(layers.joined(separator: ","))]}
             """
         let manifestDigest = try blob(manifest)
-        let index = """
-            {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\
+        try hand.index(["""
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(manifestDigest)","size":\(manifest.utf8.count),\
-            "annotations":{"org.opencontainers.image.ref.name":"app"}}]}
-            """
-        try Data(index.utf8).write(to: URL(fileURLWithPath: "\(layout)/index.json"))
-        try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: URL(fileURLWithPath: "\(layout)/oci-layout"))
+            "annotations":{"org.opencontainers.image.ref.name":"app"}}
+            """])
         return (dir, layout)
     }
 
