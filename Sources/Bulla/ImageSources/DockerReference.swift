@@ -54,9 +54,11 @@ struct DockerReference: Hashable, Sendable, CustomStringConvertible {
     /// so `DOCKER.IO`, `docker.io:443` and `registry-1.docker.io` cannot slip past a rule
     /// written for `docker.io/**`.
     static func canonicalHost(_ host: String) -> String {
-        var host = host.lowercased()
-        if host.hasSuffix(":443") { host.removeLast(4) }
-        return dockerHubAliases.contains(host) ? "docker.io" : host
+        let parts = host.lowercased().split(separator: ":", maxSplits: 1)
+        var name = String(parts[0])
+        // The port as the number it is: `:0443` is `:443`, which is the default and dropped.
+        if parts.count == 2, let port = Int(parts[1]), port != 443 { name += ":\(port)" }
+        return dockerHubAliases.contains(name) ? "docker.io" : name
     }
 
     var description: String { "\(repository):\(tag)" }
@@ -81,9 +83,19 @@ struct DockerReference: Hashable, Sendable, CustomStringConvertible {
     private static func isDomain(_ text: String) -> Bool {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         if parts.count == 2 {
-            guard !parts[1].isEmpty, parts[1].count <= 5, parts[1].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isNumber) else { return false }
+            guard !parts[1].isEmpty, parts[1].count <= 5, parts[1].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isNumber),
+                  let port = Int(parts[1]), (1...65535).contains(port) else { return false }
         }
-        return parts[0].split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+        let labels = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        // All-numeric labels are an IPv4 address: four octets, no leading zeros (which some
+        // resolvers read as octal), so one address has one spelling.
+        if labels.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
+            return labels.count == 4 && labels.allSatisfy { label in
+                guard let value = Int(label), value <= 255 else { return false }
+                return String(value) == label
+            }
+        }
+        return labels.allSatisfy { label in
             guard let first = label.first, let last = label.last else { return false }
             return label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } && first != "-" && last != "-"
         }

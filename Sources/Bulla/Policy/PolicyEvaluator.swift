@@ -189,8 +189,11 @@ public struct PolicyEvaluator: Sendable {
         // denied name (most of a large SBOM is then never parsed).
         let needles = requirement.deniedPackages.map { Array(($0.purl?.name ?? $0.name ?? "").lowercased().utf8).map(Self.folded) }
         for package in sbom.packages {
-            // A purl with percent escapes is always parsed: its text may hide the name.
-            let candidate = package.purl?.utf8.contains(UInt8(ascii: "%")) == true || needles.contains { needle in
+            // A purl with percent escapes, or a purl or name with any non-ASCII byte, is always
+            // judged: its text may hide the name from this byte-wise test (`%6B`, or U+212A
+            // KELVIN SIGN, which lower-cases to `k`).
+            let opaque = { (text: String?) in text?.utf8.contains { $0 == UInt8(ascii: "%") || $0 >= 0x80 } == true }
+            let candidate = opaque(package.purl) || opaque(package.name) || needles.contains { needle in
                 Self.containsIgnoringCase(package.purl, needle) || Self.containsIgnoringCase(package.name, needle)
             }
             let purl = candidate ? package.purl.map(PackageURL.Reading.init) : nil

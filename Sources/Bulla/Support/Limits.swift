@@ -35,6 +35,10 @@ public struct Limits: Sendable, Hashable {
     public var maxReferrers: Int = 1_000
     /// Largest attestation bundle read into memory: it carries a whole SBOM.
     public var maxAttestationBytes: Int = 256 << 20
+    /// Most bytes of signatures and attestations read for one image in all: each blob is read
+    /// once however many referrers list it, and a thousand referrers of the largest size each
+    /// cannot hold a verifier's memory hostage.
+    public var maxEvidenceBytes: Int64 = 512 << 20
 
     public init() {}
 

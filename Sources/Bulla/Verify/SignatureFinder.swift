@@ -45,6 +45,14 @@ public struct SignatureFinder: Sendable {
     }
 
     public func signatures(for digest: Digest) throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)]) {
+        do {
+            return try search(for: digest)
+        } catch let exceeded as EvidenceReads.Exceeded {
+            throw exceeded.error
+        }
+    }
+
+    private func search(for digest: Digest) throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)]) {
         var found: [FoundSignature] = []
         var unreadable: [(String, String)] = []
         let fallbackTag = ImageSigner.tag(for: digest, suffix: "")
@@ -62,19 +70,26 @@ public struct SignatureFinder: Sendable {
             unreadable.append(("tag \(fallbackTag)", "\(error)"))
         }
         try Self.checkCandidateCount(candidates.count, of: digest, in: source)
+        var reads = EvidenceReads(source: source, subject: digest)
         var seen: Set<Digest> = []
         for (candidate, listing) in candidates where seen.insert(candidate.digest).inserted {
             let origin = "referrer \(candidate.digest.abbreviated)\(listing)"
+            let layer: Descriptor?
             do {
-                if let bundle = try referrerBundle(candidate, subject: digest) {
-                    found.append(FoundSignature(origin: origin, format: .bundle, content: .bundle(bundle)))
-                }
+                layer = try bundleLayer(candidate, subject: digest)
+            } catch {
+                unreadable.append((origin, "\(error)"))
+                continue
+            }
+            guard let layer, try reads.admit(layer, roleLimit: bundleLimit) else { continue }
+            do {
+                found.append(FoundSignature(origin: origin, format: .bundle, content: .bundle(try bundle(layer))))
             } catch {
                 unreadable.append((origin, "\(error)"))
             }
         }
         if kind == .attestations {
-            attestationLayers(tag: fallbackTag + ".att", after: candidates.count, found: &found, unreadable: &unreadable)
+            try attestationLayers(tag: fallbackTag + ".att", after: candidates.count, reads: &reads, found: &found, unreadable: &unreadable)
         } else {
             do {
                 guard let legacy = try source.descriptor(tagged: fallbackTag + ".sig") else { return (found, unreadable) }
@@ -88,6 +103,7 @@ public struct SignatureFinder: Sendable {
                         unreadable.append((origin, "no base64 signature in annotation \(SimpleSigningPayload.signatureAnnotation)"))
                         continue
                     }
+                    guard try reads.admit(layer, roleLimit: source.limits.maxManifestBytes) else { continue }
                     // One unreadable layer must not hide the others.
                     do {
                         let payload = try source.contents(of: layer, limit: source.limits.maxManifestBytes)
@@ -96,6 +112,8 @@ public struct SignatureFinder: Sendable {
                         unreadable.append((origin, "\(error)"))
                     }
                 }
+            } catch let exceeded as EvidenceReads.Exceeded {
+                throw exceeded
             } catch {
                 unreadable.append(("tag \(fallbackTag).sig", "\(error)"))
             }
@@ -126,7 +144,9 @@ public struct SignatureFinder: Sendable {
     }
 
     /// The DSSE envelopes of the `.att` manifest, one per layer.
-    private func attestationLayers(tag: String, after candidates: Int, found: inout [FoundSignature], unreadable: inout [(String, String)]) {
+    private func attestationLayers(
+        tag: String, after candidates: Int, reads: inout EvidenceReads, found: inout [FoundSignature], unreadable: inout [(String, String)]
+    ) throws {
         do {
             guard let entry = try source.descriptor(tagged: tag) else { return }
             guard case .image(let manifest) = try source.manifest(entry).content else {
@@ -135,6 +155,7 @@ public struct SignatureFinder: Sendable {
             try Self.checkCandidateCount(candidates + manifest.layers.count, of: tag, in: source)
             for (n, layer) in manifest.layers.enumerated() where layer.mediaType == ImageSigner.dsseLayerMediaType {
                 let origin = "tag \(tag) layer \(n)"
+                guard try reads.admit(layer, roleLimit: source.limits.maxAttestationBytes) else { continue }
                 do {
                     let bytes = try source.contents(of: layer, limit: source.limits.maxAttestationBytes)
                     found.append(FoundSignature(origin: origin, format: .legacy, content: .envelope(try DSSEEnvelope(bytes: bytes, limits: source.limits))))
@@ -142,14 +163,16 @@ public struct SignatureFinder: Sendable {
                     unreadable.append((origin, "\(error)"))
                 }
             }
+        } catch let exceeded as EvidenceReads.Exceeded {
+            throw exceeded
         } catch {
             unreadable.append(("tag \(tag)", "\(error)"))
         }
     }
 
-    /// The bundle of a referrer manifest whose subject is `subject`; nil for a referrer of
-    /// another image or of another artifact type.
-    private func referrerBundle(_ descriptor: Descriptor, subject: Digest) throws -> SigstoreBundle? {
+    /// The bundle layer of a referrer manifest whose subject is `subject`; nil for a referrer
+    /// of another image or of another artifact type.
+    private func bundleLayer(_ descriptor: Descriptor, subject: Digest) throws -> Descriptor? {
         guard MediaType.kind(of: descriptor.mediaType) == .image, case .image(let manifest) = try source.manifest(descriptor).content,
               manifest.subject?.digest == subject else { return nil }
         let isBundle = manifest.artifactType == SigstoreBundle.mediaTypeV03 || manifest.config.artifactType == SigstoreBundle.mediaTypeV03
@@ -157,9 +180,49 @@ public struct SignatureFinder: Sendable {
         guard let layer = manifest.layers.first(where: { SigstoreBundle.readableMediaTypes.contains($0.mediaType) }) else {
             throw BullaError(.malformedInput, "its artifactType says Sigstore bundle, but no layer is one (\(manifest.layers.map(\.mediaType).joined(separator: ", ")))")
         }
-        // An attestation bundle carries its whole predicate (an SBOM can be large); a signature
-        // bundle is small.
-        let limit = kind == .attestations ? source.limits.maxAttestationBytes : source.limits.maxManifestBytes
-        return try SigstoreBundle(bytes: try source.contents(of: layer, limit: limit), limits: source.limits)
+        return layer
+    }
+
+    /// A bundle layer's bundle. An attestation bundle carries its whole predicate (an SBOM can
+    /// be large); a signature bundle is small.
+    private func bundle(_ layer: Descriptor) throws -> SigstoreBundle {
+        try SigstoreBundle(bytes: try source.contents(of: layer, limit: bundleLimit), limits: source.limits)
+    }
+
+    private var bundleLimit: Int { kind == .attestations ? source.limits.maxAttestationBytes : source.limits.maxManifestBytes }
+}
+
+/// What one search has read: each blob once, within ``Limits/maxEvidenceBytes`` in all.
+struct EvidenceReads {
+    /// The budget is spent: thrown past the per-candidate catches, so the search stops.
+    struct Exceeded: Error {
+        let error: BullaError
+    }
+
+    let source: any ImageSource
+    let subject: Digest
+    private var read: Set<Digest> = []
+    private var bytes: Int64 = 0
+
+    init(source: any ImageSource, subject: Digest) {
+        self.source = source
+        self.subject = subject
+    }
+
+    /// Whether `layer` is still to be read (false when another candidate listed the same
+    /// blob); throws once the declared sizes would pass the budget. A layer over `roleLimit`
+    /// costs nothing: it is refused unread, and reported as unreadable.
+    mutating func admit(_ layer: Descriptor, roleLimit: Int) throws -> Bool {
+        guard read.insert(layer.digest).inserted else { return false }
+        guard layer.size <= roleLimit else { return true }
+        let limit = source.limits.maxEvidenceBytes
+        let (total, overflow) = bytes.addingReportingOverflow(max(layer.size, 0))
+        guard !overflow, total <= limit else {
+            throw Exceeded(error: BullaError(
+                .limitExceeded,
+                "\(source.reference) holds more than \(limit) bytes of signatures and attestations for \(subject.abbreviated); Bulla reads at most \(limit)"))
+        }
+        bytes = total
+        return true
     }
 }

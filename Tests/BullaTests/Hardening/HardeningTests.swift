@@ -16,6 +16,9 @@ import Testing
         ("registry.hub.docker.com/library/nginx:1.25", "docker.io/library/nginx:1.25"),
         ("ghcr.io:443/acme/app", "ghcr.io/acme/app:latest"),
         ("Registry.Example:5000/pay/api:1.0", "registry.example:5000/pay/api:1.0"),
+        ("ghcr.io:0443/acme/app", "ghcr.io/acme/app:latest"),
+        ("localhost:05000/app:1", "localhost:5000/app:1"),
+        ("127.0.0.1:5000/app:1", "127.0.0.1:5000/app:1"),
     ])
     func registryHostsAreCanonicalBeforeMatching(_ written: String, _ canonical: String) throws {
         let reference = try RegistryReference(parsing: written)
@@ -25,11 +28,19 @@ import Testing
             noMatch: allow
             rules:
               - name: pinned
-                images: ["localhost:5000/**", "docker.io/**", "ghcr.io/**", "registry.example:5000/**"]
+                images: ["localhost:5000/**", "docker.io/**", "ghcr.io/**", "registry.example:5000/**", "127.0.0.1:5000/**"]
                 keys:
             \(try PolicyKeys.yaml([SigningKey.generate().publicKey], indent: 6))
             """, file: "canonical.yaml")
         #expect(policy.rules(matching: reference.description).count == 1, "\(written) escaped the rule")
+    }
+}
+
+extension CanonicalNameTests {
+    /// Hosts with more than one spelling of the same address are refused, not matched.
+    @Test(arguments: ["127.0.0.01:5000/app", "127.1:5000/app", "2130706433:5000/app", "localhost:0/app", "localhost:65536/app", "300.0.0.1:80/app"])
+    func ambiguousHostsAreRefused(_ written: String) {
+        #expect(throws: BullaError.self, "\(written) parsed") { _ = try RegistryReference(parsing: written) }
     }
 }
 
@@ -132,6 +143,78 @@ private struct GivenAttestations: PolicyEvidence {
     @Test func oneKeyTwiceIsOneKey() throws {
         let decision = try Self.decide([try Self.check(key: "k1", created: "2026-11-20T00:00:00Z"), try Self.check(key: "k1", created: "2026-11-21T00:00:00Z")])
         #expect(!decision.allowed)
+    }
+}
+
+@Suite struct PackageSpellingTests {
+    /// U+212A KELVIN SIGN lower-cases to `k`: a name or purl written with it is still the
+    /// denied package, and the cheap byte-wise pre-filter must not let it skip the full test.
+    @Test(arguments: ["pkg:npm/\u{212A}leur@1.0.0", "pkg:npm/kleur@1.0.0"])
+    func nonASCIISpellingsOfADeniedPackageAreDenied(_ purl: String) throws {
+        let sbom = SBOM(format: .cyclonedx("1.5"), packages: [
+            SBOMPackage(name: "\u{212A}afka", version: "3.0.0", purl: nil),
+            SBOMPackage(name: "x", version: "1.0.0", purl: purl),
+        ])
+        let requirement = AttestationRequirement(
+            type: try PredicateType(parsing: "cyclonedx"), trust: TrustPolicy(keys: [try SigningKey.generate().publicKey], threshold: 1),
+            maxAge: nil, deniedPackages: [
+                PackageDenial(purl: try PackageURL(parsing: "pkg:npm/kleur"), name: nil, versions: nil, scheme: nil, reason: nil, line: 1),
+                PackageDenial(purl: nil, name: "kafka", versions: nil, scheme: nil, reason: nil, line: 2),
+            ], deniedLicenses: [], requiredFields: [], line: 1)
+        let violations = PolicyEvaluator.packageViolations(sbom, requirement)
+        #expect(violations.count == 2, "\(violations)")
+    }
+}
+
+@Suite struct EvidenceBudgetTests {
+    /// A layout image with `referrers` referrer manifests whose bundle layers are `layers`
+    /// (repeated as needed): each declares its real size, none is a readable bundle.
+    static func image(referrers: Int, distinctLayers: Int, limits: Limits) throws -> (LayoutFixture, any ImageSource, Digest) {
+        let layout = try LayoutFixture()
+        let image = try layout.image()
+        let empty = try layout.blob(Array("{}".utf8), mediaType: MediaType.ociEmpty)
+        let layers = try (0..<distinctLayers).map { n in
+            try layout.blob(Array("bundle \(n) ".utf8) + [UInt8](repeating: 0x20, count: 1000), mediaType: SigstoreBundle.mediaTypeV03)
+        }
+        var entries = [layout.tagged(image, "app")]
+        for n in 0..<referrers {
+            let layer = layers[n % layers.count]
+            let manifest = """
+                {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","artifactType":"\(SigstoreBundle.mediaTypeV03)",\
+                "config":{"mediaType":"\(MediaType.ociEmpty)","digest":"\(empty.digest)","size":2},\
+                "layers":[{"mediaType":"\(SigstoreBundle.mediaTypeV03)","digest":"\(layer.digest)","size":\(layer.size)}],\
+                "subject":{"mediaType":"\(MediaType.ociManifest)","digest":"\(image.digest)","size":\(image.size)},\
+                "annotations":{"n":"\(n)"}}
+                """
+            var referrer = try layout.blob(Array(manifest.utf8), mediaType: MediaType.ociManifest)
+            referrer.artifactType = SigstoreBundle.mediaTypeV03
+            entries.append(referrer)
+        }
+        try layout.setIndex(entries)
+        let source = try ImageSources.open(try ImageReference(parsing: "oci:\(layout.root):app"), limits: limits)
+        return (layout, source, image.digest)
+    }
+
+    @Test func oneBlobListedByManyReferrersIsReadOnce() throws {
+        var limits = Limits.default
+        limits.maxEvidenceBytes = 3000
+        let (layout, source, digest) = try Self.image(referrers: 50, distinctLayers: 1, limits: limits)
+        defer { layout.remove() }
+        let (found, unreadable) = try SignatureFinder(source: source, kind: .attestations).signatures(for: digest)
+        #expect(found.isEmpty && unreadable.count == 1, "\(unreadable)")
+    }
+
+    @Test func evidencePastTheBudgetIsRefused() throws {
+        var limits = Limits.default
+        limits.maxEvidenceBytes = 3000
+        let (layout, source, digest) = try Self.image(referrers: 5, distinctLayers: 5, limits: limits)
+        defer { layout.remove() }
+        do {
+            _ = try SignatureFinder(source: source, kind: .attestations).signatures(for: digest)
+            Issue.record("read past the evidence budget")
+        } catch let error as BullaError {
+            #expect(error.code == .limitExceeded && error.message.contains("bytes of signatures and attestations"), "\(error.message)")
+        }
     }
 }
 
