@@ -47,7 +47,11 @@ public struct SBOM: Sendable {
                     specVersion = try reader.optionalString("specVersion")
                 } else if name.is("packages") {
                     var list: [SBOMPackage] = []
-                    try reader.array { reader in list.append(try Self.spdxPackage(&reader, index: list.count)) }
+                    var index = 0
+                    try reader.array { reader in
+                        list += try Self.spdxPackages(&reader, index: index)
+                        index += 1
+                    }
                     spdxPackages = list
                 } else if name.is("components") {
                     var list: [SBOMPackage] = []
@@ -91,12 +95,13 @@ public struct SBOM: Sendable {
 
     // MARK: SPDX 2.x
 
-    /// A `packages` entry: name, versionInfo, the purl external reference, the concluded (else
-    /// declared) licence, the supplier.
-    private static func spdxPackage(_ reader: inout JSONReader, index: Int) throws -> SBOMPackage {
+    /// A `packages` entry: name, versionInfo, the purl external references, the concluded
+    /// (else declared) licence, the supplier. A package with several purls is one package per
+    /// purl, so a harmless first purl cannot hide a denied second one.
+    private static func spdxPackages(_ reader: inout JSONReader, index: Int) throws -> [SBOMPackage] {
         var field: String { "packages[\(index)]" }
         try expectObject(&reader, field)
-        var name: String?, version: String?, purl: String?, concluded: String?, declared: String?, supplier: String?
+        var name: String?, version: String?, purls: [String] = [], concluded: String?, declared: String?, supplier: String?
         try reader.object { reader, member in
             if member.is("name") {
                 name = try reader.optionalString("\(field).name")
@@ -121,16 +126,17 @@ public struct SBOM: Sendable {
                             try reader.skip()
                         }
                     }
-                    if purl == nil, type == "purl" { purl = locator }
+                    if type == "purl", let locator, !purls.contains(locator) { purls.append(locator) }
                 }
             } else {
                 try reader.skip()
             }
         }
         guard let name else { throw BullaError(.malformedInput, "SBOM \(field) has no name") }
-        return SBOMPackage(
-            name: name, version: version, purl: purl,
-            license: spdxLicense(concluded) ?? spdxLicense(declared), supplier: supplier.flatMap(actorName))
+        let license = spdxLicense(concluded) ?? spdxLicense(declared), named = supplier.flatMap(actorName)
+        return (purls.isEmpty ? [nil] : purls.map(Optional.some)).map { purl in
+            SBOMPackage(name: name, version: version, purl: purl, license: license, supplier: named)
+        }
     }
 
     /// A licence field, or nil for `NOASSERTION`/`NONE` (no licence information).
