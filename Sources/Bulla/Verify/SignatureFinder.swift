@@ -97,16 +97,24 @@ public struct SignatureFinder: Sendable {
                     throw BullaError(.malformedInput, "the .sig tag names an index, not a manifest")
                 }
                 try Self.checkCandidateCount(candidates.count + manifest.layers.count, of: digest, in: source)
+                var payloads: [Digest: [UInt8]] = [:]
                 for (n, layer) in manifest.layers.enumerated() where layer.mediaType == SimpleSigningPayload.mediaType {
                     let origin = "tag \(fallbackTag).sig layer \(n)"
                     guard let sig64 = layer.annotations?[SimpleSigningPayload.signatureAnnotation], let signature = Base64.decode(sig64), !signature.isEmpty else {
                         unreadable.append((origin, "no base64 signature in annotation \(SimpleSigningPayload.signatureAnnotation)"))
                         continue
                     }
+                    // Signers of one image share one payload blob, each with its own signature
+                    // annotation: the blob is read once and kept for the others.
+                    if let payload = payloads[layer.digest] {
+                        found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature)))
+                        continue
+                    }
                     guard try reads.admit(layer, roleLimit: source.limits.maxManifestBytes) else { continue }
                     // One unreadable layer must not hide the others.
                     do {
                         let payload = try source.contents(of: layer, limit: source.limits.maxManifestBytes)
+                        payloads[layer.digest] = payload
                         found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature)))
                     } catch {
                         unreadable.append((origin, "\(error)"))
