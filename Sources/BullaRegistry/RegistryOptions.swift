@@ -57,7 +57,7 @@ public struct RegistryDeadline: Sendable {
     }
 
     /// `remaining` from now, for one piece of work (an admission review).
-    public init(remaining: Swift.Duration, name: String) {
+    public init(remaining: Duration, name: String) {
         let (seconds, attoseconds) = remaining.components
         self.name = name
         instant = .now() + .nanoseconds(max(0, seconds) * 1_000_000_000 + max(0, attoseconds / 1_000_000_000))

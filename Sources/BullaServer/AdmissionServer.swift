@@ -15,7 +15,7 @@ import NIOSSL
 public struct AdmissionServer: Sendable {
     public let controller: AdmissionController
     /// How often the policy file is looked at.
-    public var reloadInterval: Swift.Duration = .seconds(2)
+    public var reloadInterval: Duration = .seconds(2)
 
     public init(controller: AdmissionController) {
         self.controller = controller

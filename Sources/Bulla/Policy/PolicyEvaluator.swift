@@ -125,17 +125,17 @@ public struct PolicyEvaluator: Sendable {
             }
             if let maxAge = requirement.maxAge {
                 guard let made = AttestationTime.made(predicate, sbom: sbom) else {
-                    stale.append("the \(type) attestation of \(check.origin) states no time it was made, and the rule has maxAge \(Duration.describe(maxAge))")
+                    stale.append("the \(type) attestation of \(check.origin) states no time it was made, and the rule has maxAge \(PolicyDuration.describe(maxAge))")
                     continue
                 }
                 let age = now - made.seconds
                 // A time ahead of the clock (beyond a little skew) is no evidence of freshness.
                 if age < -300 {
-                    stale.append("the \(type) attestation of \(check.origin) says it was made \(made.text), \(Duration.describe(-age)) in the future")
+                    stale.append("the \(type) attestation of \(check.origin) says it was made \(made.text), \(PolicyDuration.describe(-age)) in the future")
                     continue
                 }
                 if age > maxAge {
-                    stale.append("the \(type) attestation of \(check.origin) was made \(made.text), \(Duration.describe(age)) ago; maxAge is \(Duration.describe(maxAge))")
+                    stale.append("the \(type) attestation of \(check.origin) was made \(made.text), \(PolicyDuration.describe(age)) ago; maxAge is \(PolicyDuration.describe(maxAge))")
                     continue
                 }
             }
@@ -271,38 +271,6 @@ enum AttestationTime {
             if let seconds = Timestamp.parse(text) { return (seconds, text) }
         }
         return nil
-    }
-}
-
-/// Durations as policies write them: `30d`, `12h`, `1w`, `90m`, `3600s`, or combined (`1d12h`).
-public enum Duration {
-    public static func parse(_ text: String) -> Int? {
-        var total = 0
-        var number = ""
-        for c in text {
-            if c.isASCII, c.isNumber {
-                number.append(c)
-                continue
-            }
-            guard let n = Int(number), let unit = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800][String(c)] else { return nil }
-            let (product, overflow) = n.multipliedReportingOverflow(by: unit)
-            let (sum, carried) = total.addingReportingOverflow(product)
-            guard !overflow, !carried else { return nil }
-            total = sum
-            number = ""
-        }
-        return number.isEmpty && !text.isEmpty ? total : nil
-    }
-
-    static func describe(_ seconds: Int) -> String {
-        guard seconds > 0 else { return "0s" }
-        var rest = seconds
-        var text = ""
-        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size {
-            text += "\(rest / size)\(unit)"
-            rest %= size
-        }
-        return text
     }
 }
 

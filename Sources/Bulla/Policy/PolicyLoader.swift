@@ -123,7 +123,7 @@ extension Policy {
         var maxAge: Int?
         if let ageNode = map["maxAge"] {
             let text = try ageNode.string()
-            guard let seconds = Duration.parse(text), seconds > 0 else {
+            guard let seconds = PolicyDuration.parse(text), seconds > 0 else {
                 throw ageNode.fail("\"\(text)\" is not a duration (a number with s, m, h, d or w, as in 30d or 12h)")
             }
             maxAge = seconds

@@ -66,7 +66,7 @@ public enum Timestamp {
     }
 }
 
-extension Swift.Duration {
+extension Duration {
     /// The whole duration in nanoseconds (timeouts, TTLs, waits sized from a measured time).
     public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components

@@ -9,13 +9,13 @@ import Synchronization
 public struct AdmissionSettings: Sendable {
     /// The whole review must be answered within this, below the webhook's `timeoutSeconds`;
     /// an image not verified by then is denied.
-    public var deadline: Swift.Duration = .seconds(8)
+    public var deadline: Duration = .seconds(8)
     /// How long an image allowed under a policy stays allowed without verifying again.
-    public var allowTTL: Swift.Duration = .seconds(300)
+    public var allowTTL: Duration = .seconds(300)
     /// How long a denial is kept; short, so a signature pushed after a denial is soon seen.
-    public var denyTTL: Swift.Duration = .seconds(30)
+    public var denyTTL: Duration = .seconds(30)
     /// How long a tag is taken to point at the digest last read for it.
-    public var tagTTL: Swift.Duration = .seconds(30)
+    public var tagTTL: Duration = .seconds(30)
     public var cacheCapacity = 16_384
 
     public init() {}

@@ -29,7 +29,7 @@ public final class AdmissionMetrics: Sendable {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         // Admission answers are meant to take milliseconds; the top buckets catch the slow tail.
-        let buckets: [Swift.Duration] = [
+        let buckets: [Duration] = [
             .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
             .seconds(2.5), .seconds(5), .seconds(10),

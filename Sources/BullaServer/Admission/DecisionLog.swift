@@ -70,7 +70,7 @@ public final class DecisionLog: Sendable {
     /// journal holds; `key` signs its checkpoints. A fold that fails is counted, reported to
     /// `onFoldFailure`, and tried again at the next interval (the entries stay journaled).
     public init(
-        directory: String, key: SigningKey, foldInterval: Swift.Duration = .milliseconds(250), metrics: AdmissionMetrics,
+        directory: String, key: SigningKey, foldInterval: Duration = .milliseconds(250), metrics: AdmissionMetrics,
         onFoldFailure: @escaping @Sendable (any Error) -> Void = { _ in }
     ) throws {
         let log = try TransparencyLog(opening: directory, forWriting: true, foldsJournal: true)

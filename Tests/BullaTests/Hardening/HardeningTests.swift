@@ -64,9 +64,9 @@ extension CanonicalNameTests {
     }
 
     @Test func durationsThatOverflowAreRefused() {
-        #expect(Duration.parse("9999999999999999w9999999999999999w") == nil)
-        #expect(Duration.parse("\(Int.max)s1s") == nil)
-        #expect(Duration.parse("30d") == 30 * 86_400)
+        #expect(PolicyDuration.parse("9999999999999999w9999999999999999w") == nil)
+        #expect(PolicyDuration.parse("\(Int.max)s1s") == nil)
+        #expect(PolicyDuration.parse("30d") == 30 * 86_400)
     }
 
     @Test(arguments: ["GPL-3.0-only OR", "(GPL-3.0-only", "MIT, GPL-3.0-only", "GPL-3.0-only;MIT"])
