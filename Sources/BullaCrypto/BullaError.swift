@@ -36,6 +36,12 @@ public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidArgument = Code("invalidArgument")
         /// OpenSSL or libarchive failed in a way the input does not explain.
         public static let internalFailure = Code("internalFailure")
+        /// A transparency log's own files disagree: a tile, the state or a checkpoint does not
+        /// match the entries. The log cannot be trusted or extended until it is repaired.
+        public static let logInconsistent = Code("logInconsistent")
+        /// Another process holds what this one needs (a log's writer lock); the same call may
+        /// succeed later.
+        public static let busy = Code("busy")
     }
 
     public var code: Code

@@ -7,11 +7,14 @@ enum ExitStatus {
     static let usage: Int32 = 2
     static let badInput: Int32 = 3
     static let internalError: Int32 = 70
+    /// EX_TEMPFAIL: something another process holds (a log's lock); try again.
+    static let busy: Int32 = 75
 
     static func `for`(_ error: BullaError) -> Int32 {
         switch error.code {
         case .invalidArgument: usage
-        case .signatureInvalid: verificationFailed
+        case .signatureInvalid, .logInconsistent: verificationFailed
+        case .busy: busy
         case .internalFailure: internalError
         default: badInput
         }

@@ -24,7 +24,7 @@ struct LogServeTests {
         // One writer: the server holds the lock.
         try Data("late\n".utf8).write(to: URL(fileURLWithPath: "\(dir)/late"))
         let second = try Peers.bulla("log", "append", "lg", "late", in: dir)
-        #expect(second.status != 0 && second.stderr.contains("another process"), "\(second.stderr)")
+        #expect(second.status == 75 && second.stderr.contains("another process"), "\(second.stderr)")
 
         // Signing through the server: the bundle's entry verifies offline, and with sigstore-python.
         let signed = try Peers.bulla("sign", "oci:layout:amd64", "--key", "p256.key", "--log", server.url, "--output-bundle", "served.json", in: dir)

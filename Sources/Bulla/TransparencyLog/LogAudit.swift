@@ -17,7 +17,7 @@ extension TransparencyLog {
         guard let note = try signedCheckpoint() else { throw BullaError(.notFound, "log \(path) has no signed checkpoint") }
         let (checkpoint, _) = try Checkpoint.verified(note, by: [verifier], origin: origin)
         guard checkpoint.size <= size else {
-            throw BullaError(.signatureInvalid, "the checkpoint signs \(checkpoint.size) entries; the log holds \(size)")
+            throw BullaError(.logInconsistent, "the checkpoint signs \(checkpoint.size) entries; the log holds \(size)")
         }
         var rebuilt = CompactRange()
         // Hashes of levels 8, 16, … gathered for the tile they belong to, compared when it fills.
@@ -46,7 +46,7 @@ extension TransparencyLog {
             let levels = Self.levelsAbove(leaves)
             bytesHashed += (TileLayout.width - 2) * 65
             if let stored = try FileIO.readIfPresent("\(path)/\(TileLayout.nodesPath(index: bundle))", limit: tileBytes), stored != Array(levels.joined()) {
-                throw BullaError(.signatureInvalid, "\(TileLayout.nodesPath(index: bundle)) differs from the hashes of the entries")
+                throw BullaError(.logInconsistent, "\(TileLayout.nodesPath(index: bundle)) differs from the hashes of the entries")
             }
             var root = MerkleHash.parents(of: levels.last!)
             bytesHashed += 65
@@ -75,12 +75,12 @@ extension TransparencyLog {
             tilesChecked += 1
         }
         guard rebuilt.hashes == range.hashes else {
-            throw BullaError(.signatureInvalid, "\(path)/state differs from the tree its entries give (\(size) entries, root \(Hex.encode(rebuilt.root).prefix(16))…): the state cannot be proven")
+            throw BullaError(.logInconsistent, "\(path)/state differs from the tree its entries give (\(size) entries, root \(Hex.encode(rebuilt.root).prefix(16))…): the state cannot be proven")
         }
         // The tiles now match the entries, so the root at the checkpoint's size comes from them.
         let signedRoot = try root(size: checkpoint.size)
         guard signedRoot == checkpoint.rootHash else {
-            throw BullaError(.signatureInvalid, "the entries give root \(Hex.encode(signedRoot).prefix(16))…, but the checkpoint signs \(Hex.encode(checkpoint.rootHash).prefix(16))…")
+            throw BullaError(.logInconsistent, "the entries give root \(Hex.encode(signedRoot).prefix(16))…, but the checkpoint signs \(Hex.encode(checkpoint.rootHash).prefix(16))…")
         }
         if let earlier {
             let (old, _) = try Checkpoint.verified(earlier, by: [verifier], origin: origin)
@@ -98,7 +98,7 @@ extension TransparencyLog {
         guard stored == expected else {
             let common = min(stored.count, expected.count)
             let at = ((0..<common).first { stored[$0] != expected[$0] } ?? common) / MerkleHash.size
-            throw BullaError(.signatureInvalid, "\(relative) differs from the hashes of the entries at hash \(at)")
+            throw BullaError(.logInconsistent, "\(relative) differs from the hashes of the entries at hash \(at)")
         }
     }
 }

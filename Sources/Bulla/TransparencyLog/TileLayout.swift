@@ -64,7 +64,7 @@ public enum TileLayout {
                     guard input.count - i >= 2 else { throw BullaError(.malformedInput, "entry bundle \(bundle) ends inside a length") }
                     let length = Int(input[i]) << 8 | Int(input[i + 1])
                     guard input.count - i - 2 >= length else { throw BullaError(.malformedInput, "entry bundle \(bundle) ends inside entry \(found)") }
-                    guard found < count else { throw BullaError(.signatureInvalid, "entry bundle \(bundle) holds more than \(count) entries") }
+                    guard found < count else { throw BullaError(.logInconsistent, "entry bundle \(bundle) holds more than \(count) entries") }
                     input[i + 1] = 0x00
                     Digest.sha256(UnsafeRawBufferPointer(rebasing: input[(i + 1)..<(i + 2 + length)]),
                                   into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[(found * MerkleHash.size)...]))
@@ -73,7 +73,7 @@ public enum TileLayout {
                     i += 2 + length
                 }
             }
-            guard found == count else { throw BullaError(.signatureInvalid, "entry bundle \(bundle) holds \(found) entries, expected \(count)") }
+            guard found == count else { throw BullaError(.logInconsistent, "entry bundle \(bundle) holds \(found) entries, expected \(count)") }
             initialized = count * MerkleHash.size
         }
         return (hashes, hashed)

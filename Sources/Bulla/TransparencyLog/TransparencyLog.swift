@@ -88,7 +88,7 @@ public final class TransparencyLog {
             guard fd >= 0 else { throw BullaError(.ioFailure, "cannot open \(path)/lock", underlying: String(cString: strerror(errno))) }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
-                throw BullaError(.invalidArgument, "log \(path) is being written by another process (it holds \(path)/lock)")
+                throw BullaError(.busy, "log \(path) is being written by another process (it holds \(path)/lock)")
             }
             lockFD = fd
             removeLeftovers()
@@ -108,11 +108,11 @@ public final class TransparencyLog {
             do {
                 stored = try nodeHash(level: level, index: start >> UInt64(level))
             } catch {
-                throw BullaError(.signatureInvalid, "\(path)/state names \(size) entries, but the tiles cannot give the subtree at level \(level): \((error as? BullaError)?.message ?? "\(error)")")
+                throw BullaError(.logInconsistent, "\(path)/state names \(size) entries, but the tiles cannot give the subtree at level \(level): \((error as? BullaError)?.message ?? "\(error)")")
             }
             guard stored == range.hashes[position] else {
                 throw BullaError(
-                    .signatureInvalid,
+                    .logInconsistent,
                     "\(path)/state holds subtree hash \(Hex.encode(range.hashes[position])) at level \(level), but the tiles give \(Hex.encode(stored)): the state cannot be proven from the log, so the log is not written")
             }
             start += 1 << UInt64(level)

@@ -269,7 +269,7 @@ private struct GivenAttestations: PolicyEvidence {
             _ = try TransparencyLog(opening: dir, forWriting: true)
             Issue.record("a writer opened a log whose state the tiles do not prove")
         } catch let error as BullaError {
-            #expect(error.code == .signatureInvalid && error.message.contains("cannot be proven"), "\(error.message)")
+            #expect(error.code == .logInconsistent && error.message.contains("cannot be proven"), "\(error.message)")
         }
         let reader = try TransparencyLog(opening: dir, forWriting: false)
         do {
