@@ -35,6 +35,8 @@ let networkTargets: [Target] = networked ? [
         ]
     ),
     .testTarget(name: "BullaServerTests", dependencies: ["BullaServer"]),
+    // The library as a program uses it: verify a registry image's signatures with a key.
+    .executableTarget(name: "verify-image", dependencies: ["Bulla", "BullaRegistry"], path: "Examples/verify-image"),
 ] : []
 
 let package = Package(
@@ -44,7 +46,7 @@ let package = Package(
         .library(name: "BullaCrypto", targets: ["BullaCrypto"]),
         .library(name: "Bulla", targets: ["Bulla"]),
         .executable(name: "bulla", targets: ["bulla"]),
-    ],
+    ] + (networked ? [.library(name: "BullaRegistry", targets: ["BullaRegistry"])] : []),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),

@@ -39,13 +39,10 @@ enum Images {
         _ reference: ImageReference, limits: Limits, registry: RegistryFlags,
         progress: (@Sendable (Int64, Int64) -> Void)? = nil
     ) throws -> any ImageSource {
-        guard case .registry(let image) = reference else {
-            return try ImageSources.open(reference, limits: limits, progress: progress)
-        }
         #if canImport(BullaRegistry)
-        return try RegistrySource(image, options: try options(registry, limits: limits))
+        return try RegistryImages(options: try options(registry, limits: limits)).open(reference, limits: limits, progress: progress)
         #else
-        throw BullaError(.unsupported, "\(image) is in a registry, and this build of bulla has no registry client")
+        return try LocalImages().open(reference, limits: limits, progress: progress)
         #endif
     }
 

@@ -135,24 +135,32 @@ struct HostileRegistryTests {
     /// A registry that pages its referrers list: the signature is on the second page only (the
     /// proxy hides the fallback tag), so it verifies only when every page is read.
     @Test func referrersListedOverSeveralPagesAreAllRead() throws {
-        let (dir, repository, _) = try RegistryFaultTests.pushed.get()
-        let registry = try Registries.get().open
-        let paged = "paged/app-\(UUID().uuidString.prefix(8).lowercased())"
-        let environment = ["BULLA_PASSWORD": "pw"]
-        func bulla(_ arguments: [String]) throws -> Command.Result {
-            try Command.run([Peers.bulla] + arguments + ["--insecure"], in: dir, environment: environment, timeout: 120)
-        }
-        let prefix = "\(dir)/\(paged.replacingOccurrences(of: "/", with: "-"))"
-        let generated = try Command.run([Peers.bulla, "key", "generate", "--output-prefix", prefix], in: dir, environment: environment, timeout: 60)
-        #expect(generated.status == 0, "\(Self.shown(generated))")
-        let copied = try bulla(["copy", "\(registry)/\(repository):1", "\(registry)/\(paged):1"])
-        #expect(copied.status == 0, "\(Self.shown(copied))")
-        let signed = try bulla(["sign", "\(registry)/\(paged):1", "--key", "\(prefix).key"])
-        #expect(signed.status == 0, "\(Self.shown(signed))")
+        let (dir, registry, repository, key) = try Self.signedCopy("paged/app")
         let proxy = try FaultProxy(upstream: registry, mode: "paged-referrers")
-        let result = try bulla(["verify", "\(proxy.address)/\(paged):1", "--key", "\(prefix).pub"])
+        let result = try Command.run(
+            [Peers.bulla, "verify", "\(proxy.address)/\(repository):1", "--key", "\(key).pub", "--insecure"], in: dir, environment: ["BULLA_PASSWORD": "pw"],
+            timeout: 120)
         #expect(result.status == 0, "\(Self.shown(result))")
         #expect(result.stdout.contains("(referrers API)"), "\(Self.shown(result))")
+    }
+
+    /// The fault image copied to a fresh repository under `prefix` and signed there (a cosign
+    /// bundle, stored through the fallback index: docker-registry has no referrers API) with a
+    /// new key. Returns the workspace, the registry, the repository and the key's path prefix.
+    static func signedCopy(_ prefix: String) throws -> (dir: String, registry: String, repository: String, key: String) {
+        let (dir, repository, _) = try RegistryFaultTests.pushed.get()
+        let registry = try Registries.get().open
+        let fresh = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+        let environment = ["BULLA_PASSWORD": "pw"]
+        func bulla(_ arguments: [String]) throws {
+            let result = try Command.run([Peers.bulla] + arguments, in: dir, environment: environment, timeout: 120)
+            try #require(result.status == 0, "\(Self.shown(result))")
+        }
+        let key = "\(dir)/\(fresh.replacingOccurrences(of: "/", with: "-"))"
+        try bulla(["key", "generate", "--output-prefix", key])
+        try bulla(["copy", "\(registry)/\(repository):1", "\(registry)/\(fresh):1", "--insecure"])
+        try bulla(["sign", "\(registry)/\(fresh):1", "--key", "\(key).key", "--insecure"])
+        return (dir, registry, fresh, key)
     }
 
     // MARK: Descriptors that lie about their size

@@ -284,4 +284,18 @@ struct RegistryTests {
     static func tokensIssued(_ registries: Registries) throws -> Int {
         try #require(try tokenStats(registries)["tokens"] as? Int)
     }
+
+    /// Examples/verify-image, a program that depends on Bulla and BullaRegistry, verifies a
+    /// signed registry image with its key and refuses it with another.
+    @Test func theLibraryExampleVerifiesARegistryImage() throws {
+        let (dir, registry, repository, key) = try HostileRegistryTests.signedCopy("example/app")
+        let example = URL(fileURLWithPath: Peers.bulla).deletingLastPathComponent().appendingPathComponent("verify-image").path
+        let image = "\(registry)/\(repository):1"
+        let verified = try Command.run([example, image, "\(key).pub", "--insecure"], in: dir, timeout: 60)
+        #expect(verified.status == 0 && verified.stdout.hasPrefix("verified docker://\(image)"), "\(HostileRegistryTests.shown(verified))")
+        let other = try Command.run([Peers.bulla, "key", "generate", "--output-prefix", "\(key)-other"], in: dir, environment: ["BULLA_PASSWORD": "pw"], timeout: 60)
+        #expect(other.status == 0)
+        let refused = try Command.run([example, image, "\(key)-other.pub", "--insecure"], in: dir, timeout: 60)
+        #expect(refused.status == 1 && refused.stdout.hasPrefix("not verified"), "\(HostileRegistryTests.shown(refused))")
+    }
 }

@@ -22,7 +22,7 @@ public enum ImageSources {
             return try DockerArchive(reference: reference, catalog: catalog, selector: selector, limits: limits)
         case .registry(let name):
             // The core does no networking: BullaRegistry's RegistrySource reads registries.
-            throw BullaError(.unsupported, "\(name) is in a registry, and this build has no registry client (BullaRegistry)")
+            throw BullaError(.unsupported, "\(name) is in a registry: open it with BullaRegistry's RegistryImages (this opener reads layouts and archives only)")
         }
     }
 }

@@ -1,0 +1,20 @@
+// verify-image IMAGE KEY.pub [--insecure]: verifies a registry image's signatures with a
+// public key, as a program that depends on Bulla would. Exit 0 verified, 1 not, 2 usage.
+import Bulla
+import BullaRegistry
+import Foundation
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3 || (arguments.count == 4 && arguments[3] == "--insecure") else {
+    FileHandle.standardError.write(Data("usage: verify-image IMAGE KEY.pub [--insecure]\n".utf8))
+    exit(2)
+}
+var options = RegistryOptions()
+options.insecure = arguments.count == 4
+let source = try RegistryImages(options: options).open(try ImageReference(parsing: arguments[1]))
+let digest = try source.resolve().digest
+let (found, unreadable) = try SignatureFinder(source: source).signatures(for: digest)
+let verifier = try ImageVerifier(trust: TrustPolicy(keys: [try KeyFile.verifyingKey(arguments[2])]))
+let result = verifier.verify(digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
+print(result.verified ? "verified \(source.reference) \(digest)" : "not verified: " + result.signatures.map(\.reason).joined(separator: "; "))
+exit(result.verified ? 0 : 1)
