@@ -315,12 +315,12 @@ final class RegistryTransport: Sendable {
                 .accessDenied,
                 "token server \(realmHost) refused \(login == nil ? "an anonymous" : "\(login!.username)'s") request for \(wanted.joined(separator: " ")) (HTTP \(response.status.code))")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let token = (object["token"] as? String) ?? (object["access_token"] as? String), !token.isEmpty else {
+        guard let answer = try? JSONDocument.decode(TokenAnswer.self, from: response.body, what: "token from \(realmHost)", limits: options.limits),
+              let token = answer.token ?? answer.accessToken, !token.isEmpty else {
             throw BullaError(.malformedInput, "token server \(realmHost) answered without a token")
         }
         // The distribution spec's default lifetime is 60 s; renew a little early.
-        let lifetime = min(max((object["expires_in"] as? NSNumber)?.int64Value ?? 60, 11), 86_400) - 10
+        let lifetime = min(max(answer.expiresIn ?? 60, 11), 86_400) - 10
         let key = scopes.sorted().joined(separator: " ")
         state.withLock { $0.tokens[key] = (token, .now() + .seconds(lifetime)) }
     }
@@ -367,5 +367,19 @@ final class RegistryTransport: Sendable {
         }
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused: is the registry running?" }
         return text
+    }
+}
+
+/// A token server's answer (distribution spec, "Token Response Fields"): `token`, or OAuth 2's
+/// `access_token`, and `expires_in` seconds.
+private struct TokenAnswer: Decodable {
+    var token: String?
+    var accessToken: String?
+    var expiresIn: Int64?
+
+    private enum CodingKeys: String, CodingKey {
+        case token
+        case accessToken = "access_token"
+        case expiresIn = "expires_in"
     }
 }

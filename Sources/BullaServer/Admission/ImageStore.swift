@@ -34,7 +34,7 @@ public final class ImageStore: Sendable {
         case .mirror(let root):
             let path = "\(root)/\(Self.mirrorPath(of: image))"
             do {
-                return try ImageSources.open(.ociLayout(path: path, tag: nil))
+                return try LocalImages().open(.ociLayout(path: path, tag: nil))
             } catch let error as BullaError where error.code == .notFound || error.code == .ioFailure {
                 throw BullaError(.notFound, "the mirror \(root) has no layout for \(image.name) (looked in \(path)): \(error.message)")
             }
