@@ -132,16 +132,15 @@ public final class RegistryClient: Sendable {
     /// A failed chunk abandons the upload instead, and the blob is uploaded again from its
     /// start in a new session (`read` is called again), up to the retry count.
     public func uploadBlob(_ repository: String, _ descriptor: Descriptor, progress: (@Sendable (Int) -> Void)?, from read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        var attempt = 0
+        var retry = transport.retryPolicy()
         while true {
             do {
                 return try uploadBlobOnce(repository, descriptor, progress: progress, from: read)
             } catch let failed as ChunkFailed {
-                guard attempt < options.retries else {
-                    throw BullaError(.ioFailure, "\(registry) failed a chunk of blob \(descriptor.digest.abbreviated) for \(repository) in \(attempt + 1) uploads; last: \(failed.reason)")
+                guard retry.canRetry else {
+                    throw BullaError(.ioFailure, "\(registry) failed a chunk of blob \(descriptor.digest.abbreviated) for \(repository) in \(retry.attempts + 1) uploads; last: \(failed.reason)")
                 }
-                attempt += 1
-                try transport.pause(failed.retryAfter, attempt: attempt)
+                try retry.wait(retryAfter: failed.retryAfter)
             }
         }
     }
@@ -267,7 +266,7 @@ public final class RegistryClient: Sendable {
         } catch let error as BullaError where error.code == .unreachable {
             throw ChunkFailed(reason: "the chunk at offset \(offset): \(error.description)")
         }
-        if RegistryTransport.isTransient(response.status.code) {
+        if RetryPolicy.isTransient(response.status.code) {
             throw ChunkFailed(
                 reason: "the chunk at offset \(offset): HTTP \(response.status.code)\(RegistryTransport.said(response.body))",
                 retryAfter: response.headers.first(name: "Retry-After"))

@@ -96,7 +96,8 @@ final class RegistryTransport: Sendable {
         var url = target.hasPrefix("/") ? base + target : try redirectTarget(target, from: base, what: what)
         var method = method
         var body = body
-        var retried = 0, redirects = 0
+        var retry = retryPolicy()
+        var redirects = 0
         var authenticated = false
         while true {
             var request = try HTTPClient.Request(url: url, method: method, headers: headers, body: body.map { .bytes($0()) })
@@ -114,9 +115,8 @@ final class RegistryTransport: Sendable {
                 response = try http.execute(request: request, delegate: receiver, deadline: deadline?.instant).futureResult.wait()
             } catch let error as BullaError {
                 throw error
-            } catch let error as HTTPClientError where error == .remoteConnectionClosed && resendable && retried < options.retries && !receiver.streamed {
-                retried += 1
-                try pause(nil, attempt: retried)
+            } catch let error as HTTPClientError where error == .remoteConnectionClosed && resendable && retry.canRetry && !receiver.streamed {
+                try retry.wait(retryAfter: nil)
                 continue
             } catch let error as HTTPClientError where error == .deadlineExceeded && deadline != nil {
                 throw deadline!.error(what, registry: registry)
@@ -133,13 +133,12 @@ final class RegistryTransport: Sendable {
                 throw BullaError(
                     .accessDenied,
                     "\(registry) refused \(login == nil ? "anonymous access" : "the credentials of \(login!.username)") to \(what) (HTTP \(response.status.code))\(Self.said(response.body))")
-            case let code where Self.isTransient(code):
+            case let code where RetryPolicy.isTransient(code):
                 guard resendable else { return response }
-                guard retried < options.retries else {
-                    throw BullaError(.ioFailure, "\(registry) answered HTTP \(response.status.code) to \(what), \(retried + 1) times\(Self.said(response.body))")
+                guard retry.canRetry else {
+                    throw BullaError(.ioFailure, "\(registry) answered HTTP \(response.status.code) to \(what), \(retry.attempts + 1) times\(Self.said(response.body))")
                 }
-                retried += 1
-                try pause(response.headers.first(name: "Retry-After"), attempt: retried)
+                try retry.wait(retryAfter: response.headers.first(name: "Retry-After"))
                 continue
             case 301, 302, 303, 307, 308:
                 guard redirects < Self.maxRedirects else {
@@ -183,40 +182,8 @@ final class RegistryTransport: Sendable {
         return next.absoluteString
     }
 
-    /// Answers worth asking again after a pause: too many requests, and the server errors a
-    /// busy or restarting server gives (not 501 or 505, which will not change).
-    static func isTransient(_ code: UInt) -> Bool { [429, 500, 502, 503, 504].contains(code) }
-
-    /// Waits before retry `attempt`: the server's `Retry-After` (seconds or an HTTP date), or
-    /// the doubling backoff.
-    func pause(_ retryAfter: String?, attempt: Int) throws {
-        var seconds = options.backoffSeconds * Double(1 << (attempt - 1))
-        if let retryAfter {
-            if let value = Double(retryAfter.trimmingSpaces) {
-                seconds = value
-            } else if let date = Self.httpDate.date(from: retryAfter) {
-                seconds = date.timeIntervalSinceNow
-            }
-            // The registry's number: NaN, infinities and huge values are refused before any
-            // arithmetic; a time already past means now.
-            guard seconds.isFinite, seconds <= options.maxRetryAfterSeconds else {
-                throw BullaError(.ioFailure, "\(registry) asked to retry after \(Self.excerpt(Array(retryAfter.utf8), limit: 40)), more than the \(Int(options.maxRetryAfterSeconds)) s Bulla waits")
-            }
-            seconds = max(seconds, 0)
-        }
-        if let deadline = deadline, deadline.isPassed(after: seconds) {
-            throw deadline.error("a retry", registry: registry)
-        }
-        if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
-    }
-
-    private static let httpDate: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter
-    }()
+    /// A retry counter for one request, under this request's deadline.
+    func retryPolicy() -> RetryPolicy { RetryPolicy(options: options, deadline: deadline, registry: registry) }
 
     private func currentLogin() throws -> RegistryLogin? {
         if let cached = state.withLock({ $0.loginLoaded ? Optional($0.login) : nil }) { return cached }
@@ -286,7 +253,7 @@ final class RegistryTransport: Sendable {
         // A token server having a bad moment (429, 5xx, a dropped connection) is asked again,
         // as the registry itself would be.
         var response: Response
-        var retried = 0
+        var retry = retryPolicy()
         while true {
             do {
                 response = try http.execute(
@@ -296,19 +263,17 @@ final class RegistryTransport: Sendable {
                 throw error
             } catch let error as HTTPClientError where error == .deadlineExceeded && deadline != nil {
                 throw deadline!.error("a token", registry: realmHost)
-            } catch let error as HTTPClientError where error == .remoteConnectionClosed && retried < options.retries {
-                retried += 1
-                try pause(nil, attempt: retried)
+            } catch let error as HTTPClientError where error == .remoteConnectionClosed && retry.canRetry {
+                try retry.wait(retryAfter: nil)
                 continue
             } catch {
                 throw BullaError(.unreachable, "token server \(realmHost) for \(registry) did not answer", underlying: describe(error))
             }
-            guard Self.isTransient(response.status.code) else { break }
-            guard retried < options.retries else {
-                throw BullaError(.ioFailure, "token server \(realmHost) for \(registry) answered HTTP \(response.status.code), \(retried + 1) times\(Self.said(response.body))")
+            guard RetryPolicy.isTransient(response.status.code) else { break }
+            guard retry.canRetry else {
+                throw BullaError(.ioFailure, "token server \(realmHost) for \(registry) answered HTTP \(response.status.code), \(retry.attempts + 1) times\(Self.said(response.body))")
             }
-            retried += 1
-            try pause(response.headers.first(name: "Retry-After"), attempt: retried)
+            try retry.wait(retryAfter: response.headers.first(name: "Retry-After"))
         }
         guard response.status == .ok else {
             throw BullaError(
