@@ -77,6 +77,6 @@ public enum LogResource: Sendable, Hashable {
 
     /// The resource's bytes in the log at `directory`, or nil when there is no such file.
     public func read(from directory: String) throws -> [UInt8]? {
-        try FileIO.readIfPresent("\(directory)/\(path)", limit: self == .checkpoint ? 1 << 20 : TileLayout.width * (2 + TileLayout.maxEntryBytes))
+        try FileIO.readIfPresent("\(directory)/\(path)", limit: self == .checkpoint ? TileLayout.maxCheckpointBytes : TileLayout.maxBundleBytes)
     }
 }

@@ -21,7 +21,7 @@ public struct SignedNote: Sendable, Hashable {
     /// newline, more than 100 signatures, a key name with a space or `+`.
     public init(parsing bytes: [UInt8]) throws {
         func fail(_ reason: String) -> BullaError { BullaError(.malformedInput, "malformed note: \(reason)") }
-        guard bytes.count <= 1 << 20 else { throw fail("more than 1 MiB") }
+        guard bytes.count <= TileLayout.maxCheckpointBytes else { throw fail("more than 1 MiB") }
         guard let decoded = String(validating: bytes, as: UTF8.self) else { throw fail("not UTF-8") }
         guard !decoded.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" }) else {
             throw fail("a control character other than newline")

@@ -9,6 +9,14 @@ public enum TileLayout {
     public static let width = 256
     /// Entries are length-prefixed with 16 bits.
     public static let maxEntryBytes = 65_535
+    /// The largest hash tile: 256 hashes of 32 bytes.
+    public static let maxTileBytes = width * MerkleHash.size
+    /// The largest entry bundle: 256 entries, each behind its two-byte length.
+    public static let maxBundleBytes = width * (2 + maxEntryBytes)
+    /// The largest `state` file read: the origin and at most 64 subtree hashes in hex.
+    public static let maxStateBytes = 1 << 16
+    /// The largest checkpoint (a signed note) read.
+    public static let maxCheckpointBytes = 1 << 20
 
     /// `N` in three-digit groups, all but the last prefixed `x`: 1234067 → `x001/x234/067`.
     public static func encode(_ n: UInt64) -> String {

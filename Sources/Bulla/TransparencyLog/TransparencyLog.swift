@@ -52,7 +52,7 @@ public final class TransparencyLog {
     public convenience init(opening path: String, forWriting: Bool, foldsJournal: Bool = false) throws {
         let bytes: [UInt8]
         do {
-            bytes = try FileIO.read("\(path)/state", limit: 1 << 16)
+            bytes = try FileIO.read("\(path)/state", limit: TileLayout.maxStateBytes)
         } catch let error where error.bullaCode == .notFound {
             throw BullaError(.notFound, "\(path) is not a log (no state file)")
         }
@@ -223,7 +223,7 @@ public final class TransparencyLog {
     // MARK: Reading
 
     private func read(_ relative: String) throws -> [UInt8] {
-        try FileIO.read("\(path)/\(relative)", limit: 1 << 24)
+        try FileIO.read("\(path)/\(relative)", limit: max(TileLayout.maxBundleBytes, TileLayout.maxTileBytes))
     }
 
     /// The tile's hashes and every level above them inside the tile (level r holds
@@ -335,7 +335,7 @@ public final class TransparencyLog {
 extension TransparencyLog {
     /// The last signed checkpoint, if any: the note's bytes.
     public func signedCheckpoint() throws -> [UInt8]? {
-        try FileIO.readIfPresent("\(path)/checkpoint", limit: 1 << 20)
+        try FileIO.readIfPresent("\(path)/checkpoint", limit: TileLayout.maxCheckpointBytes)
     }
 
     /// Signs a checkpoint of the current size with the log key and makes it the current one.

@@ -129,7 +129,7 @@ struct LogCommand: ParsableCommand {
             let log = try TransparencyLog(opening: directory, forWriting: false)
             let verifier = try NoteVerifier(name: log.origin, key: try KeyFile.verifyingKey(logKey))
             let earlier = try since.map { try KeyFile.read($0, limit: 1 << 20) }
-            let audit = try log.audit(verifier: verifier, since: earlier)
+            let audit = try LogAuditor(log: log).audit(verifier: verifier, since: earlier)
             // A writer with a journal (`bulla serve --decision-log`) folds it into the tree later.
             let journaled = try log.journaledEntries()
             print("verified \(directory): \(audit.size) entries, root \(Hex.encode(audit.root)), \(audit.tilesChecked) tiles recomputed"

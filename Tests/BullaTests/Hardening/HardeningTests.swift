@@ -273,7 +273,7 @@ private struct GivenAttestations: PolicyEvidence {
         }
         let reader = try TransparencyLog(opening: dir, forWriting: false)
         do {
-            _ = try reader.audit(verifier: try NoteVerifier(name: "bulla.test/state", key: key.publicKey))
+            _ = try LogAuditor(log: reader).audit(verifier: try NoteVerifier(name: "bulla.test/state", key: key.publicKey))
             Issue.record("the audit passed a corrupted state")
         } catch let error as BullaError {
             #expect(error.message.contains("state"), "\(error.message)")

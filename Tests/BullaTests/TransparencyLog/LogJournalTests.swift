@@ -39,7 +39,7 @@ import Testing
         #expect(fold.added == 3 && fold.tornBytes == 0)
         #expect(log.size == 6 && log.root == MerkleTree(leaves: Self.entries(0..<6).map { MerkleHash.leaf($0) }).root())
         #expect(try Self.segments(dir).isEmpty, "a segment the tree covers is removed")
-        let audit = try log.audit(verifier: try NoteVerifier(name: "bulla.test/journal", key: key.publicKey))
+        let audit = try LogAuditor(log: log).audit(verifier: try NoteVerifier(name: "bulla.test/journal", key: key.publicKey))
         #expect(audit.size == 6)
         // Folding again adds nothing.
         #expect(try log.foldJournal(with: key).added == 0)
@@ -169,6 +169,6 @@ import Testing
         let fold = try log.foldJournal(with: key)
         #expect(fold.added == 3 && fold.tornBytes == vector.tornBytes)
         #expect(log.size == vector.sizeAfterFold && Hex.encode(log.root) == vector.rootAfterFold)
-        #expect(try log.audit(verifier: try NoteVerifier(name: "bulla.example/log", key: key.publicKey)).size == vector.sizeAfterFold)
+        #expect(try LogAuditor(log: log).audit(verifier: try NoteVerifier(name: "bulla.example/log", key: key.publicKey)).size == vector.sizeAfterFold)
     }
 }

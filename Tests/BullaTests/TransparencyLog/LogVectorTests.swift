@@ -17,7 +17,7 @@ import Testing
         #expect(log.root == MerkleTree(leaves: entries.map { MerkleHash.leaf($0) }).root())
         let verifier = try NoteVerifier(name: "bulla.example/log", key: try KeyFile.verifyingKey(Self.exampleKey))
         #expect(verifier.vkey == "bulla.example/log+0d0ca03a+AZlcxmw9aKP+/Xap3LmyHKD10Yi2cFVRwZJ3gkUpZh/C")
-        let audit = try log.audit(verifier: verifier)
+        let audit = try LogAuditor(log: log).audit(verifier: verifier)
         #expect(audit.size == 300 && audit.root == log.root && audit.tilesChecked == 3)
 
         let inclusion = try JSONValue(parsing: try SpecVectors.bytes("log/inclusion-257.json"), what: "vector")
