@@ -21,10 +21,10 @@ public final class LayoutWriter {
         }
         self.root = root
         lockFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard lockFD >= 0 else { throw BullaError(.ioFailure, "cannot open \(root)", underlying: String(cString: strerror(errno))) }
+        guard lockFD >= 0 else { throw BullaError.system("cannot open \(root)") }
         guard flock(lockFD, LOCK_EX) == 0 else {
             close(lockFD)
-            throw BullaError(.ioFailure, "cannot lock \(root)", underlying: String(cString: strerror(errno)))
+            throw BullaError.system("cannot lock \(root)")
         }
     }
 
@@ -60,13 +60,13 @@ public final class LayoutWriter {
         mkdir(directory, 0o755)
         let temporary = "\(path).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BullaError(.ioFailure, "cannot create \(temporary)", underlying: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw BullaError.system("cannot create \(temporary)") }
         do {
             defer { close(fd) }
             try produce { try DurableFile.writeAll($0, to: fd, path: temporary) }
             if flush { try DurableFile.flush(fd, path: temporary) }
             guard rename(temporary, path) == 0 else {
-                throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
+                throw BullaError.system("cannot rename \(temporary) to \(path)")
             }
         } catch {
             unlink(temporary)

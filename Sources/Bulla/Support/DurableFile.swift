@@ -16,11 +16,11 @@ public enum DurableFile {
         let fd = open(path, flags, mode)
         guard fd >= 0 else {
             if errno == EEXIST { throw BullaError(.invalidArgument, "\(path) exists; pass --force to replace it") }
-            throw BullaError(.ioFailure, "cannot create \(path)", underlying: String(cString: strerror(errno)))
+            throw BullaError.system("cannot create \(path)")
         }
         defer { close(fd) }
         // O_CREAT honours the umask; a replaced file keeps its old mode: set it explicitly.
-        guard fchmod(fd, mode) == 0 else { throw BullaError(.ioFailure, "cannot set the mode of \(path)", underlying: String(cString: strerror(errno))) }
+        guard fchmod(fd, mode) == 0 else { throw BullaError.system("cannot set the mode of \(path)") }
         try bytes.withUnsafeBytes { try writeAll($0, to: fd, path: path) }
         if flush { try DurableFile.flush(fd, path: path) }
     }
@@ -35,7 +35,7 @@ public enum DurableFile {
         do {
             try write(bytes, to: temporary, mode: mode, overwrite: true, flush: flush)
             guard rename(temporary, path) == 0 else {
-                throw BullaError(.ioFailure, "cannot rename \(temporary) to \(path)", underlying: String(cString: strerror(errno)))
+                throw BullaError.system("cannot rename \(temporary) to \(path)")
             }
         } catch {
             unlink(temporary)
@@ -51,7 +51,7 @@ public enum DurableFile {
             let n = position.map { pwrite(fd, buffer.baseAddress! + offset, buffer.count - offset, off_t($0 + offset)) }
                 ?? Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw BullaError(.ioFailure, "cannot write \(path)", underlying: String(cString: strerror(errno))) }
+            guard n > 0 else { throw BullaError.system("cannot write \(path)") }
             offset += n
         }
     }
@@ -60,16 +60,16 @@ public enum DurableFile {
     /// needs (`fdatasync`: a file size that did not change is not written again).
     static func flush(_ fd: Int32, path: String, dataOnly: Bool = false) throws {
         guard (dataOnly ? fdatasync(fd) : fsync(fd)) == 0 else {
-            throw BullaError(.ioFailure, "cannot flush \(path)", underlying: String(cString: strerror(errno)))
+            throw BullaError.system("cannot flush \(path)")
         }
     }
 
     /// Flushes a directory's entries (new names, renames) to disk.
     public static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw BullaError(.ioFailure, "cannot open directory \(path)", underlying: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw BullaError.system("cannot open directory \(path)") }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush directory \(path)", underlying: String(cString: strerror(errno))) }
+        guard fsync(fd) == 0 else { throw BullaError.system("cannot flush directory \(path)") }
     }
 
     /// Linux's `syncfs(2)`, which the C library declares only under _GNU_SOURCE: looked up once.
@@ -91,8 +91,8 @@ public enum DurableFile {
     public static func syncFileSystem(of path: String) throws {
         guard let syncfs else { throw BullaError(.unsupported, "no syncfs on this system") }
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw BullaError(.ioFailure, "cannot open directory \(path)", underlying: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw BullaError.system("cannot open directory \(path)") }
         defer { close(fd) }
-        guard syncfs(fd) == 0 else { throw BullaError(.ioFailure, "cannot flush the file system of \(path)", underlying: String(cString: strerror(errno))) }
+        guard syncfs(fd) == 0 else { throw BullaError.system("cannot flush the file system of \(path)") }
     }
 }

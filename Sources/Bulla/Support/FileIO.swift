@@ -23,7 +23,7 @@ enum FileIO {
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else {
                     if n == 0 { break }
-                    throw BullaError(.ioFailure, "cannot read \(path)", underlying: String(cString: strerror(errno)))
+                    throw BullaError.system("cannot read \(path)")
                 }
                 initialized += n
             }
@@ -46,7 +46,7 @@ enum FileIO {
         for part in directory.dropFirst(root?.count ?? 0).split(separator: "/") {
             current += "/\(part)"
             guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
-                throw BullaError(.ioFailure, "cannot create \(current)", underlying: String(cString: strerror(errno)))
+                throw BullaError.system("cannot create \(current)")
             }
         }
     }
@@ -55,7 +55,7 @@ enum FileIO {
     static func names(in directory: String) throws -> [String] {
         guard let handle = opendir(directory) else {
             if errno == ENOENT { return [] }
-            throw BullaError(.ioFailure, "cannot read \(directory)", underlying: String(cString: strerror(errno)))
+            throw BullaError.system("cannot read \(directory)")
         }
         defer { closedir(handle) }
         var names: [String] = []
@@ -77,7 +77,6 @@ enum FileIO {
     }
 
     private static func openError(_ path: String) -> BullaError {  // after a failed fstat
-        let code: BullaError.Code = errno == ENOENT ? .notFound : .ioFailure
-        return BullaError(code, errno == ENOENT ? "\(path) does not exist" : "cannot open \(path)", underlying: String(cString: strerror(errno)))
+        BullaError.opening(path)
     }
 }

@@ -72,7 +72,7 @@ public final class LogJournal: @unchecked Sendable {
         self.base = base
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw BullaError(.ioFailure, "cannot create the journal segment \(path)", underlying: String(cString: strerror(errno)))
+            throw BullaError.system("cannot create the journal segment \(path)")
         }
         do {
             var header = Self.magic

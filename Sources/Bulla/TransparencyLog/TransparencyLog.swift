@@ -38,7 +38,7 @@ public final class TransparencyLog {
     public static func create(at path: String, origin: String) throws -> TransparencyLog {
         guard !origin.isEmpty, !origin.contains("\n") else { throw BullaError(.invalidArgument, "a log origin is one non-empty line") }
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-            throw BullaError(.ioFailure, "cannot create \(path)", underlying: String(cString: strerror(errno)))
+            throw BullaError.system("cannot create \(path)")
         }
         guard FileIO.size("\(path)/state") == nil else { throw BullaError(.invalidArgument, "\(path) already holds a log") }
         let log = try TransparencyLog(path: path, origin: origin, range: CompactRange(), lock: true)
@@ -85,7 +85,7 @@ public final class TransparencyLog {
         self.range = range
         if lock {
             let fd = open("\(path)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw BullaError(.ioFailure, "cannot open \(path)/lock", underlying: String(cString: strerror(errno))) }
+            guard fd >= 0 else { throw BullaError.system("cannot open \(path)/lock") }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
                 throw BullaError(.busy, "log \(path) is being written by another process (it holds \(path)/lock)")

@@ -25,8 +25,7 @@ public final class FileDigester {
     public static func openRegularFile(_ path: String) throws -> Int32 {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
-            let code: BullaError.Code = errno == ENOENT ? .notFound : .ioFailure
-            throw BullaError(code, errno == ENOENT ? "\(path) does not exist" : "cannot open \(path)", underlying: String(cString: strerror(errno)))
+            throw BullaError.opening(path)
         }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
@@ -61,7 +60,7 @@ public final class FileDigester {
             if count == 0 { break }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw BullaError(.ioFailure, "cannot read \(path)", underlying: String(cString: strerror(errno)))
+                throw BullaError.system("cannot read \(path)")
             }
             total += Int64(count)
             guard total <= limit else {
