@@ -326,12 +326,21 @@ final class RegistryTransport: Sendable {
             default: return "\(error)"
             }
         }
-        let text = "\(error)"
-        if text.contains("handshakeFailed") && !options.insecure {
-            return "TLS handshake failed; for a plain-HTTP registry on this machine pass --insecure: \(text)"
+        if let error = error as? NIOSSLError, case .handshakeFailed(let reason) = error {
+            let why = Self.tlsReason(reason)
+            return options.insecure ? "TLS handshake failed (\(why))" : "TLS handshake failed (\(why)); for a plain-HTTP registry on this machine pass --insecure"
         }
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused: is the registry running?" }
-        return text
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection refused: is the registry running?" }
+        return "\(error)"
+    }
+
+    /// BoringSSL's reason for a failed handshake (`WRONG_VERSION_NUMBER`,
+    /// `CERTIFICATE_VERIFY_FAILED`), without its queue numbers and source paths.
+    static func tlsReason(_ error: BoringSSLError) -> String {
+        guard case .sslError(let queue) = error, let first = queue.first else { return "\(error)" }
+        let text = "\(first)"
+        let beforePath = text.components(separatedBy: " at ").first ?? text
+        return beforePath.split(separator: ":").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? beforePath
     }
 }
 

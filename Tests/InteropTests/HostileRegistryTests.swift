@@ -163,6 +163,19 @@ struct HostileRegistryTests {
         return (dir, registry, fresh, key)
     }
 
+    /// A plain-HTTP server where TLS was expected: the reason is BoringSSL's, named short,
+    /// with what to do, and none of the library's queue numbers or source paths.
+    @Test func aPlainHTTPServerIsNamedWithoutTLSInternals() throws {
+        let server = try Spawned([try Peers.path("python3"), "-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+        defer { server.stop() }
+        let line = try server.firstLine(what: "python3 -m http.server")
+        let port = try #require(line.split(separator: " ").firstIndex(of: "port").map { line.split(separator: " ")[$0 + 1] }, "\(line)")
+        let result = try Command.run([Peers.bulla, "digest", "127.0.0.1:\(port)/x/y:1", "--timeout", "5"], timeout: 60)
+        #expect(result.status == 3, "\(Self.shown(result))")
+        #expect(result.stderr.contains("TLS handshake failed (WRONG_VERSION_NUMBER); for a plain-HTTP registry on this machine pass --insecure"), "\(Self.shown(result))")
+        #expect(!result.stderr.contains(".build") && !result.stderr.contains("BoringSSL"), "\(Self.shown(result))")
+    }
+
     // MARK: Descriptors that lie about their size
 
     /// Pushes to a plain-HTTP registry, with Python's standard library: the blobs `abc` and `{}`,
