@@ -44,8 +44,6 @@ public struct RegistryOptions: Sendable {
 /// An overall time limit on registry traffic: a CLI command's, set when it starts, or one
 /// admission review's, set around the work done for it.
 public struct RegistryDeadline: Sendable {
-    /// The CLI's default (`--registry-deadline`), in seconds.
-    public static let defaultSeconds: Int64 = 300
     /// What it is called in messages ("the command's registry deadline of 300 s").
     let name: String
     let instant: NIODeadline

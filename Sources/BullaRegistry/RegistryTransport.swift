@@ -72,9 +72,6 @@ final class RegistryTransport: Sendable {
 
     deinit { try? http.syncShutdown() }
 
-    /// The deadline over this request: one set around the work on this thread, else the
-    /// options' own.
-    private var deadline: RegistryDeadline? { RegistryDeadline.onThisThread ?? options.deadline }
 
     /// The scope of a request on `repository`: pull, or pull and push.
     static func scope(_ repository: String, push: Bool = false) -> String {
@@ -110,16 +107,16 @@ final class RegistryTransport: Sendable {
             // The sink may be a caller's non-escaping closure: drop it once the request is over.
             defer { receiver.detach() }
             let response: Response
-            if let deadline = deadline, deadline.hasPassed { throw deadline.error(what, registry: registry) }
+            try retry.checkDeadline(what)
             do {
-                response = try http.execute(request: request, delegate: receiver, deadline: deadline?.instant).futureResult.wait()
+                response = try http.execute(request: request, delegate: receiver, deadline: retry.deadline?.instant).futureResult.wait()
             } catch let error as BullaError {
                 throw error
             } catch let error as HTTPClientError where error == .remoteConnectionClosed && resendable && retry.canRetry && !receiver.streamed {
                 try retry.wait(retryAfter: nil)
                 continue
-            } catch let error as HTTPClientError where error == .deadlineExceeded && deadline != nil {
-                throw deadline!.error(what, registry: registry)
+            } catch let error as HTTPClientError where error == .deadlineExceeded {
+                throw retry.deadlinePassed(what)
             } catch {
                 throw BullaError(.unreachable, "cannot get \(what) from \(registry)", underlying: describe(error))
             }
@@ -182,8 +179,11 @@ final class RegistryTransport: Sendable {
         return next.absoluteString
     }
 
-    /// A retry counter for one request, under this request's deadline.
-    func retryPolicy() -> RetryPolicy { RetryPolicy(options: options, deadline: deadline, registry: registry) }
+    /// A retry counter for one request, under its deadline: one set around the work on this
+    /// thread (a review's), else the options' own (a command's).
+    func retryPolicy() -> RetryPolicy {
+        RetryPolicy(options: options, deadline: RegistryDeadline.onThisThread ?? options.deadline, registry: registry)
+    }
 
     private func currentLogin() throws -> RegistryLogin? {
         if let cached = state.withLock({ $0.loginLoaded ? Optional($0.login) : nil }) { return cached }
@@ -257,12 +257,12 @@ final class RegistryTransport: Sendable {
         while true {
             do {
                 response = try http.execute(
-                    request: request, delegate: Receiver(limit: 1 << 16, stream: nil, what: "token from \(realmHost)"), deadline: deadline?.instant
+                    request: request, delegate: Receiver(limit: 1 << 16, stream: nil, what: "token from \(realmHost)"), deadline: retry.deadline?.instant
                 ).futureResult.wait()
             } catch let error as BullaError {
                 throw error
-            } catch let error as HTTPClientError where error == .deadlineExceeded && deadline != nil {
-                throw deadline!.error("a token", registry: realmHost)
+            } catch let error as HTTPClientError where error == .deadlineExceeded {
+                throw retry.deadlinePassed("a token", from: realmHost)
             } catch let error as HTTPClientError where error == .remoteConnectionClosed && retry.canRetry {
                 try retry.wait(retryAfter: nil)
                 continue

@@ -24,6 +24,16 @@ struct RetryPolicy {
     /// busy or restarting server gives (not 501 or 505, which will not change).
     static func isTransient(_ code: UInt) -> Bool { [429, 500, 502, 503, 504].contains(code) }
 
+    /// Throws when the deadline has already passed, before `what` is asked for.
+    func checkDeadline(_ what: String) throws {
+        if let deadline, deadline.hasPassed { throw deadline.error(what, registry: registry) }
+    }
+
+    /// The error for `what` cut off by the deadline (from `host`, when it is not the registry).
+    func deadlinePassed(_ what: String, from host: String? = nil) -> BullaError {
+        deadline?.error(what, registry: host ?? registry) ?? BullaError(.unreachable, "\(what) from \(host ?? registry) passed its deadline")
+    }
+
     /// Whether another attempt may be made.
     var canRetry: Bool { attempts < options.retries }
 

@@ -70,7 +70,9 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
         do {
             let value = try load(files)
             let named = dependencies(value)
-            let next = Loaded(value: value, digest: Self.digest(of: files + Self.snapshot(named, limit: limit)), dependencies: named)
+            // The digest just taken already covers the named files unless the change names others.
+            let loadedDigest = named == inForce.dependencies ? digest : Self.digest(of: files + Self.snapshot(named, limit: limit))
+            let next = Loaded(value: value, digest: loadedDigest, dependencies: named)
             current.withLock { $0 = next }
             lastRefused.withLock { $0 = nil }
             return .replaced(next.digest)

@@ -97,9 +97,7 @@ public struct ContentVerifier: Sendable {
                 blobs.append(Item(descriptor: descriptor, role: role, parent: parent))
                 return
             }
-            guard depth <= source.limits.maxIndexDepth else {
-                throw BullaError(.limitExceeded, "\(source.reference): indexes nest deeper than \(source.limits.maxIndexDepth) levels")
-            }
+            try budget.checkDepth(depth, limits: source.limits)
             let document: ManifestDocument
             do {
                 document = try source.manifest(descriptor)

@@ -14,6 +14,16 @@ public struct DescriptorBudget: Sendable {
         self.reference = reference
     }
 
+    /// Refuses a walk `depth` indexes deep when that is more than ``Limits/maxIndexDepth``.
+    public func checkDepth(_ depth: Int, limits: Limits) throws {
+        guard depth <= limits.maxIndexDepth else { throw Self.tooDeep(reference, limits: limits) }
+    }
+
+    /// The error for indexes nested deeper than ``Limits/maxIndexDepth``.
+    public static func tooDeep(_ reference: String, limits: Limits) -> BullaError {
+        BullaError(.limitExceeded, "\(reference): indexes nest deeper than \(limits.maxIndexDepth) levels")
+    }
+
     /// Counts `count` more descriptors; throws `.limitExceeded` once the walk passes the limit.
     public mutating func spend(_ count: Int = 1) throws {
         let (total, overflow) = spent.addingReportingOverflow(count)

@@ -56,9 +56,7 @@ public struct ImageTree: Codable, Sendable {
             var node = ImageTree.leaf(document.descriptor, role: role ?? (document.kind == .index ? .index : .manifest))
             switch document.content {
             case .index(let index):
-                guard depth < source.limits.maxIndexDepth else {
-                    throw BullaError(.limitExceeded, "\(source.reference): indexes nest deeper than \(source.limits.maxIndexDepth) levels")
-                }
+                try budget.checkDepth(depth + 1, limits: source.limits)
                 node.artifactType = index.artifactType ?? node.artifactType
                 node.annotations = ImageTree.merged(node.annotations, index.annotations)
                 node.subject = index.subject?.digest

@@ -19,9 +19,7 @@ public enum ManifestWalk {
         try budget.spend()
         result.append(document.descriptor)
         guard case .index(let index) = document.content else { return }
-        guard depth < source.limits.maxIndexDepth else {
-            throw BullaError(.limitExceeded, "\(source.reference): indexes nest deeper than \(source.limits.maxIndexDepth) levels")
-        }
+        try budget.checkDepth(depth + 1, limits: source.limits)
         for child in index.manifests {
             try budget.spend()
             guard MediaType.kind(of: child.mediaType) != nil, seen.insert(child.digest).inserted else { continue }

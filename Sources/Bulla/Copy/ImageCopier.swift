@@ -80,9 +80,7 @@ public struct ImageCopier {
     /// Walks the manifest tree under `descriptor`, children first; `images` gets every
     /// manifest and index digest whose companions are wanted too.
     private func collect(_ descriptor: Descriptor, name: ManifestName, depth: Int, into plan: inout Plan, images: inout [Digest]?) throws {
-        guard depth <= source.limits.maxIndexDepth else {
-            throw BullaError(.limitExceeded, "\(source.reference): manifests nest deeper than \(source.limits.maxIndexDepth) levels")
-        }
+        try plan.budget.checkDepth(depth, limits: source.limits)
         try plan.budget.spend()
         guard plan.seenManifests.insert(descriptor.digest).inserted || name != .child else { return }
         let bytes = try source.contents(of: descriptor, limit: source.limits.maxManifestBytes)

@@ -70,9 +70,7 @@ extension ImageSource {
         guard case .index(let index) = document.content else {
             throw BullaError(.notFound, "\(reference) is a single image, not an index: --platform \(platform) has nothing to choose from")
         }
-        guard depth < limits.maxIndexDepth else {
-            throw BullaError(.limitExceeded, "\(reference): indexes nest deeper than \(limits.maxIndexDepth) levels")
-        }
+        guard depth < limits.maxIndexDepth else { throw DescriptorBudget.tooDeep(reference.description, limits: limits) }
         if let child = index.manifests.first(where: { $0.platform.map(platform.matches) ?? false }) {
             let picked = try manifest(child)
             if case .index = picked.content { return try select(platform, from: picked, depth: depth + 1) }

@@ -139,11 +139,7 @@ public struct PolicyEvaluator: Sendable {
         // denied name (most of a large SBOM is then never parsed).
         let needles = requirement.deniedPackages.map { Array(($0.purl?.name ?? $0.name ?? "").lowercased().utf8).map(Self.folded) }
         for package in sbom.packages {
-            // A purl with percent escapes, or a purl or name with any non-ASCII byte, is always
-            // judged: its text may hide the name from this byte-wise test (`%6B`, or U+212A
-            // KELVIN SIGN, which lower-cases to `k`).
-            let opaque = { (text: String?) in text?.utf8.contains { $0 == UInt8(ascii: "%") || $0 >= 0x80 } == true }
-            let candidate = opaque(package.purl) || opaque(package.name) || needles.contains { needle in
+            let candidate = Self.isOpaque(package.purl) || Self.isOpaque(package.name) || needles.contains { needle in
                 Self.containsIgnoringCase(package.purl, needle) || Self.containsIgnoringCase(package.name, needle)
             }
             let purl = candidate ? package.purl.map(PackageURL.Reading.init) : nil
@@ -169,6 +165,12 @@ public struct PolicyEvaluator: Sendable {
             }
         }
         return failed
+    }
+
+    /// Text the byte-wise pre-filter cannot see through, so it is always judged in full: a
+    /// percent escape (`%6B`) or any non-ASCII byte (U+212A KELVIN SIGN lower-cases to `k`).
+    private static func isOpaque(_ text: String?) -> Bool {
+        text?.utf8.contains { $0 == UInt8(ascii: "%") || $0 >= 0x80 } == true
     }
 
     /// A purl as a message shows it: at most 200 characters.

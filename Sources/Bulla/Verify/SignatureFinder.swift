@@ -110,7 +110,10 @@ public struct SignatureFinder: Sendable {
                         found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature)))
                         continue
                     }
-                    guard try reads.admit(layer, roleLimit: source.limits.maxManifestBytes) else { continue }
+                    guard try reads.admit(layer, roleLimit: source.limits.maxManifestBytes) else {
+                        unreadable.append((origin, "its payload \(layer.digest.abbreviated) could not be read for an earlier layer"))
+                        continue
+                    }
                     // One unreadable layer must not hide the others.
                     do {
                         let payload = try source.contents(of: layer, limit: source.limits.maxManifestBytes)
