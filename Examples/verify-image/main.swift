@@ -11,10 +11,8 @@ guard arguments.count == 3 || (arguments.count == 4 && arguments[3] == "--insecu
 }
 var options = RegistryOptions()
 options.insecure = arguments.count == 4
-let source = try RegistryImages(options: options).open(try ImageReference(parsing: arguments[1]))
-let digest = try source.resolve().digest
-let (found, unreadable) = try SignatureFinder(source: source).signatures(for: digest)
-let verifier = try ImageVerifier(trust: TrustPolicy(keys: [try KeyFile.verifyingKey(arguments[2])]))
-let result = verifier.verify(digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
-print(result.verified ? "verified \(source.reference) \(digest)" : "not verified: " + result.signatures.map(\.reason).joined(separator: "; "))
+let verifier = Verifier(opener: RegistryImages(options: options))
+let image = try verifier.subject(try ImageReference(parsing: arguments[1]))
+let result = try verifier.verify(image, trust: TrustPolicy(keys: [try KeyFile.verifyingKey(arguments[2])]))
+print(result.verified ? "verified \(result.reference) \(result.digest)" : "not verified: " + result.signatures.map(\.reason).joined(separator: "; "))
 exit(result.verified ? 0 : 1)

@@ -73,6 +73,11 @@ public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
     public static func == (lhs: BullaError, rhs: BullaError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
+    /// What a user is told of any error: a ``BullaError``'s message, else the error itself.
+    public static func describe(_ error: any Error) -> String {
+        (error as? BullaError)?.message ?? "\(error)"
+    }
+
     /// The same error with `context` put in front of the message ("index.json: …").
     public func prefixed(_ context: String) -> BullaError {
         var copy = self

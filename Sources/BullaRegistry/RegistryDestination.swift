@@ -62,7 +62,7 @@ public final class RegistryDestination: ImageDestination {
     public func addReferrers(_ referrers: [Descriptor], of subject: Digest) throws {
         if hasReferrersAPI == nil { hasReferrersAPI = try client.referrers(repository, of: subject) != nil }
         if hasReferrersAPI == true { return }
-        let tag = ImageSigner.tag(for: subject, suffix: "")
+        let tag = CosignStorage.tag(for: subject, suffix: "")
         try updateTag(tag, mediaType: MediaType.ociIndex) { current in
             guard let current else {
                 return JSONValue.object([

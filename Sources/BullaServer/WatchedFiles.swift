@@ -57,7 +57,7 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
             files = try paths.map { try KeyFile.read($0, limit: limit) }
         } catch {
             // Keyed by the reason, so a file that stays unreadable is reported once.
-            let reason = (error as? BullaError)?.message ?? "\(error)"
+            let reason = BullaError.describe(error)
             return refuse(Digest.compute(over: Array(reason.utf8)), reason)
         }
         let inForce = loaded

@@ -40,6 +40,16 @@ struct ImageOptions: ParsableArguments {
         defer { bar.finish() }
         return try Images.open(reference, limits: limits, registry: registry) { done, total in bar.update(done, total) }
     }
+
+    /// The verifier for this image's registry flags and limits, and the image opened and
+    /// resolved through it, showing a progress bar while a large archive is scanned.
+    func subject(platform: Platform?) throws -> (Verifier, ImageSubject) {
+        let verifier = Verifier(opener: try Images.opener(registry, limits: limits), limits: limits)
+        let bar = ProgressBar("reading")
+        defer { bar.finish() }
+        let subject = try verifier.subject(try ImageReference(parsing: image), platform: platform) { done, total in bar.update(done, total) }
+        return (verifier, subject)
+    }
 }
 
 struct PlatformOption: ParsableArguments {

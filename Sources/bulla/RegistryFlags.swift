@@ -39,10 +39,15 @@ enum Images {
         _ reference: ImageReference, limits: Limits, registry: RegistryFlags,
         progress: (@Sendable (Int64, Int64) -> Void)? = nil
     ) throws -> any ImageSource {
+        try opener(registry, limits: limits).open(reference, limits: limits, progress: progress)
+    }
+
+    /// What opens images for this build: registries too when it has the registry layer.
+    static func opener(_ registry: RegistryFlags, limits: Limits) throws -> any ImageOpener {
         #if canImport(BullaRegistry)
-        return try RegistryImages(options: try options(registry, limits: limits)).open(reference, limits: limits, progress: progress)
+        return RegistryImages(options: try options(registry, limits: limits))
         #else
-        return try LocalImages().open(reference, limits: limits, progress: progress)
+        return LocalImages()
         #endif
     }
 

@@ -38,18 +38,6 @@ struct TrustOptions: ParsableArguments {
         TrustPolicy(keys: try keys, threshold: threshold, requiredAnnotations: requiredAnnotations, identity: identity,
                     logKeys: try logKey.map(KeyFile.verifyingKey), requireLog: requireLog)
     }
-
-    /// The detached bundles when `--bundle` is given (one that cannot be read is malformed input,
-    /// exit 3, as for any file given), else what `kind` finds stored with the image.
-    func evidence(for digest: Digest, in source: any ImageSource, kind: SignatureFinder.Kind, bundleLimit: Int = 1 << 20)
-        throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)])
-    {
-        guard !bundle.isEmpty else { return try SignatureFinder(source: source, kind: kind).signatures(for: digest) }
-        let found = try bundle.map {
-            FoundSignature(origin: "bundle \($0)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read($0, limit: bundleLimit))))
-        }
-        return (found, [])
-    }
 }
 
 /// `--log DIR|URL`: record what is signed in a transparency log and embed the proof.

@@ -110,7 +110,7 @@ public struct ImageCopier {
     /// The referrers of `image` the source lists or keeps in the fallback tag (those whose
     /// `subject` really is `image`), and its `.sig` and `.att` tags.
     private func collectCompanions(of image: Digest, into plan: inout Plan) throws {
-        let fallbackTag = ImageSigner.tag(for: image, suffix: "")
+        let fallbackTag = CosignStorage.tag(for: image, suffix: "")
         var candidates = try source.referrers(of: image) ?? []
         if let fallback = try source.descriptor(tagged: fallbackTag), case .index(let index) = try source.manifest(fallback).content {
             candidates += index.manifests

@@ -5,23 +5,6 @@ import BullaCrypto
 public struct PolicyDecision: Codable, Sendable, CustomStringConvertible {
     public static let mediaType = "application/vnd.bulla.policy-decision.v1+json"
 
-    public struct Reason: Codable, Sendable, Hashable, CustomStringConvertible {
-        /// The rule that gave it; nil when no rule matched.
-        public var rule: String?
-        public var mode: Policy.Mode
-        public var message: String
-
-        public init(rule: String?, mode: Policy.Mode, message: String) {
-            self.rule = rule
-            self.mode = mode
-            self.message = message
-        }
-
-        public var description: String {
-            (rule.map { "rule \"\($0)\": " } ?? "") + message + (mode == .warn ? " (warn only)" : "")
-        }
-    }
-
     public var mediaType = PolicyDecision.mediaType
     public var reference: String
     public var digest: Digest?
@@ -31,25 +14,34 @@ public struct PolicyDecision: Codable, Sendable, CustomStringConvertible {
     /// The rules that matched the image.
     public var rules: [String]
     /// Failures of enforced rules (each one denies) and of rules in warn mode (reported only).
-    public var violations: [Reason]
+    public var violations: [Finding]
     /// What each matched rule found satisfied.
-    public var satisfied: [Reason]
+    public var satisfied: [Finding]
+    /// Requirements not checked (`bulla policy test` checks no signature); absent otherwise.
+    public var unchecked: [Finding]?
 
-    public init(reference: String, digest: Digest?, rules: [String], violations: [Reason], satisfied: [Reason]) {
+    /// The decision `findings` make: denied when any enforced requirement failed.
+    public init(reference: String, digest: Digest?, rules: [String], findings: [Finding]) {
         self.reference = reference
         self.digest = digest
         self.rules = rules
-        self.violations = violations
-        self.satisfied = satisfied
-        allowed = !violations.contains { $0.mode == .enforce }
+        violations = findings.filter { $0.outcome == .failed }
+        satisfied = findings.filter { $0.outcome == .met }
+        let unchecked = findings.filter { $0.outcome == .notChecked }
+        self.unchecked = unchecked.isEmpty ? nil : unchecked
+        allowed = !violations.contains(where: \.denies)
         decision = allowed ? "allow" : "deny"
     }
+
+    /// Every finding, failures first.
+    public var findings: [Finding] { violations + satisfied + (unchecked ?? []) }
 
     /// Lines for people: the verdict, then each reason (`deny`, `warn`, `ok`).
     public var description: String {
         var lines = ["\(decision.uppercased())  \(reference)" + (digest.map { " \($0.abbreviated)" } ?? "")]
         lines += violations.map { "  \($0.mode == .enforce ? "deny" : "warn")  \($0)" }
         lines += satisfied.map { "  ok    \($0)" }
+        lines += (unchecked ?? []).map { "  --    \($0)" }
         return lines.joined(separator: "\n")
     }
 }

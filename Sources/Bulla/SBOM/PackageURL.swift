@@ -149,7 +149,7 @@ extension PackageURL {
                 readable = try PackageURL(parsing: text)
                 failure = nil
             } catch {
-                failure = (error as? BullaError)?.message ?? "\(error)"
+                failure = BullaError.describe(error)
                 readable = PackageURL(readingPartsOf: text)
             }
         }

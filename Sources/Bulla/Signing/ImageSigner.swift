@@ -11,8 +11,6 @@ public enum SignatureFormat: String, Sendable, CaseIterable, Codable {
 
 /// Makes image signatures and writes them where the image lives.
 public struct ImageSigner: Sendable {
-    public static let referrerAnnotationContent = "dev.sigstore.bundle.content"
-    public static let referrerAnnotationPredicate = "dev.sigstore.bundle.predicateType"
     public static let emptyConfig: [UInt8] = Array("{}".utf8)
 
     public let key: SigningKey
@@ -147,32 +145,23 @@ public struct ImageSigner: Sendable {
             case .legacySignature(let payload, let signature):
                 var layer = try destination.putBlob(payload, mediaType: SimpleSigningPayload.mediaType)
                 layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
-                written.append(try appendLegacyLayer(layer, tag: Self.tag(for: target.digest, suffix: ".sig"), to: destination))
+                written.append(try appendLegacyLayer(layer, tag: CosignStorage.tag(for: target.digest, suffix: ".sig"), to: destination))
             case .legacyAttestation(let envelope):
-                var layer = try destination.putBlob(envelope, mediaType: Self.dsseLayerMediaType)
+                var layer = try destination.putBlob(envelope, mediaType: CosignStorage.dsseLayerMediaType)
                 layer.annotations = ["predicateType": claim.predicateType, SimpleSigningPayload.signatureAnnotation: ""]
-                written.append(try appendLegacyLayer(layer, tag: Self.tag(for: target.digest, suffix: ".att"), to: destination))
+                written.append(try appendLegacyLayer(layer, tag: CosignStorage.tag(for: target.digest, suffix: ".att"), to: destination))
             }
         }
         try destination.commit()
         return written
     }
 
-    /// The media type of a legacy attestation layer.
-    public static let dsseLayerMediaType = "application/vnd.dsse.envelope.v1+json"
-
-    /// cosign's tag for what it stores beside an image: `sha256-<hex>` plus `.sig` or `.att`,
-    /// or with no suffix, the referrers fallback tag.
-    public static func tag(for digest: Digest, suffix: String) -> String {
-        "\(digest.algorithm.rawValue)-\(digest.hex)\(suffix)"
-    }
-
     private func writeReferrer(_ bundleBytes: [UInt8], for target: Descriptor, claim: Claim, to destination: any ImageDestination, created: String) throws -> Descriptor {
         let layer = try destination.putBlob(bundleBytes, mediaType: SigstoreBundle.mediaTypeV03)
         let config = try destination.putBlob(Self.emptyConfig, mediaType: MediaType.ociEmpty)
         let annotations = [
-            Self.referrerAnnotationContent: "dsse-envelope",
-            Self.referrerAnnotationPredicate: claim.predicateType,
+            CosignStorage.referrerAnnotationContent: "dsse-envelope",
+            CosignStorage.referrerAnnotationPredicate: claim.predicateType,
             "org.opencontainers.image.created": created,
         ]
         let manifest = JSONValue.object([

@@ -108,7 +108,7 @@ public final class TransparencyLog {
             do {
                 stored = try nodeHash(level: level, index: start >> UInt64(level))
             } catch {
-                throw BullaError(.logInconsistent, "\(path)/state names \(size) entries, but the tiles cannot give the subtree at level \(level): \((error as? BullaError)?.message ?? "\(error)")")
+                throw BullaError(.logInconsistent, "\(path)/state names \(size) entries, but the tiles cannot give the subtree at level \(level): \(BullaError.describe(error))")
             }
             guard stored == range.hashes[position] else {
                 throw BullaError(

@@ -1,19 +1,13 @@
 import BullaCrypto
 
-/// The signed statements an image has, verified on demand against each rule's keys: rules
-/// trust different keys, so verification is asked per rule rather than done once.
-public protocol PolicyEvidence {
-    func signatures(trustedBy trust: TrustPolicy) -> VerificationResult
-    func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) -> VerificationResult
-}
-
-/// Evidence gathered from an image source (referrers, fallback tags, `.sig`/`.att`) and from
-/// detached bundles.
+/// What an image has for one manifest digest, found but not yet verified: its signatures and
+/// attestations (stored with it, or given as detached bundles) and what could not be read.
 public struct FoundEvidence: PolicyEvidence, Sendable {
     public var digest: Digest
     public var reference: String
     public var signatures: [FoundSignature]
     public var attestations: [FoundSignature]
+    /// Evidence that was there but could not be read, each with where and why.
     public var unreadable: [(origin: String, reason: String)]
 
     public init(digest: Digest, reference: String, signatures: [FoundSignature], attestations: [FoundSignature], unreadable: [(origin: String, reason: String)] = []) {
@@ -24,28 +18,35 @@ public struct FoundEvidence: PolicyEvidence, Sendable {
         self.unreadable = unreadable
     }
 
-    /// Everything `source` holds for `digest`.
-    public init(for digest: Digest, in source: any ImageSource) throws {
-        let signed = try SignatureFinder(source: source, kind: .signatures).signatures(for: digest)
-        let attested = try SignatureFinder(source: source, kind: .attestations).signatures(for: digest)
-        self.init(digest: digest, reference: source.reference.description, signatures: signed.found, attestations: attested.found,
-                  unreadable: signed.unreadable + attested.unreadable)
-    }
-
-    public func signatures(trustedBy trust: TrustPolicy) -> VerificationResult {
-        verify(signatures, trust: trust, expecting: .signature)
-    }
-
-    public func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) -> VerificationResult {
-        verify(attestations, trust: trust, expecting: .attestation(type))
-    }
-
-    private func verify(_ found: [FoundSignature], trust: TrustPolicy, expecting: ImageVerifier.Expectation) -> VerificationResult {
-        do {
-            return try ImageVerifier(trust: trust, expecting: expecting).verify(digest, reference: reference, signatures: found, unreadable: unreadable)
-        } catch {
-            // The policy loader refuses unmeetable thresholds; this is the last guard.
-            return VerificationResult(reference: reference, digest: digest, verified: false, threshold: trust.threshold, trustedKeysSatisfied: [], signatures: [])
+    /// What `source` stores for `digest` of each kind asked (referrers, fallback tags,
+    /// `.sig`/`.att`).
+    public init(for digest: Digest, in source: any ImageSource, kinds: [SignatureFinder.Kind] = [.signatures, .attestations]) throws {
+        var found: [SignatureFinder.Kind: [FoundSignature]] = [:]
+        var unreadable: [(origin: String, reason: String)] = []
+        for kind in kinds {
+            let (signatures, failures) = try SignatureFinder(source: source, kind: kind).signatures(for: digest)
+            found[kind] = signatures
+            unreadable += failures
         }
+        self.init(digest: digest, reference: source.reference.description, signatures: found[.signatures] ?? [],
+                  attestations: found[.attestations] ?? [], unreadable: unreadable)
+    }
+
+    /// Detached bundle files instead of what is stored with the image: each may hold a
+    /// signature or an attestation, and the verification tells which. A file that cannot be
+    /// read is malformed input, as for any file given.
+    public init(for digest: Digest, reference: String, bundlesAt paths: [String], limit: Int) throws {
+        let found = try paths.map { path in
+            FoundSignature(origin: "bundle \(path)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read(path, limit: limit))))
+        }
+        self.init(digest: digest, reference: reference, signatures: found, attestations: found)
+    }
+
+    public func signatures(trustedBy trust: TrustPolicy) throws -> VerificationResult {
+        try ImageVerifier(trust: trust, expecting: .signature).verify(digest, reference: reference, signatures: signatures, unreadable: unreadable)
+    }
+
+    public func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) throws -> VerificationResult {
+        try ImageVerifier(trust: trust, expecting: .attestation(type)).verify(digest, reference: reference, signatures: attestations, unreadable: unreadable)
     }
 }

@@ -34,7 +34,7 @@ public struct FoundSignature: Sendable {
 public struct SignatureFinder: Sendable {
     /// What to look for: signatures (cosign sign/v1 referrers, `.sig`) or attestations (other
     /// referrers, `.att`).
-    public enum Kind: Sendable { case signatures, attestations }
+    public enum Kind: Sendable, Hashable { case signatures, attestations }
 
     public let source: any ImageSource
     public let kind: Kind
@@ -55,7 +55,7 @@ public struct SignatureFinder: Sendable {
     private func search(for digest: Digest) throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)]) {
         var found: [FoundSignature] = []
         var unreadable: [(String, String)] = []
-        let fallbackTag = ImageSigner.tag(for: digest, suffix: "")
+        let fallbackTag = CosignStorage.tag(for: digest, suffix: "")
         let listedBy = if case .registry = source.reference { " (referrers API)" } else { "" }
         var candidates = try (source.referrers(of: digest) ?? []).filter { isReferrer($0) && wanted($0) }.map { ($0, listedBy) }
         // The referrers fallback tag: an index whose entries are the referrers.
@@ -150,7 +150,7 @@ public struct SignatureFinder: Sendable {
     /// A referrer whose annotation names its predicate type is only looked at when that type is
     /// what this search is for; one without the annotation is always read.
     private func wanted(_ descriptor: Descriptor) -> Bool {
-        guard let predicate = descriptor.annotations?[ImageSigner.referrerAnnotationPredicate] else { return true }
+        guard let predicate = descriptor.annotations?[CosignStorage.referrerAnnotationPredicate] else { return true }
         return (predicate == InTotoStatement.cosignSignPredicate) == (kind == .signatures)
     }
 
@@ -164,7 +164,7 @@ public struct SignatureFinder: Sendable {
                 throw BullaError(.malformedInput, "the .att tag names an index, not a manifest")
             }
             try Self.checkCandidateCount(candidates + manifest.layers.count, of: tag, in: source)
-            for (n, layer) in manifest.layers.enumerated() where layer.mediaType == ImageSigner.dsseLayerMediaType {
+            for (n, layer) in manifest.layers.enumerated() where layer.mediaType == CosignStorage.dsseLayerMediaType {
                 let origin = "tag \(tag) layer \(n)"
                 guard try reads.admit(layer, roleLimit: source.limits.maxAttestationBytes) else { continue }
                 do {

@@ -69,7 +69,7 @@ public final class AdmissionController: Sendable {
             request = try AdmissionRequest(parsing: body)
         } catch {
             metrics.malformed.increment()
-            let reason = (error as? BullaError)?.message ?? "\(error)"
+            let reason = BullaError.describe(error)
             logger.notice("refused a body that is not an AdmissionReview", metadata: ["reason": .string(reason)])
             return Answer(status: 400, body: Array(reason.utf8))
         }
@@ -82,7 +82,7 @@ public final class AdmissionController: Sendable {
             verdicts = await judge(images, namespace: request.namespace, policy: loaded, deadline: started + settings.deadline)
             response = Self.response(for: request, verdicts: verdicts, mutate: mutate)
         } catch {
-            let reason = (error as? BullaError)?.message ?? "\(error)"
+            let reason = BullaError.describe(error)
             response = AdmissionResponse(uid: request.uid, allowed: false, message: "bulla: \(request.kind) \(request.namespace)/\(request.name) cannot be judged: \(reason)")
         }
         if let decisionLog {
@@ -164,15 +164,14 @@ public final class AdmissionController: Sendable {
         do {
             reference = try RegistryReference(parsing: image.image)
         } catch {
-            return .known(ImageVerdict(image: image, reference: nil, rules: [], failure: "not an image reference: \((error as? BullaError)?.message ?? "\(error)")"))
+            return .known(ImageVerdict(image: image, reference: nil, rules: [], failure: "not an image reference: \(BullaError.describe(error))"))
         }
         let name = reference.description
-        let rules = policy.policy.rules(matching: name, namespace: namespace)
-        guard !rules.isEmpty else {
-            // noMatch decides; nothing needs reading.
-            let decision = PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: nil, evidence: NoEvidence())
+        // No rule matches: noMatch decides, and nothing needs reading.
+        if let decision = PolicyEvaluator(policy: policy.policy).unmatchedDecision(reference: name, namespace: namespace) {
             return .known(ImageVerdict(image: image, reference: name, decision: decision))
         }
+        let rules = policy.policy.rules(matching: name, namespace: namespace)
         guard let digest = reference.digest ?? tags.cached(name), let decision = decisions.cached(key(reference, rules, digest, policy)) else {
             return .unknown(reference, rules)
         }
@@ -202,8 +201,7 @@ public final class AdmissionController: Sendable {
                     try self.registryDeadline(until: deadline).applies {
                         let source = try self.store.source(for: reference.pinned(to: digest))
                         if reference.digest != nil { _ = try self.store.digest(of: reference, in: source) }
-                        let evidence = try FoundEvidence(for: digest, in: source)
-                        return PolicyEvaluator(policy: policy.policy).decide(reference: name, namespace: namespace, digest: digest, evidence: evidence)
+                        return try Verifier().decide(ImageSubject(source: source, digest: digest, name: name), policy: policy.policy, namespace: namespace)
                     }
                 }
             }
@@ -214,7 +212,7 @@ public final class AdmissionController: Sendable {
             return ImageVerdict(image: image, reference: name, decision: decision)
         case .failed(let error):
             metrics.verificationErrors.increment()
-            let reason = (error as? BullaError)?.message ?? "\(error)"
+            let reason = BullaError.describe(error)
             return ImageVerdict(image: image, reference: name, rules: rules, failure: "cannot be verified: \(reason)")
         case .timedOut:
             metrics.deadlines.increment()
@@ -249,15 +247,5 @@ public final class AdmissionController: Sendable {
     /// digests whatever the policy, so their cache stays.
     public func forgetDecisions() {
         decisions.removeAll()
-    }
-}
-
-/// Evidence for images no rule matched: the evaluator never asks it (noMatch decides), and
-/// were it asked, nothing would verify.
-struct NoEvidence: PolicyEvidence {
-    func signatures(trustedBy trust: TrustPolicy) -> VerificationResult { Self.none(trust) }
-    func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) -> VerificationResult { Self.none(trust) }
-    private static func none(_ trust: TrustPolicy) -> VerificationResult {
-        VerificationResult(reference: "", digest: Digest.compute(over: []), verified: false, threshold: trust.threshold, trustedKeysSatisfied: [], signatures: [])
     }
 }

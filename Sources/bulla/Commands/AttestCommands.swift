@@ -100,22 +100,16 @@ struct VerifyAttestationCommand: ParsableCommand {
 
     func run() throws {
         let type = try PredicateType(parsing: predicateType)
-        let source = try image.open()
-        let document = try source.resolve(platform: try platform.value)
-        let verifier = try ImageVerifier(trust: try trusted.policy(), expecting: .attestation(type))
-        let (found, unreadable) = try trusted.evidence(
-            for: document.digest, in: source, kind: .attestations, bundleLimit: AttestationLimits.maxPredicateBytes)
-        let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
+        let (verifier, subject) = try image.subject(platform: try platform.value)
         // The policy applies its own trust (each rule's keys and threshold) to the same
         // attestations, besides its age and content rules; --key must be met too.
-        let decision = try policy.map { file in
-            let evidence = FoundEvidence(digest: document.digest, reference: result.reference, signatures: [], attestations: found, unreadable: unreadable)
-            return PolicyEvaluator(policy: try Policy.load(file)).decide(attestationsOf: type, reference: result.reference, digest: result.digest, evidence: evidence)
-        }
+        let report = try verifier.verify(
+            attestationsOf: type, subject, trust: try trusted.policy(), bundles: trusted.bundle, policy: try policy.map(Policy.load))
+        let (result, decision) = (report.verification, report.policy)
         switch output.output {
         case .json:
-            if let decision {
-                print(try JSONOutput.encode(AttestationReport(verification: result, policy: decision)))
+            if decision != nil {
+                print(try JSONOutput.encode(report))
             } else {
                 print(try JSONOutput.encode(result))
             }
@@ -137,11 +131,4 @@ struct VerifyAttestationCommand: ParsableCommand {
             throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): denied by \(policy!): " + decision.violations.map(\.description).joined(separator: "; "))
         }
     }
-}
-
-/// `verify-attestation --policy --output json`: the verification and the policy's decision.
-struct AttestationReport: Encodable {
-    let mediaType = "application/vnd.bulla.attestation-report.v1+json"
-    let verification: VerificationResult
-    let policy: PolicyDecision
 }

@@ -45,9 +45,7 @@ struct VerifyBlobCommand: ParsableCommand {
     }
 
     func run() throws {
-        let keys = try key.map(KeyFile.verifyingKey)
-        let parsed = try SigstoreBundle(bytes: try KeyFile.read(bundle))
-        let signer = try BlobSigning.verify(fileAt: file, bundle: parsed, keys: keys)
-        print("verified \(file): signed by \(signer.algorithm) key \(signer.keyID)")
+        let result = try Verifier().verify(fileAt: file, bundleAt: bundle, keys: try key.map(KeyFile.verifyingKey))
+        print("verified \(result.file): signed by \(result.algorithm) key \(result.keyID)")
     }
 }

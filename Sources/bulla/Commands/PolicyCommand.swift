@@ -34,13 +34,10 @@ struct PolicyCheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let evaluator = PolicyEvaluator(policy: try Policy.load(policy))
-        var decisions: [PolicyDecision] = []
-        for image in images {
-            let source = try Images.open(try ImageReference(parsing: image), limits: .default, registry: registry)
-            let digest = try source.resolve(platform: try platform.value).digest
-            let evidence = try FoundEvidence(for: digest, in: source)
-            decisions.append(evaluator.decide(reference: source.reference.policyName, namespace: namespace, digest: digest, evidence: evidence))
+        let rules = try Policy.load(policy)
+        let verifier = Verifier(opener: try Images.opener(registry, limits: .default))
+        let decisions = try images.map { image in
+            try verifier.decide(try verifier.subject(try ImageReference(parsing: image), platform: try platform.value), policy: rules, namespace: namespace)
         }
         switch output.output {
         case .json: print(try JSONOutput.encode(decisions))
@@ -81,13 +78,12 @@ struct PolicyTestCommand: ParsableCommand {
 
     func run() throws {
         let type = try PredicateType(parsing: predicateType)
-        var evaluator = PolicyEvaluator(policy: try Policy.load(policy))
+        var time = Timestamp.now
         if let now {
             guard let seconds = Timestamp.parse(now) else { throw BullaError(.invalidArgument, "--now \(now) is not an RFC 3339 time") }
-            evaluator.now = seconds
+            time = seconds
         }
-        let document = try JSONDocument.decodePredicate(try KeyFile.read(predicate, limit: AttestationLimits.maxPredicateBytes), what: predicate)
-        let decision = evaluator.decide(attestationsOf: type, reference: image, digest: nil, evidence: AssumedEvidence(predicate: document, reference: image, origin: predicate))
+        let decision = try Verifier().test(predicateAt: predicate, as: type, reference: image, policy: try Policy.load(policy), now: time)
         switch output.output {
         case .json: print(try JSONOutput.encode(decision))
         case .text: print(decision.description)

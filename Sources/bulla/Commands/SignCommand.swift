@@ -107,12 +107,9 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let source = try image.open()
-        let document = try source.resolve(platform: try platform.value)
         let trust = try trusted.policy(requiredAnnotations: try annotations.parsed, identity: identity)
-        let verifier = try ImageVerifier(trust: trust)
-        let (found, unreadable) = try trusted.evidence(for: document.digest, in: source, kind: .signatures)
-        let result = verifier.verify(document.digest, reference: source.reference.description, signatures: found, unreadable: unreadable)
+        let (verifier, subject) = try image.subject(platform: try platform.value)
+        let result = try verifier.verify(subject, trust: trust, bundles: trusted.bundle)
         switch output.output {
         case .json:
             print(try JSONOutput.encode(result))

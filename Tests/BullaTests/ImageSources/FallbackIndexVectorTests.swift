@@ -18,7 +18,7 @@ import Testing
         let entry = try #require(index.manifests.first)
         #expect(entry.mediaType == MediaType.ociManifest)
         #expect(entry.artifactType == SigstoreBundle.mediaTypeV03)
-        #expect(entry.annotations?[ImageSigner.referrerAnnotationPredicate] == InTotoStatement.cosignSignPredicate)
+        #expect(entry.annotations?[CosignStorage.referrerAnnotationPredicate] == InTotoStatement.cosignSignPredicate)
         #expect(entry.digest.description.hasPrefix("sha256:d44b00df"))
     }
 }

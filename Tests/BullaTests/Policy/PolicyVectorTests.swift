@@ -5,8 +5,8 @@ import Testing
 @testable import Bulla
 
 /// The policy table (spec/vectors/policy/cases.json): each case's policy judges its predicate
-/// as an attestation by a trusted key, at the case's time, and must reach the expected
-/// decision with every expected reason; each malformed policy is refused naming its line.
+/// by its age and content rules (as `bulla policy test` does, trust not checked), at the case's
+/// time, and must reach the expected decision with every expected reason; each malformed policy is refused naming its line.
 @Suite struct PolicyVectorTests {
     struct Table: Decodable {
         struct Case: Decodable, CustomTestStringConvertible, Sendable {
@@ -38,9 +38,7 @@ import Testing
         let evaluator = PolicyEvaluator(policy: policy, now: try #require(Timestamp.parse(test.now)))
         let predicate = try RawJSON(validating: try SpecVectors.bytes("policy/\(test.predicate)"), what: test.predicate)
         let type = try PredicateType(parsing: test.type)
-        let decision = evaluator.decide(
-            attestationsOf: type, reference: test.image, digest: nil,
-            evidence: AssumedEvidence(predicate: predicate, reference: test.image, origin: test.predicate))
+        let decision = evaluator.test(predicate: predicate, as: type, reference: test.image, origin: test.predicate)
         #expect(decision.decision == test.decision, "\(decision.violations)")
         let denials = decision.violations.filter { $0.mode == .enforce }
         // As `policy check` prints it: reasons of a denial among the deny lines.

@@ -76,12 +76,12 @@ import Testing
         let trust = TrustPolicy(keys: [key], requiredAnnotations: c.requiredAnnotations ?? [:], identity: c.identity)
         switch c.kind {
         case "blob":
-            let bundle = try SigstoreBundle(bytes: try SpecVectors.bytes("signatures/\(c.bundle!)"))
+            let (file, bundle) = ("\(Self.folder)/\(c.file!)", "\(Self.folder)/\(c.bundle!)")
             if c.verified {
-                try BlobSigning.verify(fileAt: "\(Self.folder)/\(c.file!)", bundle: bundle, keys: [key])
+                #expect(try Verifier().verify(fileAt: file, bundleAt: bundle, keys: [key]).keyID == key.keyID)
             } else {
                 let error = #expect(throws: BullaError(.signatureInvalid)) {
-                    try BlobSigning.verify(fileAt: "\(Self.folder)/\(c.file!)", bundle: bundle, keys: [key])
+                    try Verifier().verify(fileAt: file, bundleAt: bundle, keys: [key])
                 }
                 #expect(error?.message.contains(c.reason!) == true, "\(error?.message ?? "")")
             }
@@ -100,10 +100,8 @@ import Testing
             #expect(result.signatures.first?.reason.contains(c.reason!) == true, "\(result.signatures.map(\.reason))")
         case "layout":
             let reference = try ImageReference(parsing: c.reference!.replacingOccurrences(of: "oci:layout", with: "oci:\(Self.folder)/layout"))
-            let source = try ImageSources.open(reference)
-            let digest = try source.resolve().digest
-            let (found, unreadable) = try SignatureFinder(source: source).signatures(for: digest)
-            let result = try ImageVerifier(trust: trust).verify(digest, reference: c.reference!, signatures: found, unreadable: unreadable)
+            let verifier = Verifier()
+            let result = try verifier.verify(try verifier.subject(reference), trust: trust)
             #expect(result.verified == c.verified)
             let expected = try #require(c.signatures)
             #expect(result.signatures.count == expected.count)

@@ -1,0 +1,47 @@
+import BullaCrypto
+
+/// `bulla verify-blob`'s answer: which file, its digest, and the trusted key that signed it
+/// (`application/vnd.bulla.blob-verification.v1+json`).
+public struct BlobVerification: Codable, Sendable {
+    public var mediaType = "application/vnd.bulla.blob-verification.v1+json"
+    public var file: String
+    public var digest: Digest
+    public var keyID: String
+    public var algorithm: String
+}
+
+extension Verifier {
+    /// `bulla verify-blob`: the file at `path` against the bundle file at `bundlePath`, signed by
+    /// one of `keys`; throws `signatureInvalid` naming why when it is not.
+    public func verify(fileAt path: String, bundleAt bundlePath: String, keys: [VerifyingKey]) throws -> BlobVerification {
+        let bundle = try SigstoreBundle(bytes: try KeyFile.read(bundlePath, limit: Self.maxSignatureBundleBytes))
+        let (key, digest) = try Self.signer(ofFileAt: path, bundle: bundle, keys: keys)
+        return BlobVerification(file: path, digest: digest, keyID: key.keyID, algorithm: "\(key.algorithm)")
+    }
+
+    /// Checks that `bundle` holds a signature over the file at `path` by one of `keys`, and
+    /// returns that key and the file's SHA-256. The bundle's digest must match the file (it is a hint, but a lying one
+    /// is refused), and the key hint is never used to skip a key.
+    static func signer(ofFileAt path: String, bundle: SigstoreBundle, keys: [VerifyingKey]) throws -> (VerifyingKey, Digest) {
+        guard case .messageSignature(let claimed, let signature) = bundle.content else {
+            throw BullaError(.malformedInput, "bundle holds a DSSE envelope, not a blob signature")
+        }
+        let sha256 = try FileDigester().digest(ofFileAt: path).digest
+        guard sha256 == claimed else {
+            throw BullaError(.signatureInvalid, "bundle signs a blob with digest \(claimed), but \(path) has \(sha256)")
+        }
+        var message: [UInt8]?
+        for key in keys {
+            let valid: Bool
+            switch key.algorithm.digest {
+            case .sha256?: valid = key.isValidSignature(signature, forDigest: sha256)
+            case let algorithm?: valid = key.isValidSignature(signature, forDigest: try FileDigester().digest(ofFileAt: path, algorithm: algorithm).digest)
+            case nil:
+                if message == nil { message = try FileIO.read(path, limit: Int(BlobSigning.maxEd25519Bytes)) }
+                valid = key.isValidSignature(signature, for: message!)
+            }
+            if valid { return (key, sha256) }
+        }
+        throw BullaError(.signatureInvalid, "the bundle's signature over \(path) does not verify with \(keys.count == 1 ? "the key \(keys[0].keyID.prefix(16))…" : "any of the \(keys.count) keys")")
+    }
+}
