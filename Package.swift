@@ -34,7 +34,18 @@ let networkTargets: [Target] = networked ? [
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]
     ),
-    .testTarget(name: "BullaServerTests", dependencies: ["BullaServer"]),
+    .testTarget(
+        name: "BullaServerTests",
+        dependencies: ["BullaServer", .product(name: "HummingbirdTesting", package: "hummingbird")]
+    ),
+    // The transport, authentication and retries against fake registries served in-process.
+    .testTarget(
+        name: "BullaRegistryTests",
+        dependencies: [
+            "BullaRegistry",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]
+    ),
     // The library as a program uses it: verify a registry image's signatures with a key.
     .executableTarget(name: "verify-image", dependencies: ["Bulla", "BullaRegistry"], path: "Examples/verify-image"),
 ] : []
@@ -57,6 +68,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `make docs`: the DocC catalogs of BullaCrypto, Bulla and BullaRegistry.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
