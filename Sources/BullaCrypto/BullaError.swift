@@ -7,7 +7,7 @@
 public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is. The CLI maps codes to exit codes, the server to HTTP.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's stable name: what JSON reports print and callers compare, never reworded.
+        /// The code's stable name: what JSON reports print (`reason`) and callers compare.
         public let name: String
         /// A code by name; other modules add their own (BullaRegistry's `accessDenied`) this way.
         public init(_ name: String) { self.name = name }

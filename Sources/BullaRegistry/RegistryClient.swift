@@ -10,7 +10,7 @@ import NIOHTTP1
 /// the request or the registry names; every blob is checked against its descriptor as it
 /// arrives.
 public final class RegistryClient: Sendable {
-    /// The `HOST[:PORT]` this client talks to, named in every error so a user knows which registry failed.
+    /// The `HOST[:PORT]` this client talks to, named in its errors so a user knows which registry failed.
     public let registry: String
     let transport: RegistryTransport
 

@@ -43,7 +43,7 @@ public final class RegistryDestination: ImageDestination {
         return descriptor
     }
 
-    /// Mounts the blob from a repository on the same registry when it can, else streams it up from `source`.
+    /// Mounts the blob from a repository on the same registry if it can, else uploads it from `source`.
     public func putBlob(_ descriptor: Descriptor, from source: any ImageSource, progress: (@Sendable (Int) -> Void)?) throws {
         if let other = source as? RegistrySource, other.image.registry == image.registry, other.image.repository != repository,
            try client.mountBlob(repository, descriptor, from: other.image.repository) {

@@ -28,7 +28,7 @@ public struct RegistrySource: ImageSource {
 
     private var repository: String { image.repository }
 
-    /// The manifest the reference's tag or digest names, by HEAD; `.notFound` when there is none.
+    /// The manifest the reference's tag or digest names, by HEAD (or GET); `.notFound` when there is none.
     public func rootDescriptor() throws -> Descriptor {
         guard let descriptor = try client.manifestDescriptor(repository, image.manifestReference) else {
             throw BullaError(.notFound, "\(image.registry) has no manifest \(image.repository):\(image.manifestReference)")

@@ -118,7 +118,7 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
 public typealias PolicyStore = WatchedFiles<Policy>
 
 extension WatchedFiles where Value == Policy {
-    /// Loads and watches the policy at `path`, and the key files it names (spec/admission.md, "Policy reload").
+    /// Watches the policy at `path` and the key files it names (spec/admission.md, "Policy reload").
     public convenience init(path: String) throws {
         try self.init(paths: [path], limit: Policy.maxFileBytes, dependencies: { $0.files }) { files in try Policy(bytes: files[0], file: path) }
     }

@@ -18,7 +18,7 @@ public struct ContentVerifier: Sendable {
         self.jobs = max(1, jobs)
     }
 
-    /// The cores available, at most 8: beyond that a disk, not the hashing, sets the pace.
+    /// The cores available, at most 8: the default of `verify-content --jobs` (spec/image-references.md).
     public static var defaultJobs: Int { max(1, min(ProcessInfoShim.activeProcessorCount, 8)) }
 
     /// Verifies everything reachable from `roots` (default: what the reference names; for an

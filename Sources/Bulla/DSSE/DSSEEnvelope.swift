@@ -24,7 +24,7 @@ public struct DSSEEnvelope: Sendable, Hashable {
     /// Every signature the envelope carries; any one verifying under a trusted key is enough.
     public var signatures: [Signature]
 
-    /// An envelope from its parts; with no signatures it is the input `signed` completes.
+    /// An envelope from its parts, as read or about to be written; `signed(...)` makes a signed one.
     public init(payloadType: String, payload: [UInt8], signatures: [Signature] = []) {
         self.payloadType = payloadType
         self.payload = payload

@@ -38,7 +38,7 @@ public protocol ImageSource: Sendable {
 }
 
 extension ImageSource {
-    /// Default for sources that hold content in memory: the whole of it, checked, then handed over.
+    /// Default for sources that do not stream: the whole content, checked by `contents`, in one piece.
     public func read(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let bytes = try contents(of: descriptor, limit: Int(clamping: max(descriptor.size, 0)))
         try bytes.withUnsafeBytes(sink)

@@ -5,13 +5,13 @@ import BullaCrypto
 /// `digest` is parsed, so a descriptor with a malformed digest never exists; `size` is checked
 /// non-negative at decoding. Fields Bulla does not interpret are kept so they print in `inspect`.
 public struct Descriptor: Codable, Hashable, Sendable {
-    /// What the content is; it decides whether Bulla parses it as a manifest or index or treats it as a blob.
+    /// What the content is: it decides whether Bulla parses it (manifest, index) or treats it as a blob.
     public var mediaType: String
     /// The digest the content must hash to; every read is checked against it.
     public var digest: Digest
     /// The exact byte length the content must have, at most ``maxSize``; checked on every read.
     public var size: Int64
-    /// Other places the content may be fetched from; kept for `inspect`, never followed.
+    /// Other places the content may be fetched from; kept as read, never followed.
     public var urls: [String]?
     /// Metadata on the reference; `index.json` entries carry their tag here (``referenceName``).
     public var annotations: [String: String]?

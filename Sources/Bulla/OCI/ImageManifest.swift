@@ -14,7 +14,7 @@ public struct ImageManifest: Codable, Hashable, Sendable {
     public var layers: [Descriptor]
     /// The manifest this one refers to (OCI 1.1 referrers: signatures, attestations).
     public var subject: Descriptor?
-    /// Metadata on the manifest, shown by `inspect` and read by cosign for its signatures.
+    /// Metadata on the manifest (a bundle referrer's say its content and predicate type), shown by `inspect`.
     public var annotations: [String: String]?
 }
 
@@ -33,7 +33,7 @@ public struct ImageIndex: Codable, Hashable, Sendable {
     /// Metadata on the index, shown by `inspect`.
     public var annotations: [String: String]?
 
-    /// A new OCI index listing `manifests`, as the referrers fallback tag and layouts need.
+    /// A new index listing `manifests`, OCI by default, for building an index in code.
     public init(schemaVersion: Int = 2, mediaType: String? = MediaType.ociIndex, manifests: [Descriptor]) {
         self.schemaVersion = schemaVersion
         self.mediaType = mediaType

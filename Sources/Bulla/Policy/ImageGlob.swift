@@ -6,7 +6,7 @@
 public struct ImageGlob: Sendable, Hashable, CustomStringConvertible {
     private enum Token: Hashable, Sendable { case literal(Character), one, segment, any }
     private let tokens: [Token]
-    /// The pattern as written in the policy, for messages and the policy's JSON.
+    /// The pattern as written in the policy, for messages.
     public let description: String
 
     /// Compiles `pattern`; every string is a valid pattern, so this cannot fail.

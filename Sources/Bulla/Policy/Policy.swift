@@ -82,7 +82,7 @@ public struct AttestationRequirement: Sendable {
 /// A package that must not be in an SBOM: by purl (type, namespace and name) or by name, in a
 /// version range or in every version.
 public struct PackageDenial: Sendable {
-    /// The package named by purl (type, namespace, name); its version and qualifiers are ignored.
+    /// The package named by purl (type, namespace, name); the loader refuses a purl with a version.
     public var purl: PackageURL?
     /// The package named by name alone (case-insensitive), for SBOMs that give no purl.
     public var name: String?

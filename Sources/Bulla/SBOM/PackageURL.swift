@@ -8,9 +8,9 @@ import BullaCrypto
 public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
     /// The package ecosystem (`maven`, `npm`, `deb`…), lower-case; it picks the version ordering.
     public var type: String
-    /// The group, scope or vendor (`org.apache.logging.log4j`, `@angular`), part of the package's identity.
+    /// The group, scope or vendor (`org.apache.logging.log4j`, `@angular`), part of ``packageKey``.
     public var namespace: String?
-    /// The package's name, normalised as its type prescribes, part of its identity.
+    /// The name, percent-decoded as written; ``packageKey`` normalises it as the type prescribes.
     public var name: String
     /// The version, percent-decoded: what a denial's version range is tested against.
     public var version: String?

@@ -12,7 +12,7 @@ public struct Checkpoint: Sendable, Hashable {
     /// Lines after the root hash, kept verbatim because they are signed with the rest.
     public var extensions: [String]
 
-    /// A checkpoint of the tree as it is now, ready to be signed as a note.
+    /// A checkpoint from its parts, as a log makes one to sign as a note.
     public init(origin: String, size: UInt64, rootHash: [UInt8], extensions: [String] = []) {
         self.origin = origin
         self.size = size

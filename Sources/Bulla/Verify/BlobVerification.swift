@@ -11,7 +11,7 @@ public struct BlobVerification: Codable, Sendable {
     public var digest: Digest
     /// The ID of the trusted key that verified the signature (spec/keys.md, "Key ID and bundle hint").
     public var keyID: String
-    /// That key's algorithm (`ecdsa-p256`…), as key files name it.
+    /// That key's algorithm name: `ecdsa-p256`, `ecdsa-p384` or `ed25519`.
     public var algorithm: String
 }
 

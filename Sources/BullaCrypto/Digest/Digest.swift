@@ -53,7 +53,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, LosslessStrin
         self.bytes = bytes
     }
 
-    /// `LosslessStringConvertible`: nil for anything `init(parsing:)` refuses, e.g. for option parsing.
+    /// `LosslessStringConvertible`: nil for anything `init(parsing:)` refuses, to test text quietly.
     public init?(_ description: String) {
         try? self.init(parsing: description)
     }

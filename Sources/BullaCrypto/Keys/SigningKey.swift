@@ -2,7 +2,7 @@
 /// key's ID.
 public struct SigningKey: Sendable, CustomStringConvertible {
     private let key: EVPKey
-    /// The matching public key, whose PEM `key generate` writes and whose key ID a bundle names.
+    /// The matching public key: the `.pub` file `key generate` writes, and the hint bundles carry.
     public let publicKey: VerifyingKey
 
     private init(_ key: EVPKey) throws {
