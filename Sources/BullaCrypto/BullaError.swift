@@ -7,8 +7,11 @@
 public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is. The CLI maps codes to exit codes, the server to HTTP.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name: what JSON reports print (`reason`) and callers compare.
         public let name: String
+        /// A code by name; other modules add their own (BullaRegistry's `accessDenied`) this way.
         public init(_ name: String) { self.name = name }
+        /// The bare name, so a code reads the same in messages as in JSON reports.
         public var description: String { name }
 
         /// The input is not what its format says it must be (bad JSON, a bad digest string…).
@@ -31,6 +34,7 @@ public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let signatureInvalid = Code("signatureInvalid")
         /// An encrypted private key was given no passphrase, or the wrong one.
         public static let passphraseRequired = Code("passphraseRequired")
+        /// The passphrase given does not decrypt the private key (spec/keys.md, "Passphrases").
         public static let wrongPassphrase = Code("wrongPassphrase")
         /// The command line or API call itself is wrong (a bad reference form…).
         public static let invalidArgument = Code("invalidArgument")
@@ -44,6 +48,7 @@ public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let busy = Code("busy")
     }
 
+    /// The kind of failure, which picks the CLI's exit code and the server's answer.
     public var code: Code
     /// What happened, with the context a user needs: got and want, the file or blob.
     public var message: String
@@ -52,6 +57,7 @@ public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `#fileID:#line` of the throw site, for bug reports; not part of `description`.
     public var location: String
 
+    /// Records the throw site with the code and message, so a report can point at the line.
     public init(
         _ code: Code,
         _ message: String = "",
@@ -65,12 +71,15 @@ public struct BullaError: Error, Hashable, Sendable, CustomStringConvertible {
         self.location = "\(file):\(line)"
     }
 
+    /// The message, then the underlying error in parentheses: the line the CLI prints.
     public var description: String {
         guard let underlying, !underlying.isEmpty else { return message }
         return "\(message) (\(underlying))"
     }
 
+    /// Equal when the codes are: tests and callers match on the kind, not on message wording.
     public static func == (lhs: BullaError, rhs: BullaError) -> Bool { lhs.code == rhs.code }
+    /// Hashes the code alone, to agree with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     /// What a user is told of any error: a ``BullaError``'s message, else the error itself.

@@ -10,12 +10,14 @@ import NIOHTTP1
 /// the request or the registry names; every blob is checked against its descriptor as it
 /// arrives.
 public final class RegistryClient: Sendable {
+    /// The `HOST[:PORT]` this client talks to, named in its errors so a user knows which registry failed.
     public let registry: String
     let transport: RegistryTransport
 
     /// What a manifest request accepts: OCI and Docker manifests and indexes.
     static let manifestTypes = [MediaType.ociManifest, MediaType.ociIndex, MediaType.dockerManifest, MediaType.dockerManifestList]
 
+    /// A client for the registry `reference` names, with its TLS, credentials, retries and limits.
     public init(for reference: RegistryReference, options: RegistryOptions) throws {
         registry = reference.registry
         transport = try RegistryTransport(registry: reference.registry, apiHost: reference.apiHost, hostname: reference.hostname, options: options)
@@ -84,6 +86,7 @@ public final class RegistryClient: Sendable {
 
     // MARK: Blobs
 
+    /// Whether the repository already has the blob (HEAD), so copy and sign skip uploading it again.
     public func blobExists(_ repository: String, _ descriptor: Descriptor) throws -> Bool {
         let what = "blob \(descriptor.digest.abbreviated) in \(repository)"
         let response = try transport.send(.HEAD, "/v2/\(repository)/blobs/\(descriptor.digest)", scopes: [RegistryTransport.scope(repository)], what: what)

@@ -5,9 +5,11 @@ import Foundation
 /// A user name and password (or token) for one registry. Never printed: its description hides
 /// the secret.
 public struct RegistryLogin: Sendable, CustomStringConvertible {
+    /// The account name, safe to show in messages (unlike the secret).
     public let username: String
     let secret: String
 
+    /// A login from a flag, a config file or a credential helper; the secret stays unprintable.
     public init(username: String, secret: String) {
         self.username = username
         self.secret = secret
@@ -16,6 +18,7 @@ public struct RegistryLogin: Sendable, CustomStringConvertible {
     /// `Basic base64(user:secret)`.
     var basicAuthorization: String { "Basic " + Base64.encode(Array("\(username):\(secret)".utf8)) }
 
+    /// `user:•••`, so a login that reaches a log line or an error never shows its secret.
     public var description: String { "\(username):•••" }
 }
 
@@ -25,8 +28,10 @@ public struct RegistryLogin: Sendable, CustomStringConvertible {
 /// entry (`auth` = base64 `user:password`, or `username`/`password`), then its `credsStore`,
 /// run as `docker-credential-<name> get`.
 public struct RegistryCredentials: Sendable {
+    /// The config files searched, in order; the first with an entry for the registry wins.
     public var files: [String]
 
+    /// The files docker, podman and skopeo read, `authFile` first (spec/registries.md, "Credentials").
     public init(authFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         var files: [String] = []
         if let authFile { files.append(authFile) }

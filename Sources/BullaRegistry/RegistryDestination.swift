@@ -5,16 +5,20 @@ import BullaCrypto
 /// returns; blobs go before the manifests that name them, so a reader never finds a manifest
 /// whose content is missing.
 public final class RegistryDestination: ImageDestination {
+    /// The registry and repository written to; tags come from each write, not from this reference.
     public let image: RegistryReference
+    /// The client every write goes through, shared with a source on the same registry.
     public let client: RegistryClient
     /// Whether the registry answers the referrers API, learnt on first use.
     private var hasReferrersAPI: Bool?
 
+    /// Writes into `image`'s repository through `client`.
     public init(_ image: RegistryReference, client: RegistryClient) {
         self.image = image
         self.client = client
     }
 
+    /// `docker://NAME`, the form messages and the CLI's reports give for a registry.
     public var location: String { "docker://\(image.name)" }
 
     /// A registry has no conditional writes: a tag update is confirmed by reading it again
@@ -22,6 +26,7 @@ public final class RegistryDestination: ImageDestination {
     public var settleSeconds: Double { 0.3 }
     private var repository: String { image.repository }
 
+    /// Whether the repository has the content: a manifest by a HEAD on its digest, a blob by a blob HEAD.
     public func contains(_ descriptor: Descriptor) throws -> Bool {
         if MediaType.kind(of: descriptor.mediaType) != nil {
             return try client.manifestDescriptor(repository, descriptor.digest.description) != nil
@@ -29,6 +34,7 @@ public final class RegistryDestination: ImageDestination {
         return try client.blobExists(repository, descriptor)
     }
 
+    /// Uploads a small blob (a signature layer, a config) unless the repository has it already.
     public func putBlob(_ bytes: [UInt8], mediaType: String) throws -> Descriptor {
         let descriptor = Descriptor(mediaType: mediaType, digest: Digest.compute(.sha256, over: bytes), size: Int64(bytes.count))
         if try !client.blobExists(repository, descriptor) {
@@ -37,6 +43,7 @@ public final class RegistryDestination: ImageDestination {
         return descriptor
     }
 
+    /// Mounts the blob from a repository on the same registry if it can, else uploads it from `source`.
     public func putBlob(_ descriptor: Descriptor, from source: any ImageSource, progress: (@Sendable (Int) -> Void)?) throws {
         if let other = source as? RegistrySource, other.image.registry == image.registry, other.image.repository != repository,
            try client.mountBlob(repository, descriptor, from: other.image.repository) {
@@ -46,6 +53,7 @@ public final class RegistryDestination: ImageDestination {
         try client.uploadBlob(repository, descriptor, progress: progress) { sink in try source.read(descriptor, into: sink) }
     }
 
+    /// PUTs the manifest under its tag, or its digest when it is a child or untagged.
     public func putManifest(_ bytes: [UInt8], mediaType: String, as name: ManifestName) throws -> Descriptor {
         let digest = Digest.compute(.sha256, over: bytes)
         let reference: String
@@ -87,10 +95,12 @@ public final class RegistryDestination: ImageDestination {
         }
     }
 
+    /// The manifest `tag` names now, read fresh: `updateTag` merges onto it.
     public func taggedManifest(_ tag: String) throws -> ManifestDocument? {
         guard let (bytes, descriptor) = try client.manifest(repository, tag) else { return nil }
         return try ManifestDocument(bytes: bytes, descriptor: descriptor, limits: client.options.limits)
     }
 
+    /// Nothing to do: each registry write is visible once it returns.
     public func commit() throws {}
 }

@@ -9,10 +9,12 @@ public struct RegistryImages: ImageOpener {
     /// limits are replaced by those each `open` is given.
     public var options: RegistryOptions
 
+    /// An opener reaching registries with `options`; layouts and archives need none of them.
     public init(options: RegistryOptions = RegistryOptions()) {
         self.options = options
     }
 
+    /// A registry source for a registry reference, else the local layout or archive it names.
     public func open(_ reference: ImageReference, limits: Limits, progress: (@Sendable (Int64, Int64) -> Void)?) throws -> any ImageSource {
         guard case .registry(let image) = reference else { return try LocalImages().open(reference, limits: limits, progress: progress) }
         var options = self.options

@@ -27,9 +27,12 @@ public struct RegistryOptions: Sendable {
     /// thousands of things to fetch, is stopped here. Nil: no overall bound (the webhook bounds
     /// each review by its own deadline).
     public var deadline: RegistryDeadline?
+    /// Where logins for each registry are looked up (auth files and credential helpers).
     public var credentials = RegistryCredentials()
+    /// Bounds on what a registry may send (manifest size, referrers, index depth): spec/limits.md.
     public var limits = Limits.default
 
+    /// The defaults: system CAs, HTTPS only, 30 s timeouts, 3 retries, the default credential files.
     public init() {}
 
     /// Whether `host` (without port) is this machine.

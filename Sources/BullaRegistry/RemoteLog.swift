@@ -8,7 +8,9 @@ import NIOCore
 /// signature's entry is posted, and the answer, once the entry is durable, carries its index,
 /// an inclusion proof and the signed checkpoint.
 public struct RemoteLog: SignatureLog {
+    /// The log server's base URL; entries are posted to its `add` path.
     public let base: URL
+    /// The longest wait for the log's answer, which comes only once the entry is durable.
     public var timeout: TimeAmount
 
     /// `https://…`, or `http://…` only for a loopback host: the receipt is checked against the
@@ -25,6 +27,7 @@ public struct RemoteLog: SignatureLog {
         self.timeout = timeout
     }
 
+    /// Posts `entry` to `/add` and returns the server's receipt, for `record` to check against the entry.
     public func submit(_ entry: [UInt8]) throws -> LogReceipt {
         let target = base.appendingPathComponent("add").absoluteString
         var request = try HTTPClient.Request(url: target, method: .POST, body: .bytes(entry))

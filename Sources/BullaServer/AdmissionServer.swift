@@ -13,10 +13,12 @@ import NIOSSL
 /// process is up, `/readyz` that a policy is in force, `/metrics` reports in the Prometheus
 /// format. The policy file is polled and reloaded when it changes and loads.
 public struct AdmissionServer: Sendable {
+    /// What answers `/validate` and `/mutate`, and whose policy store and metrics the server exposes.
     public let controller: AdmissionController
     /// How often the policy file is looked at.
     public var reloadInterval: Duration = .seconds(2)
 
+    /// A server for `controller`; once running it polls the policy and certificate every `reloadInterval`.
     public init(controller: AdmissionController) {
         self.controller = controller
     }

@@ -12,20 +12,25 @@ import Darwin
 /// One JSON object per line on standard error (`time`, `level`, `logger`, `message`, then the
 /// metadata), for log collectors that parse structured lines.
 public struct JSONLogHandler: LogHandler {
+    /// Metadata every line of this logger carries; an event's own metadata wins on a clash.
     public var metadata: Logger.Metadata = [:]
+    /// The least severe level written; `bulla serve --log-level` sets it.
     public var logLevel: Logger.Level = .info
     private let label: String
     private static let lock = Mutex(())
 
+    /// A handler whose lines name `label` as their `logger`, as `LoggingSystem` factories require.
     public init(label: String) {
         self.label = label
     }
 
+    /// One metadata value of this logger, as swift-log's `LogHandler` requires.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes the event as one JSON line, whole, so lines from concurrent requests never interleave.
     public func log(event: LogEvent) {
         var members: [(String, JSONValue)] = [
             ("time", .string(Timestamp.rfc3339())), ("level", .string(event.level.rawValue)),

@@ -12,6 +12,7 @@ import NIOCore
 /// The server holds the log's writer lock while it runs. Only what the last signed checkpoint
 /// covers is served.
 public struct LogServer: Sendable {
+    /// The log directory served; this server holds its writer lock while running.
     public let directory: String
     private let sequencer: LogSequencer
     private let origin: String

@@ -5,7 +5,9 @@ import NIOSSL
 
 /// A serving certificate chain and its private key, checked to belong together.
 public struct CertificatePair: Sendable {
+    /// The certificate chain presented in the TLS handshake, leaf first, as the PEM file lists it.
     public let chain: [NIOSSLCertificate]
+    /// The private key of the chain's leaf certificate, checked to match it at load.
     public let key: NIOSSLPrivateKey
 
     /// Parses PEM bytes; refuses an empty chain and a key that is not the certificate's.
@@ -39,6 +41,7 @@ public struct CertificatePair: Sendable {
 public typealias ServingCertificate = WatchedFiles<CertificatePair>
 
 extension WatchedFiles where Value == CertificatePair {
+    /// Watches `certificate` and `key` (1 MiB each at most); throws if the pair does not load now.
     public convenience init(certificate: String, key: String) throws {
         try self.init(paths: [certificate, key], limit: 1 << 20) { files in
             try CertificatePair(chainPEM: files[0], keyPEM: files[1], certificate: certificate, keyFile: key)

@@ -10,7 +10,9 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
     /// A loaded value and the digest of the bytes it came from: of the one file, or of the
     /// files' digests in order when there are several (the files it names included).
     public struct Loaded: Sendable {
+        /// What the files loaded into (a policy, a certificate pair), as in force now.
         public var value: Value
+        /// Names this value in cache keys and the decision log, so a change of any file gives a new one.
         public var digest: Digest
         /// The files the value named and was read with (a policy's key files), watched too.
         public var dependencies: [String] = []
@@ -23,6 +25,7 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
         case refused(String)
     }
 
+    /// The files watched, in the order `load` receives their bytes.
     public let paths: [String]
     private let limit: Int
     private let load: @Sendable ([[UInt8]]) throws -> Value
@@ -48,6 +51,7 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
         current = Mutex(Loaded(value: value, digest: Self.digest(of: files + Self.snapshot(named, limit: limit)), dependencies: named))
     }
 
+    /// The value in force and its digest, as one consistent snapshot for one request.
     public var loaded: Loaded { current.withLock { $0 } }
 
     /// Reads the files again and replaces the value when their bytes changed and they load.
@@ -114,13 +118,16 @@ public final class WatchedFiles<Value: Sendable>: Sendable {
 public typealias PolicyStore = WatchedFiles<Policy>
 
 extension WatchedFiles where Value == Policy {
+    /// Watches the policy at `path` and the key files it names (spec/admission.md, "Policy reload").
     public convenience init(path: String) throws {
         try self.init(paths: [path], limit: Policy.maxFileBytes, dependencies: { $0.files }) { files in try Policy(bytes: files[0], file: path) }
     }
 
+    /// The policy file's path, for messages and reload reports.
     public var path: String { paths[0] }
 }
 
 extension WatchedFiles.Loaded where Value == Policy {
+    /// The policy in force, by its name rather than the generic `value`.
     public var policy: Policy { value }
 }

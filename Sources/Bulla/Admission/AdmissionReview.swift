@@ -5,12 +5,17 @@ import BullaCrypto
 public struct AdmissionRequest: Sendable {
     /// The review's own apiVersion, echoed in the response.
     public var apiVersion: String
+    /// The request's ID, which the response must echo for the API server to match them.
     public var uid: String
     /// The object's kind (`Pod`, `Deployment`, …), from `request.kind.kind`.
     public var kind: String
+    /// The object's namespace (empty for cluster-wide kinds), which decides the policy rules that apply.
     public var namespace: String
+    /// The object's name (or `generateName…`), for denial messages and the decision log.
     public var name: String
+    /// CREATE, UPDATE, DELETE or CONNECT; only the last two may come without an object.
     public var operation: String
+    /// Whether the API server will persist nothing; recorded in the decision log as sent.
     public var dryRun: Bool
     /// The object as submitted; nil for DELETE.
     public var object: JSONValue?
@@ -75,7 +80,9 @@ public struct AdmissionRequest: Sendable {
 
 /// The webhook's answer, wrapped in an AdmissionReview as the API server expects.
 public struct AdmissionResponse: Sendable {
+    /// The request's `uid`, echoed so the API server can pair the answer with its request.
     public var uid: String
+    /// Whether the object is admitted; false is sent as a 403 `Forbidden` status with `message`.
     public var allowed: Bool
     /// Why a request is denied: shown to the user by kubectl.
     public var message: String?
@@ -84,6 +91,7 @@ public struct AdmissionResponse: Sendable {
     /// A JSON Patch (RFC 6902) over the object, from `/mutate`.
     public var patch: JSONValue?
 
+    /// An answer for request `uid`; the defaults give a plain allow with no warnings or patch.
     public init(uid: String, allowed: Bool, message: String? = nil, warnings: [String] = [], patch: JSONValue? = nil) {
         self.uid = uid
         self.allowed = allowed

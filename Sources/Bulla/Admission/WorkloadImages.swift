@@ -5,8 +5,11 @@ import BullaCrypto
 public struct ContainerImage: Sendable, Hashable {
     /// `containers`, `initContainers` or `ephemeralContainers`.
     public var list: String
+    /// The container's `name`, so a denial says which container's image was refused.
     public var container: String
+    /// The image string exactly as the workload wrote it, before any parsing or normalising.
     public var image: String
+    /// The JSON Pointer (RFC 6901) to the `image` field, which `/mutate` replaces with a digest.
     public var pointer: String
 }
 
@@ -25,6 +28,7 @@ public enum WorkloadImages {
         "CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
     ]
 
+    /// The workload kinds whose images are found, sorted: what the webhook's rules may select.
     public static var kinds: [String] { podSpecPaths.keys.sorted() }
 
     static let lists = ["initContainers", "containers", "ephemeralContainers"]

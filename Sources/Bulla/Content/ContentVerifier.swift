@@ -7,14 +7,18 @@ import Synchronization
 /// Manifests are read (and so checked) while walking; configs, layers and other blobs are then
 /// streamed on `jobs` threads, largest first so the threads finish together.
 public struct ContentVerifier: Sendable {
+    /// The image whose blobs are checked; its limits bound the walk.
     public let source: any ImageSource
+    /// How many blobs are hashed at once (at least 1): `verify-content --jobs`.
     public let jobs: Int
 
+    /// A verifier of `source` hashing `jobs` blobs at once.
     public init(source: any ImageSource, jobs: Int = ContentVerifier.defaultJobs) {
         self.source = source
         self.jobs = max(1, jobs)
     }
 
+    /// The cores available, at most 8: the default of `verify-content --jobs` (spec/image-references.md).
     public static var defaultJobs: Int { max(1, min(ProcessInfoShim.activeProcessorCount, 8)) }
 
     /// Verifies everything reachable from `roots` (default: what the reference names; for an
@@ -124,25 +128,38 @@ public struct ContentVerifier: Sendable {
 
 /// The versioned result of `bulla verify-content` (spec/image-references.md).
 public struct ContentReport: Encodable, Sendable {
+    /// The report's versioned media type; a change of its meaning gets a new version.
     public static let mediaType = "application/vnd.bulla.verify-content.v1+json"
 
+    /// One blob or manifest that is missing or does not match its descriptor.
     public struct Failure: Codable, Sendable {
+        /// The digest the referencing descriptor gives, i.e. what the content should hash to.
         public var digest: Digest
+        /// What the content is to the image (manifest, config, layer, blob), to tell a user what is broken.
         public var role: ImageNode.Role
+        /// The media type of the failing descriptor.
         public var mediaType: String
         /// The manifest that referenced the blob.
         public var parent: Digest?
         /// A ``BullaError/Code`` name: digestMismatch, sizeMismatch, notFound…
         public var reason: String
+        /// The full message for people, with expected and found digest or size.
         public var message: String
     }
 
+    /// Always ``mediaType``, written first so a reader can check the version.
     public var mediaType = ContentReport.mediaType
+    /// The reference as printed (spec/image-references.md, "Parsing").
     public var reference: String
+    /// The digests the walk started from: the selected manifest, or every top-level entry.
     public var roots: [Digest]
+    /// Manifests read successfully plus every other blob checked, failed or not.
     public var blobs = 0
+    /// The sum of the declared sizes of those manifests and blobs.
     public var bytes: Int64 = 0
+    /// Each failure in the order its blob was first met in the walk.
     public var failures: [Failure] = []
+    /// True exactly when nothing failed: the answer scripts check (and the exit code follows).
     public var verified: Bool { failures.isEmpty }
 
     private enum CodingKeys: String, CodingKey { case mediaType, reference, roots, blobs, bytes, failures, verified }
@@ -152,6 +169,7 @@ public struct ContentReport: Encodable, Sendable {
         self.roots = roots
     }
 
+    /// Writes every field including the computed `verified`, as spec/image-references.md lists them.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(mediaType, forKey: .mediaType)

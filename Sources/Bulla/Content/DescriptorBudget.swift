@@ -4,11 +4,14 @@ import BullaCrypto
 /// ``Limits/maxDescriptors``: an index that lists the same child many times, a few levels deep,
 /// is refused by name instead of expanded for minutes.
 public struct DescriptorBudget: Sendable {
+    /// The most descriptors one walk may visit (``Limits/maxDescriptors``).
     public let limit: Int
+    /// Descriptors visited so far, each listing counted, so repeats cannot multiply unseen.
     public private(set) var spent = 0
     /// The image walked, for the error.
     let reference: String
 
+    /// A fresh budget for one walk over `reference`, named in the error if it runs out.
     public init(limits: Limits, reference: String) {
         limit = limits.maxDescriptors
         self.reference = reference

@@ -2,19 +2,28 @@ import BullaCrypto
 
 /// One node of the tree `bulla inspect` shows: index → manifests → config and layers.
 public struct ImageNode: Codable, Sendable {
+    /// What a node is to its parent: a document (index, manifest) or an image's config or layer.
     public enum Role: String, Codable, Sendable {
         case index, manifest, config, layer, blob
     }
 
+    /// The node's role; `blob` for an index entry that is not a manifest or index.
     public var role: Role
+    /// The media type of the descriptor that referenced this node.
     public var mediaType: String
+    /// The digest of the descriptor that referenced this node (checked for documents).
     public var digest: Digest
+    /// The size the referencing descriptor declares.
     public var size: Int64
+    /// The descriptor's platform, how an index entry says which image it is for.
     public var platform: Platform?
+    /// The document's own `artifactType`, else the descriptor's: what a referrer is (a bundle…).
     public var artifactType: String?
+    /// The document's own annotations if any, else the descriptor's (never merged).
     public var annotations: [String: String]?
     /// The manifest this one refers to, for referrers (signatures, attestations).
     public var subject: Digest?
+    /// An index's entries in order, or a manifest's config then layers; empty for leaves.
     public var children: [ImageNode]
 
     /// Total size of this node and everything below it, counting shared blobs once per use.
@@ -25,9 +34,13 @@ public struct ImageNode: Codable, Sendable {
 
 /// The versioned result of `bulla inspect --output json` (spec/image-references.md).
 public struct ImageTree: Codable, Sendable {
+    /// The report's versioned media type; a change of its meaning gets a new version.
     public static let mediaType = "application/vnd.bulla.inspect.v1+json"
+    /// Always ``mediaType``, so a reader can check the version before the rest.
     public var mediaType = ImageTree.mediaType
+    /// The reference as printed (spec/image-references.md, "Parsing").
     public var reference: String
+    /// The manifest or index the reference (and `--platform`) selects, with all below it.
     public var root: ImageNode
 
     /// Reads every manifest reachable from the reference (verifying each), but no layer bytes.

@@ -11,13 +11,16 @@ import Synchronization
 /// destination's ``ImageDestination/commit()`` comes last, so a layout shows the copy whole or
 /// not at all. Digests never change: manifests are copied as the exact bytes read.
 public struct ImageCopier {
+    /// Where the image and its companions are read from.
     public let source: any ImageSource
+    /// Where they are written: a layout (committed at the end) or a registry.
     public let destination: any ImageDestination
     /// Blobs copied at once.
     public var jobs = 4
     /// (bytes done, bytes to copy), as blobs stream.
     public var progress: (@Sendable (Int64, Int64) -> Void)?
 
+    /// A copier with 4 jobs and no progress; set `jobs` and `progress` before `copy(tag:)`.
     public init(from source: any ImageSource, to destination: any ImageDestination) {
         self.source = source
         self.destination = destination
@@ -25,10 +28,15 @@ public struct ImageCopier {
 
     /// What a copy did.
     public struct Report: Sendable {
+        /// The descriptor of the top manifest or index copied: what the destination now holds.
         public var root: Descriptor
+        /// Manifests and indexes stored, children and companions included.
         public var manifests = 0
+        /// Blobs streamed across because the destination lacked them.
         public var blobsCopied = 0
+        /// Blobs skipped because the destination already had them: what makes a re-run cheap.
         public var blobsPresent = 0
+        /// Bytes of the blobs streamed across (present ones not counted).
         public var bytesCopied: Int64 = 0
         /// Each companion carried, as "referrer sha256:… of sha256:…" or "tag sha256-….sig".
         public var companions: [String] = []

@@ -3,21 +3,28 @@ import BullaCrypto
 /// A DSSE envelope (secure-systems-lab/dsse, envelope.md): a payload, its type, and signatures
 /// over the pre-authentication encoding of both.
 public struct DSSEEnvelope: Sendable, Hashable {
+    /// One entry of `signatures`: a signature over the PAE and the optional key hint beside it.
     public struct Signature: Sendable, Hashable {
+        /// The `keyid` hint, written for other tools; verification never chooses a key by it.
         public var keyID: String?
+        /// The raw signature bytes (DER ECDSA or Ed25519), base64 in the JSON form.
         public var signature: [UInt8]
 
+        /// A signature as read or made; nothing is checked until `signatures(verifiedBy:)`.
         public init(keyID: String?, signature: [UInt8]) {
             self.keyID = keyID
             self.signature = signature
         }
     }
 
+    /// What the payload is (in-toto statement, cosign payload); signed with it, so it cannot be swapped.
     public var payloadType: String
     /// The payload exactly as signed; verification uses these bytes, never a re-encoding.
     public var payload: [UInt8]
+    /// Every signature the envelope carries; any one verifying under a trusted key is enough.
     public var signatures: [Signature]
 
+    /// An envelope from its parts, as read or about to be written; `signed(...)` makes a signed one.
     public init(payloadType: String, payload: [UInt8], signatures: [Signature] = []) {
         self.payloadType = payloadType
         self.payload = payload
@@ -31,6 +38,7 @@ public struct DSSEEnvelope: Sendable, Hashable {
         return Array("DSSEv1 \(type.count) ".utf8) + type + Array(" \(payload.count) ".utf8) + payload
     }
 
+    /// This envelope's PAE: the exact bytes its signatures are over (DSSE protocol.md).
     public var preAuthenticationEncoding: [UInt8] {
         Self.preAuthenticationEncoding(payloadType: payloadType, payload: payload)
     }
@@ -78,6 +86,7 @@ public struct DSSEEnvelope: Sendable, Hashable {
         self = try JSONReader.read(bytes, what: what, maxDepth: limits.maxJSONDepth) { try DSSEEnvelope(reading: &$0, what: what) }
     }
 
+    /// Reads an envelope from a parsed value (a bundle's `dsseEnvelope`), as strictly as from bytes.
     public init(json: JSONValue, what: String = "DSSE envelope") throws {
         try self.init(bytes: json.serialized, what: what)
     }

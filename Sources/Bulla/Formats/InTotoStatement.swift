@@ -3,18 +3,25 @@ import BullaCrypto
 /// An in-toto attestation Statement (in-toto/attestation spec/v1/statement.md): what a DSSE
 /// envelope with payloadType `application/vnd.in-toto+json` carries.
 public struct InTotoStatement: Sendable {
+    /// The DSSE payloadType that marks an envelope's payload as an in-toto statement.
     public static let payloadType = "application/vnd.in-toto+json"
+    /// The `_type` of Statement v1, which Bulla writes.
     public static let typeV1 = "https://in-toto.io/Statement/v1"
+    /// The `_type` of Statement v0.1, still read because older attesters write it.
     public static let typeV01 = "https://in-toto.io/Statement/v0.1"
     /// The predicate cosign v3 signs an image with.
     public static let cosignSignPredicate = "https://sigstore.dev/cosign/sign/v1"
 
+    /// What a statement is about: an artifact named by its digests, which a verifier matches.
     public struct Subject: Sendable, Hashable {
+        /// The artifact's name, informative only: trust follows the digest, never the name.
         public var name: String?
         /// Algorithm name (`sha256`) → lower-case hex.
         public var digest: [String: String]
+        /// Annotations on the subject; cosign puts `-a key=value` pairs here, which policies can test.
         public var annotations: [String: String]?
 
+        /// A subject from its parts, as written into a new statement.
         public init(name: String?, digest: [String: String], annotations: [String: String]?) {
             self.name = name
             self.digest = digest
@@ -22,8 +29,11 @@ public struct InTotoStatement: Sendable {
         }
     }
 
+    /// The statement's `_type`: ``typeV1`` or ``typeV01``.
     public var type: String
+    /// The artifacts attested; a verifier needs one naming the image's digest.
     public var subjects: [Subject]
+    /// The URI saying what the predicate is (SPDX, SLSA…), matched against `--type`.
     public var predicateType: String
     /// The predicate exactly as signed.
     public var predicate: RawJSON
@@ -110,6 +120,7 @@ public struct InTotoStatement: Sendable {
         self.predicate = RawJSON(validated: predicate.map { payload[$0] } ?? Array("null".utf8)[...])
     }
 
+    /// A statement from its parts, for `attest` to sign; `serialized` gives the payload bytes.
     public init(type: String, subjects: [Subject], predicateType: String, predicate: RawJSON) {
         self.type = type
         self.subjects = subjects

@@ -11,7 +11,9 @@ public indirect enum JSONValue: Hashable, Sendable, Codable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
+    /// Equal when the serialized bytes are: member order counts, since it changes what is signed.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.serialized == rhs.serialized }
+    /// Hashes the serialized bytes, to agree with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(serialized) }
 
     /// The member `key` of an object (the first, if a hostile document repeats it).
@@ -20,6 +22,7 @@ public indirect enum JSONValue: Hashable, Sendable, Codable {
         return members.first { $0.0 == key }?.1
     }
 
+    /// The string, or nil for any other kind: the usual way to read an optional text field.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
@@ -33,6 +36,7 @@ public indirect enum JSONValue: Hashable, Sendable, Codable {
         return out
     }
 
+    /// `serialized` as a String, for messages and tests.
     public var text: String { String(decoding: serialized, as: UTF8.self) }
 
     private func write(into out: inout [UInt8]) {
@@ -89,6 +93,7 @@ public indirect enum JSONValue: Hashable, Sendable, Codable {
         init?(intValue: Int) { nil }
     }
 
+    /// Decodes from any Decoder; object keys are sorted, since decoders promise no order.
     public init(from decoder: any Decoder) throws {
         if let container = try? decoder.container(keyedBy: Key.self) {
             // Decoders do not promise an order for keys; sort them so reading is deterministic.
@@ -111,6 +116,7 @@ public indirect enum JSONValue: Hashable, Sendable, Codable {
         else { self = .string(try container.decode(String.self)) }
     }
 
+    /// Encodes into any Encoder (whose own key order then applies), e.g. inside a Codable report.
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .null:

@@ -32,6 +32,7 @@ public struct PredicateType: Hashable, Sendable, CustomStringConvertible {
         other == uri || (other.hasPrefix(uri + "/v") && ["https://spdx.dev/Document", "https://openvex.dev/ns", "https://cyclonedx.org/bom"].contains(uri))
     }
 
+    /// The URI, as statements and messages carry it.
     public var description: String { uri }
 }
 

@@ -14,6 +14,7 @@ public struct RawJSON: Sendable, Hashable, Codable, CustomStringConvertible {
         self.bytes = bytes
     }
 
+    /// The compact serialization of `value`, for predicates built in code rather than read.
     public init(_ value: JSONValue) {
         bytes = value.serialized[...]
     }
@@ -24,6 +25,7 @@ public struct RawJSON: Sendable, Hashable, Codable, CustomStringConvertible {
         self.bytes = bytes[range]
     }
 
+    /// Whether the value is an object, which an attestation predicate must be.
     public var isObject: Bool { bytes.first == UInt8(ascii: "{") }
 
     /// The value as a tree, for small documents.
@@ -36,12 +38,15 @@ public struct RawJSON: Sendable, Hashable, Codable, CustomStringConvertible {
         try JSONReader.read(bytes, what: what, maxDepth: limits.maxJSONDepth, trusted: true, body)
     }
 
+    /// The bytes as text, exactly as read: what `verify-attestation` prints.
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Decodes through ``JSONValue`` (keys sorted): a re-serialization, not the bytes first read.
     public init(from decoder: any Decoder) throws {
         self.init(try JSONValue(from: decoder))
     }
 
+    /// Encodes as the JSON value itself, not a string, inside a Codable report.
     public func encode(to encoder: any Encoder) throws {
         try value().encode(to: encoder)
     }

@@ -4,6 +4,7 @@ import BullaCrypto
 /// reads it for key-based signatures: the key hint, log entries, and either a DSSE envelope or a
 /// message signature over a blob.
 public struct SigstoreBundle: Sendable {
+    /// The v0.3 bundle media type, which Bulla writes (and cosign v3 reads) for every new bundle.
     public static let mediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
     /// Media types of earlier versions, readable (spec/signatures.md).
     public static let readableMediaTypes: Set<String> = [
@@ -13,12 +14,14 @@ public struct SigstoreBundle: Sendable {
         "application/vnd.dev.sigstore.bundle+json;version=0.1",
     ]
 
+    /// What is signed: a DSSE envelope (images, attestations) or a blob's digest (`sign-blob`).
     public enum Content: Sendable {
         case dsse(DSSEEnvelope)
         /// A signature over the artifact's bytes, with the artifact's SHA-256 as a hint.
         case messageSignature(digest: Digest, signature: [UInt8])
     }
 
+    /// The bundle's version as read; new bundles get ``mediaTypeV03``.
     public var mediaType: String
     /// base64 SHA-256 of the signer's SPKI DER; a hint to pick the key, never trusted.
     public var keyHint: String?
@@ -26,8 +29,10 @@ public struct SigstoreBundle: Sendable {
     public var tlogEntries: [JSONValue]
     /// Certificate-based material (keyless bundles): kept so such bundles parse.
     public var certificate: JSONValue?
+    /// The signed content, the part verification checks against trusted keys.
     public var content: Content
 
+    /// A v0.3 bundle for a key-based signature, with the log entries `--log` recorded.
     public init(keyHint: String?, content: Content, tlogEntries: [JSONValue] = []) {
         mediaType = Self.mediaTypeV03
         self.keyHint = keyHint
@@ -58,6 +63,7 @@ public struct SigstoreBundle: Sendable {
         return .object(members)
     }
 
+    /// The compact bytes of `json`: what is stored as a referrer's layer or a detached file.
     public var serialized: [UInt8] { json.serialized }
 
     /// Reads a bundle. Refuses unknown media types, a bundle with both or neither of DSSE and

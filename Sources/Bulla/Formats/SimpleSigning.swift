@@ -3,15 +3,21 @@ import BullaCrypto
 /// cosign's legacy "simple signing" payload: what a `sha256-<hex>.sig` layer holds and its
 /// signature covers, byte for byte (spec/signatures.md).
 public struct SimpleSigningPayload: Sendable {
+    /// The media type of a `.sig` layer holding this payload, which readers look for.
     public static let mediaType = "application/vnd.dev.cosign.simplesigning.v1+json"
+    /// The layer annotation carrying the base64 signature over the payload, as cosign stores it.
     public static let signatureAnnotation = "dev.cosignproject.cosign/signature"
+    /// The `critical.type` every payload must carry; any other is refused.
     public static let type = "cosign container image signature"
 
+    /// `critical.identity.docker-reference`: the repository signed, informative only.
     public var dockerReference: String
+    /// The manifest digest signed; a signature counts only for the image with this digest.
     public var manifestDigest: Digest
     /// `-a` annotations; nil is written as `"optional":null`, as cosign does.
     public var optional: [String: String]?
 
+    /// A payload for `sign --format legacy`; `bytes` gives what is signed.
     public init(dockerReference: String, manifestDigest: Digest, optional: [String: String]?) {
         self.dockerReference = dockerReference
         self.manifestDigest = manifestDigest

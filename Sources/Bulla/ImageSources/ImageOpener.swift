@@ -18,8 +18,10 @@ extension ImageOpener {
 /// Layouts and archives on this machine. A registry reference is refused: the core does no
 /// networking, and BullaRegistry's `RegistryImages` opens registries too.
 public struct LocalImages: ImageOpener {
+    /// The opener for this machine's layouts and archives; it needs no configuration.
     public init() {}
 
+    /// The layout or archive source `reference` names; a registry reference is refused.
     public func open(_ reference: ImageReference, limits: Limits, progress: (@Sendable (Int64, Int64) -> Void)?) throws -> any ImageSource {
         try ImageSources.open(reference, limits: limits, progress: progress)
     }

@@ -18,6 +18,7 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
         /// `@N`: the N-th image of `manifest.json`, from 0.
         case position(Int)
 
+        /// `REPO:TAG` or `@N`, as written after the archive's path.
         public var description: String {
             switch self {
             case .name(let name): name
@@ -26,6 +27,7 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Parses every form the CLI takes; a bare `HOST/REPO` is a registry image (spec/image-references.md).
     public init(parsing text: String) throws {
         func nonEmpty(_ path: String) throws -> String {
             guard !path.isEmpty else {
@@ -85,6 +87,7 @@ public enum ImageReference: Hashable, Sendable, CustomStringConvertible {
         return description
     }
 
+    /// The reference in its transport syntax, as reports print it; a registry always gets `docker://`.
     public var description: String {
         switch self {
         case .ociLayout(let path, let tag): "oci:\(path)" + (tag.map { ":\($0)" } ?? "")

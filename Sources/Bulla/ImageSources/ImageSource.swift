@@ -38,15 +38,18 @@ public protocol ImageSource: Sendable {
 }
 
 extension ImageSource {
+    /// Default for sources that do not stream: the whole content, checked by `contents`, in one piece.
     public func read(_ descriptor: Descriptor, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let bytes = try contents(of: descriptor, limit: Int(clamping: max(descriptor.size, 0)))
         try bytes.withUnsafeBytes(sink)
     }
 
+    /// Default for layouts and archives: the top-level entries with an `artifactType`.
     public func referrers(of digest: Digest) throws -> [Descriptor]? {
         try topLevelDescriptors().filter { $0.artifactType != nil }
     }
 
+    /// Default for layouts and archives: the top-level entry whose `ref.name` annotation is `tag`.
     public func descriptor(tagged tag: String) throws -> Descriptor? {
         try topLevelDescriptors().first { $0.referenceName == tag }
     }
@@ -93,14 +96,17 @@ public enum BlobCheck {
         guard found == descriptor.digest else { throw digestMismatch(descriptor, found: found, in: location) }
     }
 
+    /// The error for content of the wrong length, naming the blob, where it was and both sizes.
     public static func sizeMismatch(_ descriptor: Descriptor, read: Int64, in location: String) -> BullaError {
         BullaError(.sizeMismatch, "blob \(descriptor.digest) in \(location): expected \(descriptor.size) bytes, read \(read)")
     }
 
+    /// The error for content that hashes to another digest, naming both digests and where.
     public static func digestMismatch(_ descriptor: Descriptor, found: Digest, in location: String) -> BullaError {
         BullaError(.digestMismatch, "blob \(descriptor.digest) in \(location): content hashes to \(found)")
     }
 
+    /// The error for a descriptor over `limit`, refused before a byte is read (spec/limits.md).
     public static func tooLarge(_ descriptor: Descriptor, limit: Int, in location: String) -> BullaError {
         BullaError(.limitExceeded, "blob \(descriptor.digest) in \(location) is \(descriptor.size) bytes, more than the limit of \(limit) for a \(descriptor.mediaType)")
     }

@@ -8,6 +8,7 @@ import Glibc
 /// ``commit()`` publishes every manifest, tag and referrer with one replacement of `index.json`,
 /// so a failed sign or copy leaves the layout as it was.
 public final class LayoutDestination: ImageDestination {
+    /// The layout directory written.
     public let root: String
     private let writer: LayoutWriter
     private let storage: DirectoryStorage
@@ -27,16 +28,20 @@ public final class LayoutDestination: ImageDestination {
         self.root = root
     }
 
+    /// `oci:ROOT`, the form messages and the CLI's reports give for a layout.
     public var location: String { "oci:\(root)" }
 
+    /// Whether the blob file is there at the descriptor's size (written whole, by rename).
     public func contains(_ descriptor: Descriptor) throws -> Bool {
         FileIO.size("\(root)/\(DirectoryStorage.blobPath(descriptor.digest))") == descriptor.size
     }
 
+    /// Writes a small blob durably now; it stays unlisted until a manifest names it.
     public func putBlob(_ bytes: [UInt8], mediaType: String) throws -> Descriptor {
         try writer.writeBlob(bytes, mediaType: mediaType)
     }
 
+    /// Streams a blob into place, checked by the source's read; flushed at once or all at commit.
     public func putBlob(_ descriptor: Descriptor, from source: any ImageSource, progress: (@Sendable (Int) -> Void)?) throws {
         let flushEach = !DurableFile.canSyncFileSystem
         try writer.writeBlob(descriptor, flush: flushEach) { write in
@@ -48,6 +53,7 @@ public final class LayoutDestination: ImageDestination {
         if !flushEach { unflushed.store(true, ordering: .relaxed) }
     }
 
+    /// Writes the manifest as a blob; a top-level one is listed in `index.json` at commit.
     public func putManifest(_ bytes: [UInt8], mediaType: String, as name: ManifestName) throws -> Descriptor {
         let descriptor = try writer.writeBlob(bytes, mediaType: mediaType)
         if case .top(let tag) = name {
@@ -57,12 +63,14 @@ public final class LayoutDestination: ImageDestination {
         return descriptor
     }
 
+    /// Lists the referrers as untagged `index.json` entries at commit, where finders look.
     public func addReferrers(_ referrers: [Descriptor], of subject: Digest) throws {
         for referrer in referrers where !pending.contains(where: { $0.tag == nil && $0.descriptor.digest == referrer.digest }) {
             pending.append((nil, referrer))
         }
     }
 
+    /// The manifest `tag` names, counting writes not yet committed, so `updateTag` merges onto them.
     public func taggedManifest(_ tag: String) throws -> ManifestDocument? {
         let descriptor: Descriptor
         if let written = pending.last(where: { $0.tag == tag }) {
@@ -77,6 +85,7 @@ public final class LayoutDestination: ImageDestination {
         return try ManifestDocument(bytes: bytes, descriptor: descriptor, limits: .default)
     }
 
+    /// Flushes streamed blobs, then publishes every pending entry with one `index.json` replacement.
     public func commit() throws {
         if unflushed.exchange(false, ordering: .relaxed) {
             try DurableFile.syncFileSystem(of: root)

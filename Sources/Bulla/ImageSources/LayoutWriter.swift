@@ -12,9 +12,11 @@ import Glibc
 /// after a flush, with the directory flushed after. Writers of one layout are serialised by an
 /// exclusive lock on `index.json`'s directory.
 public final class LayoutWriter {
+    /// The layout directory written, holding `index.json`.
     public let root: String
     private let lockFD: Int32
 
+    /// Opens an existing layout and takes its writer lock, held until this writer is released.
     public init(root: String) throws {
         guard FileIO.isDirectory(root), FileIO.size("\(root)/index.json") != nil else {
             throw BullaError(.notFound, "\(root) is not an OCI image layout directory (no index.json)")

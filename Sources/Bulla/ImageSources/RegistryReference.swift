@@ -8,11 +8,13 @@ public struct RegistryReference: Hashable, Sendable, CustomStringConvertible {
     public let registry: String
     /// The repository path inside the registry (`library/alpine`, `payments/api`).
     public let repository: String
+    /// The tag, `latest` when neither tag nor digest is given; nil when only a digest is.
     public let tag: String?
     /// When present, the manifest is fetched by this digest and must hash to it; a tag next
     /// to it is only a label.
     public let digest: Digest?
 
+    /// A reference from parts already normalised; `init(parsing:)` is for text.
     public init(registry: String, repository: String, tag: String?, digest: Digest?) {
         self.registry = registry
         self.repository = repository
@@ -20,6 +22,7 @@ public struct RegistryReference: Hashable, Sendable, CustomStringConvertible {
         self.digest = digest
     }
 
+    /// Parses `[HOST[:PORT]/]PATH[:TAG][@DIGEST]` with Docker Hub defaults (spec/image-references.md).
     public init(parsing text: String) throws {
         var name = Substring(text)
         var digest: Digest?
@@ -60,6 +63,7 @@ public struct RegistryReference: Hashable, Sendable, CustomStringConvertible {
     /// What goes in a manifest URL: the digest when there is one, else the tag.
     public var manifestReference: String { digest?.description ?? tag ?? "latest" }
 
+    /// `HOST/PATH[:TAG][@DIGEST]`, the canonical name policies match and messages give.
     public var description: String {
         name + (tag.map { ":\($0)" } ?? "") + (digest.map { "@\($0)" } ?? "")
     }

@@ -18,6 +18,7 @@ public enum KeyFile {
         return try FileIO.read(location, limit: limit)
     }
 
+    /// A private key from a path or `env://VAR`; `passphrase` is asked only if the key is encrypted.
     public static func signingKey(_ location: String, passphrase: () throws -> Passphrase?) throws -> SigningKey {
         let pem = try read(location)
         do {

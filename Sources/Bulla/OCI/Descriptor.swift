@@ -5,16 +5,24 @@ import BullaCrypto
 /// `digest` is parsed, so a descriptor with a malformed digest never exists; `size` is checked
 /// non-negative at decoding. Fields Bulla does not interpret are kept so they print in `inspect`.
 public struct Descriptor: Codable, Hashable, Sendable {
+    /// What the content is: it decides whether Bulla parses it (manifest, index) or treats it as a blob.
     public var mediaType: String
+    /// The digest the content must hash to; every read is checked against it.
     public var digest: Digest
+    /// The exact byte length the content must have, at most ``maxSize``; checked on every read.
     public var size: Int64
+    /// Other places the content may be fetched from; kept as read, never followed.
     public var urls: [String]?
+    /// Metadata on the reference; `index.json` entries carry their tag here (``referenceName``).
     public var annotations: [String: String]?
     /// Base64 of the content itself, when embedded (image-spec "Embedded content").
     public var data: String?
+    /// What an artifact is (a Sigstore bundle, an SBOM…): how referrers are told apart.
     public var artifactType: String?
+    /// For an index entry, the platform its image runs on: what `--platform` selects by.
     public var platform: Platform?
 
+    /// A descriptor for content Bulla just wrote or computed.
     public init(
         mediaType: String, digest: Digest, size: Int64,
         annotations: [String: String]? = nil, artifactType: String? = nil, platform: Platform? = nil
@@ -31,6 +39,7 @@ public struct Descriptor: Codable, Hashable, Sendable {
         case mediaType, digest, size, urls, annotations, data, artifactType, platform
     }
 
+    /// Decodes with the checks image-spec asks for: size 0...``maxSize``, a media type of RFC 6838 grammar.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         mediaType = try container.decode(String.self, forKey: .mediaType)
@@ -77,6 +86,7 @@ public struct Descriptor: Codable, Hashable, Sendable {
 
 /// Annotation keys with meaning to Bulla (image-spec annotations.md).
 public enum AnnotationKey {
+    /// The tag of an `index.json` entry: how `oci:DIR:TAG` finds its manifest.
     public static let referenceName = "org.opencontainers.image.ref.name"
     /// containerd's and Docker 25's full image name on `index.json` entries.
     public static let containerdImageName = "io.containerd.image.name"

@@ -7,15 +7,20 @@ import BullaCrypto
 public struct ManifestDocument: Sendable {
     /// The descriptor of `bytes`: its digest and size are those of `bytes`.
     public let descriptor: Descriptor
+    /// The exact bytes read, which the digest is over and which a copy stores unchanged.
     public let bytes: [UInt8]
+    /// The parsed document, for reading fields only (never re-serialised).
     public let content: Content
 
+    /// An image manifest or an index: what a walk must follow next.
     public enum Content: Sendable {
         case image(ImageManifest)
         case index(ImageIndex)
     }
 
+    /// The digest of `bytes`: the image's identity, which signatures name.
     public var digest: Digest { descriptor.digest }
+    /// Whether this is an image or an index, without unwrapping `content`.
     public var kind: ManifestKind {
         switch content {
         case .image: .image

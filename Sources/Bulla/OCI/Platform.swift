@@ -2,13 +2,20 @@ import BullaCrypto
 
 /// The platform an image runs on (image-spec image-index.md, `platform`).
 public struct Platform: Codable, Hashable, Sendable, CustomStringConvertible {
+    /// The CPU architecture (`amd64`, `arm64`…), which must match for an entry to be selected.
     public var architecture: String
+    /// The operating system (`linux`, `windows`), which must match for an entry to be selected.
     public var os: String
+    /// `os.version` (Windows builds); shown, not matched.
     public var osVersion: String?
+    /// `os.features`; shown, not matched.
     public var osFeatures: [String]?
+    /// The CPU variant (`v7`, `v8`), matched only when the request names one.
     public var variant: String?
+    /// CPU features; reserved by image-spec, shown, not matched.
     public var features: [String]?
 
+    /// A platform from its parts, as `--platform` gives them.
     public init(os: String, architecture: String, variant: String? = nil) {
         self.os = os
         self.architecture = architecture
@@ -30,6 +37,7 @@ public struct Platform: Codable, Hashable, Sendable, CustomStringConvertible {
         self.init(os: parts[0], architecture: parts[1], variant: parts.count == 3 ? parts[2] : nil)
     }
 
+    /// `os/arch[/variant]`, the form `--platform` takes and messages list.
     public var description: String {
         [os, architecture, variant].compactMap { $0 }.joined(separator: "/")
     }

@@ -6,8 +6,10 @@
 public struct ImageGlob: Sendable, Hashable, CustomStringConvertible {
     private enum Token: Hashable, Sendable { case literal(Character), one, segment, any }
     private let tokens: [Token]
+    /// The pattern as written in the policy, for messages.
     public let description: String
 
+    /// Compiles `pattern`; every string is a valid pattern, so this cannot fail.
     public init(_ pattern: String) {
         description = pattern
         var tokens: [Token] = []

@@ -2,9 +2,12 @@ import BullaCrypto
 
 /// An RFC 6901 JSON Pointer (`/creationInfo/creators/0`), resolved over a document's bytes.
 public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
+    /// The reference tokens with `~0` and `~1` unescaped, each matched against a member name or index.
     public let tokens: [String]
+    /// The pointer as written in the policy, for messages.
     public let description: String
 
+    /// Parses an RFC 6901 pointer: empty (the whole document) or `/`-separated, escapes checked.
     public init(parsing text: String) throws {
         guard text.isEmpty || text.hasPrefix("/") else {
             throw BullaError(.malformedInput, "JSON Pointer \"\(text.prefix(80))\" must be empty or start with /")

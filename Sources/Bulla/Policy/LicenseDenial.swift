@@ -20,6 +20,7 @@ import BullaCrypto
 ///   open, list it as `-or-later`.
 /// - `LicenseRef-…`, `DocumentRef-…`, `NONE` and `NOASSERTION` match only themselves.
 public struct LicenseDenial: Sendable, Hashable, CustomStringConvertible {
+    /// The licence denied, with its `+` or `WITH` exception, matched by the rules above.
     public let license: LicenseExpression.License
 
     /// Parses one licence, with an optional `WITH` exception; `AND` and `OR` are refused, since
@@ -32,12 +33,15 @@ public struct LicenseDenial: Sendable, Hashable, CustomStringConvertible {
         self.license = license
     }
 
+    /// An entry for a licence already parsed; the licence check builds one without the exception.
     public init(_ license: LicenseExpression.License) {
         self.license = license
     }
 
+    /// The entry in SPDX form, as messages name what was denied.
     public var description: String { license.description }
 
+    /// Whether this entry denies `candidate`, one licence of a package's expression (rules above).
     public func matches(_ candidate: LicenseExpression.License) -> Bool {
         if let exception = license.exception {
             guard let other = candidate.exception, other.lowercased() == exception.lowercased() else { return false }

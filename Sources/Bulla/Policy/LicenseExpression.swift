@@ -37,12 +37,14 @@ public indirect enum LicenseExpression: Sendable, Hashable, CustomStringConverti
         /// are put in their spec case.
         public var exception: String?
 
+        /// A licence from its parts; the parser fixes the case of the special ids and prefixes.
         public init(id: String, orLater: Bool = false, exception: String? = nil) {
             self.id = id
             self.orLater = orLater
             self.exception = exception
         }
 
+        /// `id[+][ WITH exception]`: SPDX text that parses back to the same licence.
         public var description: String {
             id + (orLater ? "+" : "") + (exception.map { " WITH \($0)" } ?? "")
         }

@@ -11,20 +11,27 @@ public struct Policy: Sendable {
     /// What happens to an image no rule matches.
     public enum NoMatch: String, Sendable, Codable, CaseIterable { case deny, allow }
 
+    /// One `rules` entry: which images it covers and what they need to be allowed.
     public struct Rule: Sendable {
+        /// The rule's unique name, which findings, decisions and the decision log cite.
         public var name: String
+        /// Globs over the image's policy name; the rule applies when any one matches.
         public var images: [ImageGlob]
         /// Admission namespaces the rule is for; empty is every namespace (and the CLI).
         public var namespaces: [ImageGlob]
+        /// `enforce` (failures deny) or `warn` (failures are only reported), to roll a rule out safely.
         public var mode: Mode
         /// Who must have signed the image; nil when the rule asks no image signature.
         public var signatures: TrustPolicy?
+        /// The attestations the image must carry, each with its own trust and content rules.
         public var attestations: [AttestationRequirement]
         /// Where the rule starts in the policy file, for messages.
         public var line: Int
     }
 
+    /// Every rule in file order; all that match an image must be met.
     public var rules: [Rule]
+    /// What an image no rule matches gets: `deny` unless the policy says `allow`.
     public var noMatch: NoMatch
     /// The file the policy came from, for messages.
     public var source: String
@@ -32,6 +39,7 @@ public struct Policy: Sendable {
     /// policy watches these too, so replacing a key file revokes the old key.
     public var files: [String]
 
+    /// A policy built in code (tests, embedders); files go through ``init(yaml:file:)``.
     public init(rules: [Rule], noMatch: NoMatch = .deny, source: String = "policy", files: [String] = []) {
         self.rules = rules
         self.noMatch = noMatch
@@ -52,13 +60,19 @@ public struct Policy: Sendable {
 
 /// An attestation a rule requires, and the rules on its content.
 public struct AttestationRequirement: Sendable {
+    /// The predicate type required (`spdxjson`, a URI…); attestations of other types do not count.
     public var type: PredicateType
+    /// The keys, threshold and log an attestation must be signed under to count.
     public var trust: TrustPolicy
     /// Seconds; an attestation made longer ago than this does not count.
     public var maxAge: Int?
+    /// Packages the attested SBOM must not contain (`deniedPackages`).
     public var deniedPackages: [PackageDenial]
+    /// Licences no package of the SBOM may be taken under (`deniedLicenses`).
     public var deniedLicenses: [LicenseDenial]
+    /// Fields the predicate must have, or have with given values (`requiredFields`).
     public var requiredFields: [FieldRequirement]
+    /// Where the requirement starts in the policy file, for messages.
     public var line: Int
 
     /// Whether the content rules need the SBOM's package list.
@@ -68,13 +82,17 @@ public struct AttestationRequirement: Sendable {
 /// A package that must not be in an SBOM: by purl (type, namespace and name) or by name, in a
 /// version range or in every version.
 public struct PackageDenial: Sendable {
+    /// The package named by purl (type, namespace, name); the loader refuses a purl with a version.
     public var purl: PackageURL?
+    /// The package named by name alone (case-insensitive), for SBOMs that give no purl.
     public var name: String?
+    /// The versions denied; nil denies every version.
     public var versions: VersionRange?
     /// The ordering to compare versions with; nil takes the one the package's purl type calls for.
     public var scheme: VersionScheme?
     /// Why, in the policy author's words (printed with the denial).
     public var reason: String?
+    /// Where the entry is in the policy file, for messages.
     public var line: Int
 
     /// What the denial is written as, for messages.
@@ -131,6 +149,7 @@ public struct PackageDenial: Sendable {
 
 /// A field an attestation's predicate must have, by JSON Pointer (RFC 6901).
 public struct FieldRequirement: Sendable {
+    /// What the field must satisfy: `exists`, `equals`, `in` (one of) or `matches` (a regex).
     public enum Condition: Sendable {
         case exists(Bool)
         case equals(JSONValue)
@@ -138,8 +157,11 @@ public struct FieldRequirement: Sendable {
         case matches(String)
     }
 
+    /// Where the field is in the predicate.
     public var pointer: JSONPointer
+    /// What the field's value must satisfy.
     public var condition: Condition
+    /// Where the requirement is in the policy file, for messages.
     public var line: Int
 
     /// Why `predicate` fails the requirement, or nil when it meets it.

@@ -3,11 +3,16 @@ import BullaCrypto
 /// The answer to "may this image run?", with every reason (spec/policy.md). The CLI prints it,
 /// and the admission webhook returns it.
 public struct PolicyDecision: Codable, Sendable, CustomStringConvertible {
+    /// The decision's versioned media type, written in `--output json` so readers can check it.
     public static let mediaType = "application/vnd.bulla.policy-decision.v1+json"
 
+    /// Always ``mediaType``, so a reader can check the version first.
     public var mediaType = PolicyDecision.mediaType
+    /// The image judged, as policy globs matched it (``ImageReference/policyName``).
     public var reference: String
+    /// The manifest digest judged; nil when the image was decided without being read.
     public var digest: Digest?
+    /// The verdict: false when any enforced requirement failed; what exit codes and admission follow.
     public var allowed: Bool
     /// `allow` or `deny`, for readers that want a word.
     public var decision: String

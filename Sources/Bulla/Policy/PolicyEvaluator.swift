@@ -4,10 +4,12 @@ import BullaCrypto
 /// only report); an image no rule matches gets the policy's `noMatch`. Each requirement of each
 /// rule gives typed ``Finding``s, judged from verified evidence only.
 public struct PolicyEvaluator: Sendable {
+    /// The rules judged by, with the keys and trust settings they name.
     public let policy: Policy
     /// Seconds since the epoch: the time `maxAge` is measured to.
     public var now: Int
 
+    /// An evaluator of `policy` measuring `maxAge` to `now` (tests pass a fixed time).
     public init(policy: Policy, now: Int = Timestamp.now) {
         self.policy = policy
         self.now = now

@@ -6,11 +6,17 @@ import BullaCrypto
 /// name agree after the normalisation the purl type prescribes (lower-case type; pypi names
 /// lower-case with `_` as `-`; case-insensitive names for the types whose registries are).
 public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
+    /// The package ecosystem (`maven`, `npm`, `deb`…), lower-case; it picks the version ordering.
     public var type: String
+    /// The group, scope or vendor (`org.apache.logging.log4j`, `@angular`), part of ``packageKey``.
     public var namespace: String?
+    /// The name, percent-decoded as written; ``packageKey`` normalises it as the type prescribes.
     public var name: String
+    /// The version, percent-decoded: what a denial's version range is tested against.
     public var version: String?
+    /// Qualifiers (`arch`, `distro`…), kept for printing but never part of identity.
     public var qualifiers: [String: String]
+    /// A path inside the package, kept for printing but never part of identity.
     public var subpath: String?
 
     /// Parses the purl spec's grammar on the UTF-8 bytes (a policy run parses one purl per
@@ -88,6 +94,7 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         return "pkg:\(type)/" + (namespace.map { "\($0)/" } ?? "") + name
     }
 
+    /// The canonical purl text: percent-encoded, qualifiers sorted, as messages show it.
     public var description: String {
         var text = "pkg:\(type)/" + (namespace.map { Self.percentEncoded($0, keepSlash: true) + "/" } ?? "") + Self.percentEncoded(name, keepSlash: false)
         if let version { text += "@" + Self.percentEncoded(version, keepSlash: false) }
@@ -144,6 +151,7 @@ extension PackageURL {
         /// Why the purl does not parse whole; nil when it does.
         public var failure: String?
 
+        /// Reads `text` whole if it parses, else as many leading parts as can be read.
         public init(_ text: String) {
             do {
                 readable = try PackageURL(parsing: text)

@@ -5,12 +5,14 @@ import BullaCrypto
 /// Only what policies need is kept (``SBOMPackage``); every other member is validated and
 /// skipped, so a document of 50 MB costs its own bytes plus the package list, never a tree.
 public struct SBOM: Sendable {
+    /// Which standard and version the document follows, reported with its packages.
     public enum Format: Sendable, Hashable, CustomStringConvertible {
         /// `spdxVersion`, e.g. `SPDX-2.3`.
         case spdx(String)
         /// `specVersion`, e.g. `1.6`.
         case cyclonedx(String)
 
+        /// `SPDX-2.3` or `CycloneDX 1.6`: the format as `bulla sbom` reports it.
         public var description: String {
             switch self {
             case .spdx(let version): version
@@ -19,12 +21,15 @@ public struct SBOM: Sendable {
         }
     }
 
+    /// Which standard the packages were read from.
     public var format: Format
+    /// Every package listed, in document order: what package and licence denials are checked over.
     public var packages: [SBOMPackage]
     /// When the document says it was made: SPDX `creationInfo.created`, CycloneDX
     /// `metadata.timestamp` (RFC 3339, as written).
     public var created: String?
 
+    /// An SBOM from packages already known (tests, other readers).
     public init(format: Format, packages: [SBOMPackage], created: String? = nil) {
         self.format = format
         self.packages = packages

@@ -11,8 +11,10 @@ public enum SignatureFormat: String, Sendable, CaseIterable, Codable {
 
 /// Makes image signatures and writes them where the image lives.
 public struct ImageSigner: Sendable {
+    /// The `{}` config blob every bundle referrer's manifest names (OCI's empty descriptor).
     public static let emptyConfig: [UInt8] = Array("{}".utf8)
 
+    /// The key every signature and attestation is made with; its public key's hint goes in bundles.
     public let key: SigningKey
     /// `-a k=v`: on the statement's subject (bundle) or in `optional` (legacy).
     public var annotations: [String: String]
@@ -22,6 +24,7 @@ public struct ImageSigner: Sendable {
     /// entry with its inclusion proof and signed checkpoint.
     public var log: (any SignatureLog)?
 
+    /// A signer with `key`; set `log` to have each bundle's signature recorded in a log.
     public init(key: SigningKey, annotations: [String: String] = [:], identity: String? = nil) {
         self.key = key
         self.annotations = annotations
@@ -35,6 +38,7 @@ public struct ImageSigner: Sendable {
         /// A complete statement made elsewhere, signed exactly as given.
         case statement(payload: [UInt8], parsed: InTotoStatement)
 
+        /// The predicate type a referrer is annotated with, so finders can pick attestations by type.
         public var predicateType: String {
             switch self {
             case .signature: InTotoStatement.cosignSignPredicate
@@ -108,6 +112,7 @@ public struct ImageSigner: Sendable {
         try store(targets, claim: claim, into: LayoutDestination(root: root), format: format)
     }
 
+    /// Attests `claim` about each of `targets`, stored in `destination` (a layout, a registry).
     @discardableResult
     public func attest(_ targets: [Descriptor], claim: Claim, into destination: any ImageDestination, format: SignatureFormat) throws -> [Descriptor] {
         try store(targets, claim: claim, into: destination, format: format)

@@ -40,7 +40,9 @@ public struct Limits: Sendable, Hashable {
     /// cannot hold a verifier's memory hostage.
     public var maxEvidenceBytes: Int64 = 512 << 20
 
+    /// The defaults, which real images stay far below (spec/limits.md, "Bounds").
     public init() {}
 
+    /// The bounds used wherever a caller does not pass its own.
     public static let `default` = Limits()
 }

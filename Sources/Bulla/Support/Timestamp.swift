@@ -10,6 +10,7 @@ public enum Timestamp {
     /// Seconds since the epoch, now.
     public static var now: Int { Int(time(nil)) }
 
+    /// `YYYY-MM-DDTHH:MM:SSZ` in UTC for `seconds` (default now), as OCI `created` annotations take.
     public static func rfc3339(_ seconds: Int = Int(time(nil))) -> String {
         var t = time_t(seconds)
         var parts = tm()

@@ -3,11 +3,16 @@ import BullaCrypto
 /// A C2SP tlog-checkpoint body: the log's origin, its size, its root hash, and optional
 /// extension lines (Rekor v1 writes `Timestamp: …`).
 public struct Checkpoint: Sendable, Hashable {
+    /// The log's name; a verifier pins it so a checkpoint of another log is not taken for this one's.
     public var origin: String
+    /// How many entries the tree holds: proofs are made against a tree of exactly this size.
     public var size: UInt64
+    /// The RFC 9162 Merkle root of those entries, what inclusion and consistency proofs lead to.
     public var rootHash: [UInt8]
+    /// Lines after the root hash, kept verbatim because they are signed with the rest.
     public var extensions: [String]
 
+    /// A checkpoint from its parts, as a log makes one to sign as a note.
     public init(origin: String, size: UInt64, rootHash: [UInt8], extensions: [String] = []) {
         self.origin = origin
         self.size = size
@@ -29,6 +34,7 @@ public struct Checkpoint: Sendable, Hashable {
         self.init(origin: lines[0], size: size, rootHash: root, extensions: Array(lines.dropFirst(3)))
     }
 
+    /// The note text that is signed: origin, size, base64 root and extensions, one per line (C2SP).
     public var text: [UInt8] {
         Array(([origin, String(size), Base64.encode(rootHash)] + extensions).map { $0 + "\n" }.joined().utf8)
     }

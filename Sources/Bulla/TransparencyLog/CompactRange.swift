@@ -4,10 +4,12 @@
 /// Appending merges equal-sized subtrees as binary addition carries; the root folds them from
 /// the smallest up. This is all a log needs to know to extend its tree and sign a checkpoint.
 public struct CompactRange: Sendable, Hashable {
+    /// How many leaves the range covers, one subtree root per set bit.
     public private(set) var size: UInt64 = 0
     /// Subtree roots, largest (leftmost) first.
     public private(set) var hashes: [[UInt8]] = []
 
+    /// The empty tree, from which a log's first append starts.
     public init() {}
 
     /// Restores a range from its size and subtree roots (as stored in a log's tree state).

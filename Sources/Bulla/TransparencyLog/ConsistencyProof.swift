@@ -3,10 +3,14 @@ import BullaCrypto
 /// A proof that the tree of `oldSize` leaves is a prefix of the tree of `newSize` leaves
 /// (RFC 9162 §2.1.4): the log rewrote nothing between two checkpoints.
 public struct ConsistencyProof: Sendable, Hashable, Codable {
+    /// The size of the earlier tree, as an earlier checkpoint signed it.
     public var oldSize: UInt64
+    /// The size of the later tree, as the current checkpoint signs it.
     public var newSize: UInt64
+    /// The subtree hashes that link the two roots, in RFC 9162 order.
     public var hashes: [[UInt8]]
 
+    /// A proof as a log made or sent it; `verify` judges it.
     public init(oldSize: UInt64, newSize: UInt64, hashes: [[UInt8]]) {
         self.oldSize = oldSize
         self.newSize = newSize

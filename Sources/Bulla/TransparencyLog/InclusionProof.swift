@@ -2,10 +2,14 @@ import BullaCrypto
 
 /// A proof that the leaf at `index` is in the tree of `treeSize` leaves (RFC 9162 §2.1.3).
 public struct InclusionProof: Sendable, Hashable, Codable {
+    /// The leaf's position in the log, which also fixes the proof's path.
     public var index: UInt64
+    /// The size of the tree the proof is against: a checkpoint of this size must sign the root.
     public var treeSize: UInt64
+    /// The sibling hashes from the leaf up, in RFC 9162 order.
     public var hashes: [[UInt8]]
 
+    /// A proof as a log made or sent it; `verify` judges it.
     public init(index: UInt64, treeSize: UInt64, hashes: [[UInt8]]) {
         self.index = index
         self.treeSize = treeSize

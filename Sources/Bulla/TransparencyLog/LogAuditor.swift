@@ -4,17 +4,23 @@ import BullaCrypto
 /// checkpoint and, given an earlier one, consistency with it. Apart from the log itself, which
 /// only appends and proves.
 public struct LogAuditor {
+    /// The log directory audited, opened for reading.
     public let log: TransparencyLog
 
+    /// An auditor of `log`; nothing is read until ``audit(verifier:since:)``.
     public init(log: TransparencyLog) {
         self.log = log
     }
 
     /// What a full audit found.
     public struct Audit: Sendable {
+        /// Entries checked: every one the log's state counts, signed or not yet.
         public var size: UInt64
+        /// The root recomputed from the entries alone, which `bulla log verify` prints.
         public var root: [UInt8]
+        /// Stored tiles compared with the hashes recomputed from the entries.
         public var tilesChecked: Int
+        /// Bytes hashed in the audit, to tell how much work checking the log took.
         public var bytesHashed: Int
     }
 

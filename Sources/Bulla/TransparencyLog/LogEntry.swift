@@ -4,7 +4,9 @@ import BullaCrypto
 /// digests of the envelope and its payload, the signature and the public key — never the
 /// payload, so an SBOM of any size is logged in a few hundred bytes.
 public enum LogEntry {
+    /// The Rekor entry kind written and required when reading a bundle's log entry back.
     public static let kind = "dsse"
+    /// The version of the `dsse` kind written and required, as in Rekor's `kindVersion`.
     public static let version = "0.0.1"
 
     /// The canonical body: compact JSON, members sorted.

@@ -22,6 +22,7 @@ public final class LogJournal: @unchecked Sendable {
     /// A segment holds at most this many entries and bytes (so it is read back whole within
     /// bounded memory); the writer starts a new one when the next group would not fit.
     public static let maxSegmentEntries: UInt64 = 65_536
+    /// At most 64 MiB of records per segment, so a segment is read back whole within bounded memory.
     public static let maxSegmentBytes = 64 << 20
     /// Space is allocated ahead of the records, in zeros, this much at a time: overwriting
     /// allocated blocks changes no file metadata, so each group's `fdatasync` flushes only data
@@ -30,9 +31,11 @@ public final class LogJournal: @unchecked Sendable {
     /// Each record is a big-endian uint32 length, the entry, and the entry's SHA-256.
     static let recordOverhead = 4 + 32
 
+    /// The segment file, `LOG/journal/<base>`, named in errors.
     public let path: String
     /// The log index of the segment's first entry.
     public let base: UInt64
+    /// Entries appended to this segment so far; ``next`` is the log index the next one gets.
     public private(set) var count: UInt64 = 0
     private var bytes = LogJournal.headerBytes
     /// How far the records reach, for `allocateAhead`.
@@ -165,13 +168,17 @@ public final class LogJournal: @unchecked Sendable {
 
     /// A segment as read back.
     public struct Segment: Sendable {
+        /// The segment file read, named in errors and removed once folded.
         public let path: String
+        /// The log index of the segment's first entry, from its file name and header.
         public let base: UInt64
+        /// The whole records in order, each checked against its SHA-256: what a fold appends.
         public let entries: [[UInt8]]
         /// Bytes after the last whole record, up to the last that is not zero: a write that was
         /// cut short, never acknowledged. (Zeros after the records are space allocated ahead.)
         public let tornBytes: Int
 
+        /// The log index just past the segment's last entry, where the next segment must start.
         public var end: UInt64 { base + UInt64(entries.count) }
     }
 

@@ -71,6 +71,7 @@ public enum LogResource: Sendable, Hashable {
         }
     }
 
+    /// `text/plain` for the checkpoint, `application/octet-stream` for tiles, as tlog-tiles asks.
     public var contentType: String {
         self == .checkpoint ? "text/plain; charset=utf-8" : "application/octet-stream"
     }

@@ -3,6 +3,7 @@ import BullaCrypto
 /// RFC 6962 / RFC 9162 hashing: leaves and interior nodes are hashed with distinct one-byte
 /// prefixes, so a leaf can never be passed off as a node.
 public enum MerkleHash {
+    /// The size of every hash in the tree (SHA-256): leaves, nodes, roots and proof hashes.
     public static let size = 32
 
     /// SHA-256 of the empty string: the root of the empty tree.

@@ -6,11 +6,13 @@ public enum MerkleProofs {
     /// O(log n) stored nodes.
     public typealias RangeHash = (_ lo: UInt64, _ hi: UInt64) throws -> [UInt8]
 
+    /// The RFC 9162 §2.1.3.1 inclusion proof for `index` in a tree of `size` leaves.
     public static func inclusion(index: UInt64, size: UInt64, _ hash: RangeHash) throws -> InclusionProof {
         guard index < size else { throw BullaError(.invalidArgument, "index \(index) is not in a tree of \(size) leaves") }
         return InclusionProof(index: index, treeSize: size, hashes: try path(index, 0, size, hash))
     }
 
+    /// The RFC 9162 §2.1.4.1 proof that the first `oldSize` leaves are a prefix of `newSize`.
     public static func consistency(from oldSize: UInt64, to newSize: UInt64, _ hash: RangeHash) throws -> ConsistencyProof {
         guard oldSize > 0, oldSize <= newSize else {
             throw BullaError(.invalidArgument, "no consistency proof from size \(oldSize) to \(newSize)")
@@ -43,8 +45,10 @@ public enum MerkleProofs {
 /// A tree held as its leaf hashes in memory: the reference the tile-backed log is tested
 /// against, and enough for small trees.
 public struct MerkleTree: Sendable {
+    /// The leaf hashes (already `MerkleHash.leaf` of each entry), in log order.
     public var leaves: [[UInt8]]
 
+    /// A tree over leaf hashes, for tests and small trees that need no tiles.
     public init(leaves: [[UInt8]]) {
         self.leaves = leaves
     }
@@ -61,10 +65,12 @@ public struct MerkleTree: Sendable {
         }
     }
 
+    /// The inclusion proof of leaf `index` in the tree of its first `size` leaves.
     public func inclusionProof(index: Int, size: Int) throws -> InclusionProof {
         try MerkleProofs.inclusion(index: UInt64(index), size: UInt64(size)) { root(Int($0), Int($1)) }
     }
 
+    /// The consistency proof between the trees of its first `oldSize` and `newSize` leaves.
     public func consistencyProof(from oldSize: Int, to newSize: Int) throws -> ConsistencyProof {
         try MerkleProofs.consistency(from: UInt64(oldSize), to: UInt64(newSize)) { root(Int($0), Int($1)) }
     }

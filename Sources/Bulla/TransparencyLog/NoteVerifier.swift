@@ -6,13 +6,17 @@ import BullaCrypto
 /// Ed25519 keys use C2SP key IDs: SHA-256(name || "\n" || 0x01 || key)[:4]. ECDSA keys use
 /// the Rekor-style hint, SHA-256(SubjectPublicKeyInfo DER)[:4], as Sigstore's logs sign.
 public struct NoteVerifier: Sendable, Hashable, CustomStringConvertible {
+    /// The key name a signature line carries; it must match, with the key ID, for a line to be tried.
     public let name: String
+    /// The 4-byte key ID prefixing each signature, so lines by other keys are skipped unverified.
     public let keyID: [UInt8]
+    /// The public key signatures are checked with.
     public let key: VerifyingKey
 
     /// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the raw key follows.
     static let ed25519Prefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
 
+    /// A verifier for `key` under `name`, its key ID derived as described above.
     public init(name: String, key: VerifyingKey) throws {
         try Self.checkName(name)
         self.name = name
@@ -56,5 +60,6 @@ public struct NoteVerifier: Sendable, Hashable, CustomStringConvertible {
         return "\(name)+\(Hex.encode(keyID))+" + Base64.encode([0x01] + key.derRepresentation.dropFirst(Self.ed25519Prefix.count))
     }
 
+    /// `name+hex(keyID)`, how messages name a known or unknown signer.
     public var description: String { "\(name)+\(Hex.encode(keyID))" }
 }

@@ -10,13 +10,16 @@ public protocol SignatureLog: Sendable {
 
 /// What a log answers for an appended entry.
 public struct LogReceipt: Sendable, Hashable {
+    /// The entry's position in the log: the bundle's `logIndex`.
     public var index: UInt64
+    /// The inclusion proof from the entry's leaf to the root the checkpoint signs.
     public var proof: InclusionProof
     /// The signed checkpoint (a C2SP signed note) the proof leads to.
     public var checkpoint: [UInt8]
     /// SHA-256 of the log key's DER public key: the bundle's `logId.keyId`.
     public var logID: [UInt8]
 
+    /// A receipt from its parts, as a log directory or a log server's answer gives them.
     public init(index: UInt64, proof: InclusionProof, checkpoint: [UInt8], logID: [UInt8]) {
         self.index = index
         self.proof = proof
@@ -24,6 +27,7 @@ public struct LogReceipt: Sendable, Hashable {
         self.logID = logID
     }
 
+    /// The log ID of `key`: the SHA-256 of its DER public key, as bundles name a log.
     public static func logID(of key: VerifyingKey) -> [UInt8] {
         Digest.compute(.sha256, over: key.derRepresentation).bytes
     }
@@ -40,8 +44,10 @@ public struct LogReceipt: Sendable, Hashable {
         ]).serialized
     }
 
+    /// The media type of a receipt as `POST /add` answers with it (spec/transparency-log.md).
     public static let mediaType = "application/vnd.bulla.log-receipt.v1+json"
 
+    /// Reads a log server's answer, refusing non-decimal numbers and hashes not base64 of 32 bytes.
     public init(json bytes: [UInt8]) throws {
         func fail(_ reason: String) -> BullaError { BullaError(.malformedInput, "log receipt: \(reason)") }
         let value = try JSONValue(parsing: bytes, what: "log receipt")
@@ -84,14 +90,18 @@ extension SignatureLog {
 /// Records signatures in a log directory: append the entry, sign a checkpoint that covers it
 /// (consistent with the last), and prove the entry's inclusion.
 public struct LogRecorder: SignatureLog {
+    /// The log directory appended to; each submit opens it for writing and takes its lock.
     public let directory: String
+    /// The log's key, which signs the checkpoint covering each new entry.
     public let logKey: SigningKey
 
+    /// Records into the log at `directory`, signing checkpoints with `logKey`.
     public init(directory: String, logKey: SigningKey) {
         self.directory = directory
         self.logKey = logKey
     }
 
+    /// Appends `entry`, signs a checkpoint covering it and returns its receipt, durable on return.
     public func submit(_ entry: [UInt8]) throws -> LogReceipt {
         let log = try TransparencyLog(opening: directory, forWriting: true)
         let batch = try log.appendSigned([entry], with: logKey)
@@ -102,8 +112,11 @@ public struct LogRecorder: SignatureLog {
 /// A batch appended and covered by a newly signed checkpoint: what each of its entries'
 /// receipts shares.
 public struct SignedBatch: Sendable {
+    /// The log indexes of the batch's entries, in append order.
     public let indices: Range<UInt64>
+    /// The signed checkpoint covering the whole batch, which each receipt carries.
     public let checkpoint: [UInt8]
+    /// The log ID of the key that signed the checkpoint.
     public let logID: [UInt8]
 }
 

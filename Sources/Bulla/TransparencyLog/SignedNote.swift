@@ -3,16 +3,22 @@ import BullaCrypto
 /// A C2SP signed-note: UTF-8 text ending in a newline, a blank line, and one or more signature
 /// lines `— NAME BASE64(keyID[4] || signature)`.
 public struct SignedNote: Sendable, Hashable {
+    /// One signature line: the signer's name and key ID, and the signature over the text.
     public struct Signature: Sendable, Hashable {
+        /// The key name, which picks the verifier along with the key ID.
         public var name: String
+        /// The 4-byte key ID from the line's base64, which picks the verifier along with the name.
         public var keyID: [UInt8]
+        /// The signature over `text`, after the key ID.
         public var signature: [UInt8]
     }
 
     /// The signed text, with its final newline.
     public var text: [UInt8]
+    /// Every signature line in order; unknown signers are kept so witnesses can cosign.
     public var signatures: [Signature]
 
+    /// The most signature lines read, so a note cannot make a verifier try without end.
     public static let maxSignatures = 100
     private static let dash = Array("— ".utf8)
 
@@ -56,6 +62,7 @@ public struct SignedNote: Sendable, Hashable {
         return nil
     }
 
+    /// A note from its parts; ``sign(_:name:key:)`` makes one signed.
     public init(text: [UInt8], signatures: [Signature]) {
         self.text = text
         self.signatures = signatures
@@ -68,6 +75,7 @@ public struct SignedNote: Sendable, Hashable {
         return SignedNote(text: text, signatures: [Signature(name: name, keyID: verifier.keyID, signature: try key.signature(for: text))])
     }
 
+    /// The note's bytes: text, blank line, then one `— NAME BASE64` line per signature.
     public var serialized: [UInt8] {
         var out = text
         out.append(0x0A)

@@ -5,7 +5,9 @@ import BullaCrypto
 /// bundles of 256 (`tile/entries/<N>`), each entry prefixed by its length as a big-endian
 /// uint16.
 public enum TileLayout {
+    /// Tree levels per tile: a tile of level L holds nodes of tree level 8·L.
     public static let height = 8
+    /// Hashes per full tile, and entries per full entry bundle.
     public static let width = 256
     /// Entries are length-prefixed with 16 bits.
     public static let maxEntryBytes = 65_535
@@ -30,10 +32,12 @@ public enum TileLayout {
         return parts.joined(separator: "/")
     }
 
+    /// `tile/<L>/<N>[.p/<W>]`, the path tlog-tiles clients fetch a hash tile from.
     public static func tilePath(level: Int, index: UInt64, width: Int) -> String {
         "tile/\(level)/\(encode(index))" + (width < Self.width ? ".p/\(width)" : "")
     }
 
+    /// `tile/entries/<N>[.p/<W>]`, the path tlog-tiles clients fetch an entry bundle from.
     public static func entriesPath(index: UInt64, width: Int) -> String {
         "tile/entries/\(encode(index))" + (width < Self.width ? ".p/\(width)" : "")
     }
@@ -51,6 +55,7 @@ public enum TileLayout {
         return count <= start ? 0 : Int(min(UInt64(Self.width), count - start))
     }
 
+    /// Entries as one bundle file, each behind its big-endian uint16 length.
     public static func bundle(_ entries: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = []
         for entry in entries {
@@ -87,6 +92,7 @@ public enum TileLayout {
         return (hashes, hashed)
     }
 
+    /// Splits a bundle file back into its entries, refusing one that ends inside a length or entry.
     public static func entries(inBundle bytes: [UInt8]) throws -> [[UInt8]] {
         var out: [[UInt8]] = []
         var i = 0

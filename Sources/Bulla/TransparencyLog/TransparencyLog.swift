@@ -13,8 +13,11 @@ import Darwin
 /// and some files past it, which readers never look at and the next append rewrites; a crash
 /// after it loses nothing acknowledged.
 public final class TransparencyLog {
+    /// The log directory, named in errors.
     public let path: String
+    /// The log's name, the first line of each checkpoint, which verifiers pin.
     public let origin: String
+    /// The committed tree state, as `state` records it: what the next append builds on.
     public private(set) var range: CompactRange
     private let lockFD: Int32?
     /// Hash tiles read, each with the seven levels above it computed once: a proof then reads
@@ -31,7 +34,9 @@ public final class TransparencyLog {
         let width: Int
     }
 
+    /// Entries committed, including any no checkpoint has signed yet.
     public var size: UInt64 { range.size }
+    /// The Merkle root of every committed entry.
     public var root: [UInt8] { range.root }
 
     /// Makes an empty log.
@@ -313,12 +318,14 @@ public final class TransparencyLog {
         return MerkleHash.node(try rangeHash(lo, lo + k), try rangeHash(lo + k, hi))
     }
 
+    /// The inclusion proof of entry `index` in the first `treeSize` entries (default all), from tiles.
     public func inclusionProof(index: UInt64, size treeSize: UInt64? = nil) throws -> InclusionProof {
         let treeSize = treeSize ?? size
         guard treeSize <= size else { throw BullaError(.invalidArgument, "log \(path) has \(size) entries, fewer than \(treeSize)") }
         return try MerkleProofs.inclusion(index: index, size: treeSize, rangeHash)
     }
 
+    /// The proof that the log at `oldSize` is a prefix of the log at `newSize` (default now).
     public func consistencyProof(from oldSize: UInt64, to newSize: UInt64? = nil) throws -> ConsistencyProof {
         let newSize = newSize ?? size
         guard newSize <= size else { throw BullaError(.invalidArgument, "log \(path) has \(size) entries, fewer than \(newSize)") }

@@ -3,10 +3,15 @@ import BullaCrypto
 /// `bulla verify-blob`'s answer: which file, its digest, and the trusted key that signed it
 /// (`application/vnd.bulla.blob-verification.v1+json`).
 public struct BlobVerification: Codable, Sendable {
+    /// The answer's versioned media type, so a reader can check the version first.
     public var mediaType = "application/vnd.bulla.blob-verification.v1+json"
+    /// The file verified, as given on the command line.
     public var file: String
+    /// The file's SHA-256, which the bundle's signature was checked against.
     public var digest: Digest
+    /// The ID of the trusted key that verified the signature (spec/keys.md, "Key ID and bundle hint").
     public var keyID: String
+    /// That key's algorithm name: `ecdsa-p256`, `ecdsa-p384` or `ed25519`.
     public var algorithm: String
 }
 

@@ -3,13 +3,18 @@ import BullaCrypto
 /// What an image has for one manifest digest, found but not yet verified: its signatures and
 /// attestations (stored with it, or given as detached bundles) and what could not be read.
 public struct FoundEvidence: PolicyEvidence, Sendable {
+    /// The manifest digest every signature and attestation must name as its subject.
     public var digest: Digest
+    /// The image as printed, carried into the verification results.
     public var reference: String
+    /// Signatures found for the image (or every detached bundle), not yet verified.
     public var signatures: [FoundSignature]
+    /// Attestations found for the image (or every detached bundle), not yet verified.
     public var attestations: [FoundSignature]
     /// Evidence that was there but could not be read, each with where and why.
     public var unreadable: [(origin: String, reason: String)]
 
+    /// Evidence gathered elsewhere (tests, a caller's own finder), verified like found evidence.
     public init(digest: Digest, reference: String, signatures: [FoundSignature], attestations: [FoundSignature], unreadable: [(origin: String, reason: String)] = []) {
         self.digest = digest
         self.reference = reference
@@ -42,10 +47,12 @@ public struct FoundEvidence: PolicyEvidence, Sendable {
         self.init(digest: digest, reference: reference, signatures: found, attestations: found)
     }
 
+    /// Verifies the signatures under `trust`; unreadable evidence is reported, never skipped.
     public func signatures(trustedBy trust: TrustPolicy) throws -> VerificationResult {
         try ImageVerifier(trust: trust, expecting: .signature).verify(digest, reference: reference, signatures: signatures, unreadable: unreadable)
     }
 
+    /// Verifies the attestations of `type` under `trust`; other types do not count.
     public func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) throws -> VerificationResult {
         try ImageVerifier(trust: trust, expecting: .attestation(type)).verify(digest, reference: reference, signatures: attestations, unreadable: unreadable)
     }

@@ -3,6 +3,7 @@ import BullaCrypto
 /// Who is trusted and how many must agree: the "who" of a verification, kept apart from the
 /// "what" (the image) as sigstore-go does.
 public struct TrustPolicy: Sendable {
+    /// The trusted public keys; each counts once toward `threshold`, whatever key hints say.
     public var keys: [VerifyingKey]
     /// Distinct trusted keys whose valid signatures are required.
     public var threshold: Int
@@ -16,6 +17,7 @@ public struct TrustPolicy: Sendable {
     /// Count only signatures whose log entry verifies.
     public var requireLog: Bool
 
+    /// Trust in `keys`, one of which must sign by default; logs are checked only when given.
     public init(keys: [VerifyingKey], threshold: Int = 1, requiredAnnotations: [String: String] = [:], identity: String? = nil,
                 logKeys: [VerifyingKey] = [], requireLog: Bool = false) {
         self.keys = keys
@@ -40,9 +42,12 @@ public struct ImageVerifier: Sendable {
         case attestation(PredicateType)
     }
 
+    /// The keys and requirements, with repeated keys removed so a threshold counts distinct signers.
     public let trust: TrustPolicy
+    /// Whether image signatures or attestations of a type are being checked.
     public let expectation: Expectation
 
+    /// Refuses, before reading any signature, no key and a threshold the distinct keys cannot meet.
     public init(trust: TrustPolicy, expecting expectation: Expectation = .signature) throws {
         self.expectation = expectation
         var trust = trust
@@ -56,6 +61,7 @@ public struct ImageVerifier: Sendable {
         self.trust = trust
     }
 
+    /// Checks every signature of `image` in the steps above and counts distinct keys against the threshold.
     public func verify(_ image: Digest, reference: String, signatures: [FoundSignature], unreadable: [(origin: String, reason: String)] = []) -> VerificationResult {
         var checks = unreadable.map { SignatureCheck(origin: $0.origin, format: nil, keyID: nil, counted: false, reason: "unreadable: \($0.reason)") }
         var counted: Set<String> = []
@@ -196,7 +202,9 @@ public struct ImageVerifier: Sendable {
 
 /// One signature's outcome.
 public struct SignatureCheck: Codable, Sendable {
+    /// Where the signature was (`referrer…`, `tag …sig layer N`, `bundle FILE`), so a user can find it.
     public var origin: String
+    /// `bundle` or `legacy`; nil for a signature that could not be read.
     public var format: SignatureFormat?
     /// The trusted key that verified it, when one did.
     public var keyID: String?
@@ -204,11 +212,14 @@ public struct SignatureCheck: Codable, Sendable {
     public var counted: Bool
     /// Whether it verified, counted or not (a second signature by a key already counted).
     public var verified = false
+    /// Why it counted or not, in words (spec/signatures.md, "Checks, in order").
     public var reason: String
     /// For a verified attestation: its predicate type and predicate.
     public var predicateType: String?
+    /// The signed predicate of a verified attestation, what policies and `verify-attestation` read.
     public var predicate: RawJSON?
 
+    /// A check's outcome; the verifier fills in the attestation fields when they apply.
     public init(origin: String, format: SignatureFormat?, keyID: String?, counted: Bool, reason: String) {
         self.origin = origin
         self.format = format
@@ -220,15 +231,24 @@ public struct SignatureCheck: Codable, Sendable {
 
 /// The versioned result of `bulla verify --output json` (spec/signatures.md).
 public struct VerificationResult: Codable, Sendable {
+    /// The result's versioned media type; a change that breaks readers gets a new version.
     public static let mediaType = "application/vnd.bulla.verification.v1+json"
+    /// Always ``mediaType``, so a reader can check the version first.
     public var mediaType = VerificationResult.mediaType
+    /// The image reference as printed (spec/image-references.md, "Parsing").
     public var reference: String
+    /// The manifest digest every signature had to name.
     public var digest: Digest
+    /// True exactly when enough distinct trusted keys counted: the answer exit codes follow.
     public var verified: Bool
+    /// How many distinct trusted keys had to count (`--threshold`).
     public var threshold: Int
+    /// Full key IDs of the trusted keys with a counted signature, sorted.
     public var trustedKeysSatisfied: [String]
+    /// One check per signature: unreadable ones first, then the rest in the order found.
     public var signatures: [SignatureCheck]
 
+    /// A result from its parts, as ``ImageVerifier/verify(_:reference:signatures:unreadable:)`` makes it.
     public init(reference: String, digest: Digest, verified: Bool, threshold: Int, trustedKeysSatisfied: [String], signatures: [SignatureCheck]) {
         self.reference = reference
         self.digest = digest

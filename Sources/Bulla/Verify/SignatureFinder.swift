@@ -2,6 +2,7 @@ import BullaCrypto
 
 /// A signature found for an image, before any check: where it was and what it holds.
 public struct FoundSignature: Sendable {
+    /// What the signature container holds, by storage format; each is checked its own way.
     public enum Content: Sendable {
         case bundle(SigstoreBundle)
         /// A legacy simple-signing layer: the payload bytes and the annotation's signature.
@@ -12,7 +13,9 @@ public struct FoundSignature: Sendable {
 
     /// Where it was found ("referrer sha256:…", "tag sha256-….sig layer 2", a bundle file).
     public var origin: String
+    /// `bundle` or `legacy`, reported with the check's outcome.
     public var format: SignatureFormat
+    /// The signature with what it signs, exactly as read, for the verifier to check.
     public var content: Content
 
     /// The signer's key hint, if the container names one (a bundle's `publicKey.hint`).
@@ -21,6 +24,7 @@ public struct FoundSignature: Sendable {
         return nil
     }
 
+    /// A found signature from its parts, as the finder or a detached bundle file gives them.
     public init(origin: String, format: SignatureFormat, content: Content) {
         self.origin = origin
         self.format = format
@@ -36,14 +40,18 @@ public struct SignatureFinder: Sendable {
     /// referrers, `.att`).
     public enum Kind: Sendable, Hashable { case signatures, attestations }
 
+    /// The image source searched: a layout, an archive or a registry.
     public let source: any ImageSource
+    /// Whether signatures or attestations are looked for.
     public let kind: Kind
 
+    /// A finder of `kind` over `source`.
     public init(source: any ImageSource, kind: Kind = .signatures) {
         self.source = source
         self.kind = kind
     }
 
+    /// Every signature stored for `digest`, with each one that could not be read and why.
     public func signatures(for digest: Digest) throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)]) {
         do {
             return try search(for: digest)

@@ -3,11 +3,14 @@ import BullaCrypto
 /// The image a verification is about: where it is read from, the manifest digest every
 /// signature must name, and the name policies match.
 public struct ImageSubject: Sendable {
+    /// Where the image, and what is stored beside it, is read from.
     public let source: any ImageSource
+    /// The manifest digest resolved from the reference: what signatures must name.
     public let digest: Digest
     /// What policy globs are matched against (``ImageReference/policyName``).
     public let name: String
 
+    /// A subject already resolved; `name` defaults to the source's ``ImageReference/policyName``.
     public init(source: any ImageSource, digest: Digest, name: String? = nil) {
         self.source = source
         self.digest = digest
@@ -25,9 +28,12 @@ public struct ImageSubject: Sendable {
 /// let result = try verifier.verify(image, trust: TrustPolicy(keys: [key]))
 /// ```
 public struct Verifier: Sendable {
+    /// How references are opened: local only, or registries too (BullaRegistry's `RegistryImages`).
     public let opener: any ImageOpener
+    /// Bounds on everything read from the image and its evidence (spec/limits.md).
     public let limits: Limits
 
+    /// A verifier opening images with `opener` under `limits`; the defaults read layouts and archives.
     public init(opener: any ImageOpener = LocalImages(), limits: Limits = .default) {
         self.opener = opener
         self.limits = limits
@@ -89,10 +95,14 @@ public struct Verifier: Sendable {
 /// `verify-attestation`'s answer: the verification, and the policy's decision when one was
 /// given (`application/vnd.bulla.attestation-report.v1+json` with a policy).
 public struct AttestationReport: Codable, Sendable {
+    /// The report's versioned media type, so a reader can check the version first.
     public var mediaType = "application/vnd.bulla.attestation-report.v1+json"
+    /// Which attestations were found and which counted, as for `verify`.
     public var verification: VerificationResult
+    /// The policy's decision over the verified attestations; nil when no policy was given.
     public var policy: PolicyDecision?
 
+    /// A report of `verification`, with the `policy` decision when one was asked for.
     public init(verification: VerificationResult, policy: PolicyDecision?) {
         self.verification = verification
         self.policy = policy

@@ -16,6 +16,7 @@ public enum Base64 {
         return table
     }
 
+    /// Padded standard base64 (RFC 4648 §4), the form bundles, envelopes and key hints carry.
     public static func encode<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count + 2) / 3 * 4)

@@ -5,6 +5,7 @@ import COpenSSL
 /// digest exist: parsing refuses upper-case hex, wrong lengths, whitespace and every other form
 /// the grammar or the registered algorithm forbids.
 public struct Digest: Hashable, Sendable, CustomStringConvertible, LosslessStringConvertible, Codable {
+    /// The hash function, which fixes the length of `bytes` and the `algorithm:` prefix.
     public let algorithm: DigestAlgorithm
     /// The raw digest, `algorithm.byteCount` bytes.
     public let bytes: [UInt8]
@@ -52,6 +53,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, LosslessStrin
         self.bytes = bytes
     }
 
+    /// `LosslessStringConvertible`: nil for anything `init(parsing:)` refuses, to test text quietly.
     public init?(_ description: String) {
         try? self.init(parsing: description)
     }
@@ -65,7 +67,6 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, LosslessStrin
     /// `algorithm:` and the first 12 hex digits, for messages meant for people.
     public var abbreviated: String { "\(algorithm.rawValue):\(hex.prefix(12))" }
 
-    /// The one-shot digest of `data`.
     /// The SHA-256 of `buffer` as bytes, by the fastest path (no context object is kept).
     public static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 32) { out, initialized in
@@ -82,17 +83,20 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, LosslessStrin
         }
     }
 
+    /// The one-shot digest of `data`, equal to a StreamingDigest fed the same bytes in any chunks.
     public static func compute<Bytes: Sequence<UInt8>>(_ algorithm: DigestAlgorithm = .sha256, over data: Bytes) -> Digest {
         var hasher = StreamingDigest(algorithm)
         hasher.update(data)
         return hasher.finalize()
     }
 
+    /// Decodes the `algorithm:hex` string of a JSON document, as strictly as `init(parsing:)`.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         try self.init(parsing: text)
     }
 
+    /// Encodes as the `algorithm:hex` string manifests and descriptors carry.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

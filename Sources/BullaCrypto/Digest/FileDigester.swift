@@ -12,6 +12,7 @@ public final class FileDigester {
 
     private let buffer: UnsafeMutableRawBufferPointer
 
+    /// Allocates the one page-aligned read buffer (at least 4 KiB) this digester reuses for every file.
     public init(bufferSize: Int = FileDigester.defaultBufferSize) {
         buffer = .allocate(byteCount: max(4096, bufferSize), alignment: 4096)
     }

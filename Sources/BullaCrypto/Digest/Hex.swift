@@ -2,6 +2,7 @@
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// Lower-case hex of `bytes`: digests, key IDs and log hashes are written only this way.
     public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)

@@ -5,17 +5,21 @@
 public struct StreamingDigest: Sendable {
     private var context: MessageDigestContext
 
+    /// Starts an empty hash; SHA-256 unless a manifest or descriptor names another algorithm.
     public init(_ algorithm: DigestAlgorithm = .sha256) {
         context = MessageDigestContext(algorithm)
     }
 
+    /// The algorithm the result will be tagged with, so callers can compare it to a descriptor's.
     public var algorithm: DigestAlgorithm { context.algorithm }
 
+    /// Feeds bytes where they lie, for blobs streamed from disk or the network without a copy.
     public mutating func update(_ buffer: UnsafeRawBufferPointer) {
         makeUnique()
         context.update(buffer)
     }
 
+    /// Feeds any byte sequence; contiguous storage is hashed in place, anything else copied once.
     public mutating func update<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
         makeUnique()
         let done: Void? = bytes.withContiguousStorageIfAvailable { context.update(UnsafeRawBufferPointer($0)) }

@@ -17,5 +17,6 @@ public enum KeyAlgorithm: String, Sendable, Hashable, CaseIterable, Codable, Cus
         }
     }
 
+    /// The raw name (`ecdsa-p256`…), as key listings and messages show it.
     public var description: String { rawValue }
 }

@@ -21,6 +21,7 @@ public enum PEM {
         return der
     }
 
+    /// One `label` block with 64-column base64 lines and a final newline, as openssl writes it.
     public static func encode(_ der: [UInt8], label: String) -> String {
         let body = Base64.encode(der)
         var lines = ["-----BEGIN \(label)-----"]

@@ -19,11 +19,13 @@ public final class Passphrase: @unchecked Sendable, CustomStringConvertible {
         Self.zero(&bytes)
     }
 
+    /// Copies a passphrase given as text (a flag or environment variable) into owned memory.
     public convenience init(_ text: String) {
         var bytes = Array(text.utf8)
         self.init(consuming: &bytes)
     }
 
+    /// The passphrase's length in bytes; the bytes themselves are reached only through `withBytes`.
     public let count: Int
 
     /// Calls `body` with the bytes; they must not be copied out.
@@ -36,6 +38,7 @@ public final class Passphrase: @unchecked Sendable, CustomStringConvertible {
         storage.deallocate()
     }
 
+    /// Shows only the length, so a passphrase printed by mistake reveals nothing.
     public var description: String { "Passphrase(\(count) bytes, hidden)" }
 
     /// Overwrites `bytes` with zeros in a way the optimiser keeps.

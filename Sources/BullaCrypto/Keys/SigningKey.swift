@@ -2,6 +2,7 @@
 /// key's ID.
 public struct SigningKey: Sendable, CustomStringConvertible {
     private let key: EVPKey
+    /// The matching public key: the `.pub` file `key generate` writes, and the hint bundles carry.
     public let publicKey: VerifyingKey
 
     private init(_ key: EVPKey) throws {
@@ -21,6 +22,7 @@ public struct SigningKey: Sendable, CustomStringConvertible {
         try self.init(try EVPKey.privateKey(pem: pemRepresentation, passphrase: passphrase))
     }
 
+    /// The curve and hash this key signs with, which the verifier must use too.
     public var algorithm: KeyAlgorithm { key.algorithm }
 
     /// Encrypted PKCS#8 PEM (PBES2, scrypt N=2^14 r=8 p=1, AES-256-CBC; spec/keys.md).
@@ -40,5 +42,6 @@ public struct SigningKey: Sendable, CustomStringConvertible {
         try key.sign(digest: digest)
     }
 
+    /// The algorithm and the start of the public key's ID, never any private bytes.
     public var description: String { "\(algorithm) private key for \(publicKey.keyID.prefix(16))…" }
 }

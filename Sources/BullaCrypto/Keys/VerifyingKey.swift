@@ -25,6 +25,7 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
         try self.init(derRepresentation: der)
     }
 
+    /// Reads a public key PEM given as text, as the `init(pemRepresentation:)` taking bytes does.
     public init(pemRepresentation: String) throws {
         try self.init(pemRepresentation: Array(pemRepresentation.utf8))
     }
@@ -34,6 +35,7 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
         try self.init(try EVPKey.publicKey(der: derRepresentation))
     }
 
+    /// The curve and hash signatures must use to verify under this key (spec/keys.md, "Algorithms").
     public var algorithm: KeyAlgorithm { key.algorithm }
 
     /// Lower-case hex SHA-256 of the SPKI DER (DESIGN.md "Keys").
@@ -42,6 +44,7 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
     /// The bundle's `publicKey.hint`: base64 of the same SHA-256.
     public var hint: String { Base64.encode(Digest.compute(.sha256, over: derRepresentation).bytes) }
 
+    /// `PUBLIC KEY` PEM of the SPKI DER, the `.pub` file cosign and openssl read.
     public var pemRepresentation: String { PEM.encode(derRepresentation, label: "PUBLIC KEY") }
 
     /// Whether `signature` is this key's signature over `message`: DER ECDSA (hashing with the
@@ -76,8 +79,11 @@ public struct VerifyingKey: Hashable, Sendable, CustomStringConvertible {
         key.isValidSignature(signature, forDigest: digest)
     }
 
+    /// The algorithm and the start of the key ID, enough to tell keys apart in messages.
     public var description: String { "\(algorithm) key \(keyID.prefix(16))…" }
 
+    /// Same key when the SPKI DER is the same, whatever PEM text it came from.
     public static func == (lhs: VerifyingKey, rhs: VerifyingKey) -> Bool { lhs.derRepresentation == rhs.derRepresentation }
+    /// Hashes the SPKI DER, to agree with `==`, so keys can be set members.
     public func hash(into hasher: inout Hasher) { hasher.combine(derRepresentation) }
 }

@@ -16,8 +16,10 @@ public struct AdmissionSettings: Sendable {
     public var denyTTL: Duration = .seconds(30)
     /// How long a tag is taken to point at the digest last read for it.
     public var tagTTL: Duration = .seconds(30)
+    /// The most decisions, and the most tag-to-digest answers, kept in memory at once (each cache).
     public var cacheCapacity = 16_384
 
+    /// The defaults: an 8 s deadline, allows kept 5 min, denials and tags 30 s.
     public init() {}
 }
 
@@ -34,8 +36,11 @@ struct DecisionKey: Hashable, Sendable {
 /// parallel by the policy in force (from the cache when it was proven before), records the
 /// decision, and denies whenever anything could not be shown allowed.
 public final class AdmissionController: Sendable {
+    /// The policy in force, reloaded by the server when its file or key files change.
     public let policies: PolicyStore
+    /// Where images and their signatures are read: the registries, or an air-gapped mirror.
     public let store: ImageStore
+    /// The counters and histograms `/metrics` reports for this controller's reviews.
     public let metrics: AdmissionMetrics
     let settings: AdmissionSettings
     let decisionLog: DecisionLog?
@@ -43,6 +48,7 @@ public final class AdmissionController: Sendable {
     private let decisions: SharedCache<DecisionKey, PolicyDecision>
     private let tags: SharedCache<String, Digest>
 
+    /// Judges by `policies` with images from `store`; given a `decisionLog`, admits nothing unrecorded.
     public init(policies: PolicyStore, store: ImageStore, settings: AdmissionSettings = .init(), decisionLog: DecisionLog?,
                 metrics: AdmissionMetrics = .init(), logger: Logger) {
         self.policies = policies
@@ -57,7 +63,9 @@ public final class AdmissionController: Sendable {
 
     /// An HTTP answer: the status and the body.
     public struct Answer: Sendable {
+        /// 200 for any review judged (allowed or not); 400 for a body that is not an AdmissionReview.
         public var status: Int
+        /// The AdmissionReview response JSON, or the reason a body was refused.
         public var body: [UInt8]
     }
 

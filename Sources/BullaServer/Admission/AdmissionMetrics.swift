@@ -3,6 +3,7 @@ import Prometheus
 
 /// What `/metrics` reports, in the Prometheus text format.
 public final class AdmissionMetrics: Sendable {
+    /// The Prometheus registry `/metrics` renders: every `bulla_` counter and histogram is made in it.
     public let registry: PrometheusCollectorRegistry
 
     let allowed: Counter
@@ -25,6 +26,7 @@ public final class AdmissionMetrics: Sendable {
     let policyReloads: ReloadCounters
     let certificateReloads: ReloadCounters
 
+    /// Makes every metric spec/admission.md lists ("Metrics") in a fresh registry, one set per server.
     public init() {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry

@@ -16,6 +16,7 @@ import Glibc
 /// Merkle tree as one batch under a newly signed checkpoint; `close()` folds the rest, and a
 /// crash is repaired when the log is next opened (its journal folded first).
 public final class DecisionLog: Sendable {
+    /// The media type of a decision entry's JSON, so an auditor can tell log entries apart by kind.
     public static let mediaType = "application/vnd.bulla.admission-decision.v1+json"
 
     private struct Waiting {

@@ -6,16 +6,19 @@ import Synchronization
 /// Where the webhook reads images and what is signed for them: the registries themselves, or,
 /// air-gapped, a local mirror of OCI layouts made by `bulla copy` (`MIRROR/HOST/PATH`).
 public final class ImageStore: Sendable {
+    /// The two places the webhook can read images from, chosen by `bulla serve --mirror`.
     public enum Backing: Sendable {
         case registries(RegistryOptions)
         /// A directory holding one OCI layout per repository, at ``mirrorPath(of:)`` below it.
         case mirror(String)
     }
 
+    /// Which of the two this store reads: registries (with their options) or a mirror directory.
     public let backing: Backing
     /// One client per registry, so connections and bearer tokens are reused across requests.
     private let clients = Mutex<[String: RegistryClient]>([:])
 
+    /// A store reading from `backing`; registry clients are made on first use and then reused.
     public init(_ backing: Backing) {
         self.backing = backing
     }

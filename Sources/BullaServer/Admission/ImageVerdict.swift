@@ -3,11 +3,15 @@ import BullaCrypto
 
 /// What the webhook decided for one container's image, and why.
 public struct ImageVerdict: Sendable {
+    /// The container and image string the workload named, with the JSON pointer `/mutate` patches.
     public var image: ContainerImage
     /// The name policies matched (`HOST/PATH[:TAG][@DIGEST]`), nil when the image did not parse.
     public var reference: String?
+    /// The digest verified (what `/mutate` pins a tag to); nil when the image could not be resolved.
     public var digest: Digest?
+    /// Whether this image may run; the review is denied if any image's verdict is not allowed.
     public var allowed: Bool
+    /// The names of the policy rules that matched the image, recorded in the decision log.
     public var rules: [String]
     /// Reasons that deny (enforced rules, or the failure to verify at all).
     public var denials: [String]
