@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BULLA_RELEASE = .build/release/bulla
 
-.PHONY: all deps build test load asan demo bench fuzz clean
+.PHONY: all deps build test load asan docs demo bench fuzz clean
 
 all: build
 
@@ -22,6 +22,8 @@ test: deps
 	$(SWIFT) build --build-tests
 	@date +'== %T suite'
 	$(SWIFT) test --disable-xctest
+	@date +'== %T docs'
+	$(MAKE) docs
 	@date +'== %T load'
 	$(MAKE) load
 	@date +'== %T asan'
@@ -31,6 +33,11 @@ test: deps
 load:
 	$(SWIFT) build -c release --product bulla
 	BULLA_LOAD=1 BULLA_BIN=$(CURDIR)/$(BULLA_RELEASE) $(SWIFT) test --skip-build --disable-xctest --filter AdmissionLoadTests
+
+# The DocC archives of the three library modules, in .build/plugins/Swift-DocC/outputs/; a
+# broken symbol link or a malformed comment fails the build.
+docs:
+	$(SWIFT) package --disable-sandbox generate-documentation --target BullaCrypto --target Bulla --target BullaRegistry --warnings-as-errors
 
 # The same suite with bulla and the tests built under AddressSanitizer. Leak detection is off:
 # Foundation's file reading in the test harness reports leaks of its own.

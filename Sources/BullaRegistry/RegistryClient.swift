@@ -227,7 +227,7 @@ public final class RegistryClient: Sendable {
 
     /// The referrers of `digest` from the referrers API, every page of it (the `Link` header);
     /// nil when the registry has no such API (404), so the fallback tag must be used. A list
-    /// longer than ``Limits/maxReferrers`` is refused rather than cut, since the entries left
+    /// longer than `Limits/maxReferrers` is refused rather than cut, since the entries left
     /// unread could be the ones that matter.
     public func referrers(_ repository: String, of digest: Digest) throws -> [Descriptor]? {
         var headers = HTTPHeaders()

@@ -2,7 +2,7 @@ import Bulla
 import BullaCrypto
 
 /// Every reference form: a registry image through ``RegistrySource``, layouts and archives
-/// through ``LocalImages``. What the CLI opens images with, and what a program that depends on
+/// through `LocalImages`. What the CLI opens images with, and what a program that depends on
 /// Bulla uses to read a registry.
 public struct RegistryImages: ImageOpener {
     /// How registries are reached (trust, timeouts, credentials, the overall deadline); its

@@ -1,7 +1,7 @@
 import Bulla
 import BullaCrypto
 
-/// An image in a registry, read as any other ``ImageSource``: manifests by digest with their
+/// An image in a registry, read as any other `ImageSource`: manifests by digest with their
 /// exact bytes, blobs streamed and checked as they arrive, referrers from the referrers API,
 /// and the tags cosign stores beside an image.
 public struct RegistrySource: ImageSource {

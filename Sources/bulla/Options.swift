@@ -36,19 +36,22 @@ struct ImageOptions: ParsableArguments {
     /// Opens the image, showing a progress bar while a large archive is scanned.
     func open() throws -> any ImageSource {
         let reference = try ImageReference(parsing: image)
-        let bar = ProgressBar("reading")
-        defer { bar.finish() }
-        return try Images.open(reference, limits: limits, registry: registry) { done, total in bar.update(done, total) }
+        return try Self.showingProgress { try Images.open(reference, limits: limits, registry: registry, progress: $0) }
     }
 
     /// The verifier for this image's registry flags and limits, and the image opened and
     /// resolved through it, showing a progress bar while a large archive is scanned.
     func subject(platform: Platform?) throws -> (Verifier, ImageSubject) {
         let verifier = Verifier(opener: try Images.opener(registry, limits: limits), limits: limits)
+        let reference = try ImageReference(parsing: image)
+        return (verifier, try Self.showingProgress { try verifier.subject(reference, platform: platform, progress: $0) })
+    }
+
+    /// Runs `work` with a progress callback drawn as a bar on a terminal, cleared after.
+    private static func showingProgress<T>(_ work: (@escaping @Sendable (Int64, Int64) -> Void) throws -> T) rethrows -> T {
         let bar = ProgressBar("reading")
         defer { bar.finish() }
-        let subject = try verifier.subject(try ImageReference(parsing: image), platform: platform) { done, total in bar.update(done, total) }
-        return (verifier, subject)
+        return try work { done, total in bar.update(done, total) }
     }
 }
 

@@ -195,6 +195,28 @@ struct RegistryTests {
         // Copying again finds every blob there already.
         let again = try Self.bulla(["copy", "--insecure", "oci:mirror:1.4", target], in: dir)
         #expect(again.status == 0 && again.stdout.contains(" 0 blob(s)"), "\(again.stdout)")
+
+        // A policy names registry images without docker://: verify-attestation --policy
+        // matches the same rule policy check does, and both deny the SBOM's log4j-core.
+        try """
+            version: 1
+            noMatch: allow
+            rules:
+              - name: log4shell
+                images: ["\(shared.open)/mirror/**"]
+                attestations:
+                  - type: spdxjson
+                    keys: [p256.pub]
+                    deniedPackages:
+                      - purl: pkg:maven/org.apache.logging.log4j/log4j-core
+                        versions: "< 2.17.1"
+            """.write(toFile: dir + "/policy.yaml", atomically: true, encoding: .utf8)
+        for command in [["verify-attestation", "--insecure", target, "--key", "p256.pub", "--type", "spdxjson", "--policy", "policy.yaml"],
+                        ["policy", "check", "--insecure", "--policy", "policy.yaml", target]] {
+            let denied = try Self.bulla(command, in: dir)
+            #expect(denied.status == 1, "\(command): \(denied.stdout)\(denied.stderr)")
+            #expect(denied.stdout.contains("rule \"log4shell\"") && denied.stdout.contains("log4j-core"), "\(command): \(denied.stdout)")
+        }
     }
 
     @Test func basicAuthAndCredentialHelpers() throws {

@@ -141,7 +141,7 @@ public struct ContentReport: Encodable, Sendable {
         public var mediaType: String
         /// The manifest that referenced the blob.
         public var parent: Digest?
-        /// A ``BullaError/Code`` name: digestMismatch, sizeMismatch, notFound…
+        /// A `BullaError.Code` name: digestMismatch, sizeMismatch, notFound…
         public var reason: String
         /// The full message for people, with expected and found digest or size.
         public var message: String

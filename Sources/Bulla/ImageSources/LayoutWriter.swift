@@ -67,9 +67,7 @@ public final class LayoutWriter {
             defer { close(fd) }
             try produce { try DurableFile.writeAll($0, to: fd, path: temporary) }
             if flush { try DurableFile.flush(fd, path: temporary) }
-            guard rename(temporary, path) == 0 else {
-                throw BullaError.system("cannot rename \(temporary) to \(path)")
-            }
+            try DurableFile.move(temporary, to: path)
         } catch {
             unlink(temporary)
             throw error

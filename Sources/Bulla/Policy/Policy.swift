@@ -3,7 +3,7 @@ import BullaCrypto
 /// What may run: rules that match images by glob, each naming who must have signed, which
 /// attestations must exist, and what those attestations may and must say (spec/policy.md).
 ///
-/// A policy is only ever built by loading it whole (``init(yaml:file:)``), so an image is never
+/// A policy is only ever built by loading it whole (``init(yaml:file:baseDirectory:)``), so an image is never
 /// judged by half a policy.
 public struct Policy: Sendable {
     /// What a rule's failures do: deny the image, or only report.
@@ -39,7 +39,7 @@ public struct Policy: Sendable {
     /// policy watches these too, so replacing a key file revokes the old key.
     public var files: [String]
 
-    /// A policy built in code (tests, embedders); files go through ``init(yaml:file:)``.
+    /// A policy built in code (tests, embedders); files go through ``init(yaml:file:baseDirectory:)``.
     public init(rules: [Rule], noMatch: NoMatch = .deny, source: String = "policy", files: [String] = []) {
         self.rules = rules
         self.noMatch = noMatch

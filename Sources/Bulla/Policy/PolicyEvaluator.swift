@@ -19,17 +19,22 @@ public struct PolicyEvaluator: Sendable {
     /// matches and evidence must be read: lets a caller decide without reading anything.
     public func unmatchedDecision(reference: String, namespace: String? = nil, digest: Digest? = nil) -> PolicyDecision? {
         guard policy.rules(matching: reference, namespace: namespace).isEmpty else { return nil }
-        return unmatched(reference, digest, "no rule matches \(reference)" + (namespace.map { " in namespace \($0)" } ?? ""))
+        return unmatched(reference, digest, Self.noRule(reference, namespace))
     }
 
     /// The decision for `reference` from `evidence`, verified per rule against the rule's keys.
     public func decide(reference: String, namespace: String? = nil, digest: Digest?, evidence: any PolicyEvidence) -> PolicyDecision {
         let rules = policy.rules(matching: reference, namespace: namespace)
         guard !rules.isEmpty else {
-            return unmatched(reference, digest, "no rule matches \(reference)" + (namespace.map { " in namespace \($0)" } ?? ""))
+            return unmatched(reference, digest, Self.noRule(reference, namespace))
         }
         let findings = rules.flatMap { evaluate($0, evidence: evidence) }
         return PolicyDecision(reference: reference, digest: digest, rules: rules.map(\.name), findings: findings)
+    }
+
+    /// Why `noMatch` decided: no rule matches the image (in the namespace, when judged for one).
+    static func noRule(_ reference: String, _ namespace: String?) -> String {
+        "no rule matches \(reference)" + (namespace.map { " in namespace \($0)" } ?? "")
     }
 
     /// The decision for an image no rule applies to: the policy's `noMatch`.
@@ -44,9 +49,7 @@ public struct PolicyEvaluator: Sendable {
     func evaluate(_ rule: Policy.Rule, evidence: any PolicyEvidence) -> [Finding] {
         var findings: [Finding] = []
         if let trust = rule.signatures {
-            let finding = { (outcome: Finding.Outcome, message: String) in
-                Finding(rule: rule.name, mode: rule.mode, requirement: .signatures, outcome: outcome, message: message)
-            }
+            let finding = { rule.finding(.signatures, $0, $1) }
             do {
                 let result = try evidence.signatures(trustedBy: trust)
                 findings.append(result.verified
@@ -70,9 +73,7 @@ public struct PolicyEvaluator: Sendable {
         } catch {
             (failed, met) = (["\(requirement.type) attestations cannot be verified: \(BullaError.describe(error))"], [])
         }
-        let finding = { (outcome: Finding.Outcome, message: String) in
-            Finding(rule: rule.name, mode: rule.mode, requirement: .attestations(requirement.type), outcome: outcome, message: message)
-        }
+        let finding = { rule.finding(.attestations(requirement.type), $0, $1) }
         return failed.map { finding(.failed, $0) } + met.map { finding(.met, $0) }
     }
 
@@ -146,6 +147,13 @@ public struct PolicyEvaluator: Sendable {
     }
 }
 
+extension Policy.Rule {
+    /// A finding of this rule about `requirement`, in the rule's mode.
+    func finding(_ requirement: Finding.Requirement, _ outcome: Finding.Outcome, _ message: String) -> Finding {
+        Finding(rule: name, mode: mode, requirement: requirement, outcome: outcome, message: message)
+    }
+}
+
 extension PolicyEvaluator {
     /// The rules matching `reference` that ask attestations of `type`, each with those
     /// requirements. Versioned URIs meet their base type either way round (`…/Document/v2.3`
@@ -181,9 +189,7 @@ extension PolicyEvaluator {
         var findings: [Finding] = []
         for (rule, requirements) in asked {
             for requirement in requirements {
-                let finding = { (outcome: Finding.Outcome, message: String) in
-                    Finding(rule: rule.name, mode: rule.mode, requirement: .attestations(requirement.type), outcome: outcome, message: message)
-                }
+                let finding = { rule.finding(.attestations(requirement.type), $0, $1) }
                 switch assess(predicate, origin: origin, requirement) {
                 case .stale(let why):
                     findings.append(finding(.failed, why))

@@ -34,12 +34,18 @@ public enum DurableFile {
         let temporary = "\(path).tmp-\(getpid())"
         do {
             try write(bytes, to: temporary, mode: mode, overwrite: true, flush: flush)
-            guard rename(temporary, path) == 0 else {
-                throw BullaError.system("cannot rename \(temporary) to \(path)")
-            }
+            try move(temporary, to: path)
         } catch {
             unlink(temporary)
             throw error
+        }
+    }
+
+    /// Puts the finished file `temporary` in `path`'s place in one step (rename(2)), so a
+    /// reader sees the old file or the new one, never a part.
+    static func move(_ temporary: String, to path: String) throws {
+        guard rename(temporary, path) == 0 else {
+            throw BullaError.system("cannot rename \(temporary) to \(path)")
         }
     }
 

@@ -172,16 +172,7 @@ struct JSONReader {
             guard index < count, base[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
             index += 1
             try member(&self, name)
-            skipWhitespace()
-            guard index < count else { throw error("the document ends inside an object") }
-            if base[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard base[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}' in an object") }
-            index += 1
-            depth -= 1
-            return
+            guard try another(closedBy: "}", in: "an object") else { return }
         }
     }
 
@@ -197,19 +188,24 @@ struct JSONReader {
             depth -= 1
             return
         }
-        while true {
+        repeat {
             try element(&self)
-            skipWhitespace()
-            guard index < count else { throw error("the document ends inside an array") }
-            if base[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard base[index] == UInt8(ascii: "]") else { throw error("expected ',' or ']' in an array") }
+        } while try another(closedBy: "]", in: "an array")
+    }
+
+    /// After a member or an element: true when a `,` says another follows; false once `close`
+    /// ends the container (left, one level up). Anything else is refused.
+    private mutating func another(closedBy close: Unicode.Scalar, in container: String) throws -> Bool {
+        skipWhitespace()
+        guard index < count else { throw error("the document ends inside \(container)") }
+        if base[index] == UInt8(ascii: ",") {
             index += 1
-            depth -= 1
-            return
+            return true
         }
+        guard base[index] == UInt8(ascii: close) else { throw error("expected ',' or '\(close)' in \(container)") }
+        index += 1
+        depth -= 1
+        return false
     }
 
     mutating func enter() throws {

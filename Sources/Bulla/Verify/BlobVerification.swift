@@ -25,8 +25,8 @@ extension Verifier {
     }
 
     /// Checks that `bundle` holds a signature over the file at `path` by one of `keys`, and
-    /// returns that key and the file's SHA-256. The bundle's digest must match the file (it is a hint, but a lying one
-    /// is refused), and the key hint is never used to skip a key.
+    /// returns that key and the file's SHA-256. The bundle's digest must match the file (it is
+    /// a hint, but a lying one is refused), and the key hint is never used to skip a key.
     static func signer(ofFileAt path: String, bundle: SigstoreBundle, keys: [VerifyingKey]) throws -> (VerifyingKey, Digest) {
         guard case .messageSignature(let claimed, let signature) = bundle.content else {
             throw BullaError(.malformedInput, "bundle holds a DSSE envelope, not a blob signature")

@@ -70,7 +70,7 @@ public struct Verifier: Sendable {
         let evidence = try evidence(for: image, bundles: bundles, kinds: [.attestations])
         let verification = try evidence.attestations(of: type, trustedBy: trust)
         let decision = policy.map {
-            PolicyEvaluator(policy: $0).decide(attestationsOf: type, reference: verification.reference, digest: image.digest, evidence: evidence)
+            PolicyEvaluator(policy: $0).decide(attestationsOf: type, reference: image.name, digest: image.digest, evidence: evidence)
         }
         return AttestationReport(verification: verification, policy: decision)
     }

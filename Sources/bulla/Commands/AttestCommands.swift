@@ -115,7 +115,7 @@ struct VerifyAttestationCommand: ParsableCommand {
             }
         case .text:
             for check in result.signatures {
-                Terminal.note("\(check.counted ? "ok  " : "no  ") \(check.origin): \(check.reason)")
+                Terminal.note(check.line)
             }
             if let decision {
                 print(decision.description)

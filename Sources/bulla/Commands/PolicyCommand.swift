@@ -55,8 +55,10 @@ struct PolicyTestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Try a policy's attestation rules on a predicate file (an SBOM, a provenance), unsigned.",
         discussion: """
-            For writing policies: the file is judged as if a trusted key had attested it for IMAGE.
-            Nothing is verified, so this never stands in for `policy check`. Exit 0 allow, 1 deny.
+            For writing policies: the file is judged by the age and content rules the policy has for
+            IMAGE and the type. Nothing is signed, so whether the rules' trusted keys attested it is
+            reported as not checked; this never stands in for `policy check`. Exit 0 when the
+            file meets those rules, 1 when it does not.
             """)
 
     @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))

@@ -115,7 +115,7 @@ struct VerifyCommand: ParsableCommand {
             print(try JSONOutput.encode(result))
         case .text:
             for check in result.signatures {
-                print("\(check.counted ? "ok  " : "no  ") \(check.origin): \(check.reason)")
+                print(check.line)
             }
             if result.verified {
                 print("verified \(result.reference) \(result.digest): \(result.trustedKeysSatisfied.count) of \(trusted.threshold) required trusted key(s)")
@@ -128,3 +128,9 @@ struct VerifyCommand: ParsableCommand {
 }
 
 extension SignatureFormat: ExpressibleByArgument {}
+
+extension SignatureCheck {
+    /// How `verify` and `verify-attestation` list a signature: whether it counts, where it
+    /// was, and why.
+    var line: String { "\(counted ? "ok  " : "no  ") \(origin): \(reason)" }
+}

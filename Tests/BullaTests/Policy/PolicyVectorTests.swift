@@ -32,25 +32,49 @@ import Testing
         #expect(Self.table.invalid.count >= 15)
     }
 
-    @Test(arguments: table.cases)
-    func decides(_ test: Table.Case) throws {
-        let policy = try Policy(yaml: test.policy, file: "case.yaml", baseDirectory: Self.directory)
+    /// The case's predicate judged by its policy at its time, the way `judge` says.
+    static func decision(_ test: Table.Case, judge: (PolicyEvaluator, RawJSON, PredicateType) -> PolicyDecision) throws -> PolicyDecision {
+        let policy = try Policy(yaml: test.policy, file: "case.yaml", baseDirectory: directory)
         let evaluator = PolicyEvaluator(policy: policy, now: try #require(Timestamp.parse(test.now)))
         let predicate = try RawJSON(validating: try SpecVectors.bytes("policy/\(test.predicate)"), what: test.predicate)
-        let type = try PredicateType(parsing: test.type)
-        let decision = evaluator.test(predicate: predicate, as: type, reference: test.image, origin: test.predicate)
+        return judge(evaluator, predicate, try PredicateType(parsing: test.type))
+    }
+
+    /// The case's decision and reasons, as `policy check` prints them (a denial's reasons among
+    /// the deny lines); every denial names its rule or says no rule matched.
+    static func expectDecided(_ decision: PolicyDecision, _ test: Table.Case) {
         #expect(decision.decision == test.decision, "\(decision.violations)")
-        let denials = decision.violations.filter { $0.mode == .enforce }
-        // As `policy check` prints it: reasons of a denial among the deny lines.
         let lines = decision.description.split(separator: "\n")
         let said = (test.decision == "deny" ? lines.filter { $0.hasPrefix("  deny") } : lines).joined(separator: "\n")
         for reason in test.reasons {
             #expect(said.contains(reason), "missing \"\(reason)\" in:\n\(said)")
         }
-        // Every denial names its rule (or says no rule matched).
-        for denial in denials {
+        for denial in decision.violations where denial.denies {
             #expect(denial.rule != nil || denial.message.contains("noMatch is"))
         }
+    }
+
+    /// `bulla policy test`: the file by the age and content rules, trust not checked.
+    @Test(arguments: table.cases)
+    func decides(_ test: Table.Case) throws {
+        let decision = try Self.decision(test) { evaluator, predicate, type in
+            evaluator.test(predicate: predicate, as: type, reference: test.image, origin: test.predicate)
+        }
+        Self.expectDecided(decision, test)
+    }
+
+    /// The same table through the path admission takes: the predicate as an attestation that
+    /// verified under each of the requirement's trusted keys, judged with key counting and
+    /// thresholds. Same decisions and reasons, and nothing left unchecked.
+    @Test(arguments: table.cases)
+    func decidesTheSameFromVerifiedAttestations(_ test: Table.Case) throws {
+        let decision = try Self.decision(test) { evaluator, predicate, type in
+            evaluator.decide(
+                attestationsOf: type, reference: test.image, digest: nil,
+                evidence: VerifiedAttestation(predicate: predicate, type: type, origin: test.predicate))
+        }
+        Self.expectDecided(decision, test)
+        #expect(decision.unchecked == nil)
     }
 
     @Test(arguments: table.invalid)
@@ -65,6 +89,32 @@ import Testing
         } catch {
             Issue.record("\(error)")
         }
+    }
+}
+
+/// A predicate as the verification of one attestation per trusted key would give it: what the
+/// policy's trust, age and content rules are then applied to. Test evidence only; Bulla's own
+/// evidence comes from signatures it verified (``FoundEvidence``).
+private struct VerifiedAttestation: PolicyEvidence {
+    var predicate: RawJSON
+    var type: PredicateType
+    var origin: String
+
+    func signatures(trustedBy trust: TrustPolicy) throws -> VerificationResult {
+        throw BullaError(.invalidArgument, "the vectors hold no image signatures")
+    }
+
+    func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) throws -> VerificationResult {
+        let checks = trust.keys.map { key in
+            var check = SignatureCheck(origin: "\(origin) by \(key.keyID.prefix(8))", format: .bundle, keyID: key.keyID, counted: true, reason: "verified")
+            check.verified = true
+            check.predicateType = self.type.uri
+            check.predicate = predicate
+            return check
+        }
+        return VerificationResult(
+            reference: origin, digest: Digest.compute(over: Array(predicate.bytes)), verified: checks.count >= trust.threshold,
+            threshold: trust.threshold, trustedKeysSatisfied: checks.compactMap(\.keyID), signatures: checks)
     }
 }
 

@@ -30,7 +30,7 @@ public struct VersionRange: Sendable, Hashable, CustomStringConvertible {
     /// Alternatives, each a conjunction; an empty conjunction is `*`.
     let alternatives: [[Comparator]]
 
-    /// Parses `text`; throws ``BullaError`` `.malformedInput` naming what is wrong.
+    /// Parses `text`; throws `BullaError` `.malformedInput` naming what is wrong.
     public init(_ text: String) throws {
         func fail(_ reason: String) -> BullaError {
             BullaError(.malformedInput, "version range \"\(text)\": \(reason)")
