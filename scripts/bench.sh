@@ -8,6 +8,8 @@ swift build -c release --package-path Benchmarks --product bulla-speed
 speed=$(swift build -c release --package-path Benchmarks --show-bin-path)/bulla-speed
 python3 scripts/bench.py "$bulla" "$speed"
 python3 scripts/bench_sbom.py "$bulla"
+# bulla verify as a whole process beside openssl dgst -verify.
+python3 scripts/bench_verify.py "$bulla"
 # The transparency log: appends beside the fsync rate, proofs, memory, audit (BENCH_LOG_ENTRIES).
 swift build -c release --package-path Benchmarks --product bulla-logbench
 "$(swift build -c release --package-path Benchmarks --show-bin-path)/bulla-logbench" "${BENCH_DIR:-/tmp/bulla-bench}/log" "${BENCH_LOG_ENTRIES:-1000000}" 10000

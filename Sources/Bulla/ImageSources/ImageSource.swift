@@ -5,7 +5,9 @@ import BullaCrypto
 /// Every byte a source hands out is checked against the descriptor that asked for it, so callers
 /// never see content whose digest or size disagrees with what referenced it.
 public protocol ImageSource: Sendable {
+    /// Where the image was opened from, as the user named it: errors and results name it.
     var reference: ImageReference { get }
+    /// The bounds every read from this source is held to (spec/limits.md).
     var limits: Limits { get }
 
     /// The descriptor of the manifest or index the reference names.

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""`bulla verify` as a whole process beside `openssl dgst -verify`, in the same run.
+
+Usage: bench_verify.py BULLA [RUNS]
+
+Makes a small signed OCI layout (two 1 MiB layers, one cosign v3 bundle signature by a P-256
+key) and times, as whole processes, the median of RUNS runs of:
+  - `openssl dgst -sha256 -verify KEY.pub -signature SIG FILE`: a process that loads a key and
+    checks one ECDSA signature over a file, the floor any verifying CLI stands on;
+  - `bulla --version` (process start);
+  - `bulla verify oci:LAYOUT:bench --key KEY.pub`.
+The ratio bulla / openssl is what stays comparable across machines; the figure before the
+Verifier (issue 17) was 17 ms on this machine.
+"""
+import hashlib, json, os, subprocess, sys, tempfile, time
+
+bulla = os.path.abspath(sys.argv[1])
+runs = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+work = tempfile.mkdtemp(prefix="bulla-bench-verify-")
+layout = os.path.join(work, "layout")
+
+
+def blob(data):
+    digest = hashlib.sha256(data).hexdigest()
+    os.makedirs(os.path.join(layout, "blobs", "sha256"), exist_ok=True)
+    with open(os.path.join(layout, "blobs", "sha256", digest), "wb") as f:
+        f.write(data)
+    return {"digest": "sha256:" + digest, "size": len(data)}
+
+
+layers = [dict(blob(os.urandom(1 << 20)), mediaType="application/vnd.oci.image.layer.v1.tar") for _ in range(2)]
+config = dict(blob(json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [l["digest"] for l in layers]}}).encode()),
+              mediaType="application/vnd.oci.image.config.v1+json")
+manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config, "layers": layers}).encode()
+top = dict(blob(manifest), mediaType="application/vnd.oci.image.manifest.v1+json", annotations={"org.opencontainers.image.ref.name": "bench"})
+with open(os.path.join(layout, "oci-layout"), "w") as f:
+    f.write('{"imageLayoutVersion":"1.0.0"}')
+with open(os.path.join(layout, "index.json"), "w") as f:
+    json.dump({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [top]}, f)
+
+env = dict(os.environ, BULLA_PASSWORD="bench")
+key = os.path.join(work, "key")
+subprocess.run([bulla, "key", "generate", "--output-prefix", key], check=True, env=env, stdout=subprocess.DEVNULL)
+subprocess.run([bulla, "sign", f"oci:{layout}:bench", "--key", key + ".key"], check=True, env=env, stdout=subprocess.DEVNULL)
+# The same kind of check by openssl: a P-256 key of its own signing the manifest's bytes.
+plain = os.path.join(work, "openssl")
+manifest_file = os.path.join(layout, "blobs", "sha256", top["digest"].split(":")[1])
+subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", plain + ".key"], check=True)
+subprocess.run(["openssl", "ec", "-in", plain + ".key", "-pubout", "-out", plain + ".pub"], check=True, stderr=subprocess.DEVNULL)
+subprocess.run(["openssl", "dgst", "-sha256", "-sign", plain + ".key", "-out", plain + ".sig", manifest_file], check=True)
+
+
+def median(command):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2] * 1000
+
+
+openssl_ms = median(["openssl", "dgst", "-sha256", "-verify", plain + ".pub", "-signature", plain + ".sig", manifest_file])
+start_ms = median([bulla, "--version"])
+verify_ms = median([bulla, "verify", f"oci:{layout}:bench", "--key", key + ".pub"])
+print(f"openssl dgst -sha256 -verify        median {openssl_ms:6.2f} ms")
+print(f"bulla --version (process start)     median {start_ms:6.2f} ms")
+print(f"bulla verify (whole process)        median {verify_ms:6.2f} ms  ratio to openssl {verify_ms / openssl_ms:.2f}  "
+      f"(before the Verifier: 17 ms)")
+subprocess.run(["rm", "-rf", work])
