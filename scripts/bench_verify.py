@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`bulla verify` as a whole process beside `openssl dgst -verify`, in the same run.
 
-Usage: bench_verify.py BULLA [RUNS]
+Usage: bench_verify.py BULLA [RUNS] [EARLIER_BULLA]
 
 Makes a small signed OCI layout (two 1 MiB layers, one cosign v3 bundle signature by a P-256
 key) and times, as whole processes, the median of RUNS runs of:
@@ -9,13 +9,15 @@ key) and times, as whole processes, the median of RUNS runs of:
     checks one ECDSA signature over a file, the floor any verifying CLI stands on;
   - `bulla --version` (process start);
   - `bulla verify oci:LAYOUT:bench --key KEY.pub`.
-The ratio bulla / openssl is what stays comparable across machines; the figure before the
-Verifier (issue 17) was 17 ms on this machine.
+With EARLIER_BULLA (an earlier build), its `bulla verify` is timed too, the two alternating
+run by run so that a busy moment of the machine falls on both alike. The ratio to openssl is
+what stays comparable across machines and runs.
 """
 import hashlib, json, os, subprocess, sys, tempfile, time
 
 bulla = os.path.abspath(sys.argv[1])
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+earlier = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
 work = tempfile.mkdtemp(prefix="bulla-bench-verify-")
 layout = os.path.join(work, "layout")
 
@@ -50,21 +52,23 @@ subprocess.run(["openssl", "ec", "-in", plain + ".key", "-pubout", "-out", plain
 subprocess.run(["openssl", "dgst", "-sha256", "-sign", plain + ".key", "-out", plain + ".sig", manifest_file], check=True)
 
 
-def median(command):
-    times = []
+def medians(*commands):
+    """The median wall time of each command, in ms, the commands alternating run by run."""
+    times = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2] * 1000
+        for command, kept in zip(commands, times):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            kept.append(time.perf_counter() - start)
+    return [sorted(kept)[len(kept) // 2] * 1000 for kept in times]
 
 
-openssl_ms = median(["openssl", "dgst", "-sha256", "-verify", plain + ".pub", "-signature", plain + ".sig", manifest_file])
-start_ms = median([bulla, "--version"])
-verify_ms = median([bulla, "verify", f"oci:{layout}:bench", "--key", key + ".pub"])
+verify = [bulla, "verify", f"oci:{layout}:bench", "--key", key + ".pub"]
+openssl = ["openssl", "dgst", "-sha256", "-verify", plain + ".pub", "-signature", plain + ".sig", manifest_file]
+openssl_ms, start_ms, verify_ms, *before = medians(openssl, [bulla, "--version"], verify, *([[earlier] + verify[1:]] if earlier else []))
 print(f"openssl dgst -sha256 -verify        median {openssl_ms:6.2f} ms")
 print(f"bulla --version (process start)     median {start_ms:6.2f} ms")
-print(f"bulla verify (whole process)        median {verify_ms:6.2f} ms  ratio to openssl {verify_ms / openssl_ms:.2f}  "
-      f"(before the Verifier: 17 ms)")
+print(f"bulla verify (whole process)        median {verify_ms:6.2f} ms  ratio to openssl {verify_ms / openssl_ms:.2f}")
+for ms in before:
+    print(f"earlier bulla verify                median {ms:6.2f} ms  ratio to openssl {ms / openssl_ms:.2f}")
 subprocess.run(["rm", "-rf", work])

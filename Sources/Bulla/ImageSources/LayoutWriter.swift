@@ -1,7 +1,4 @@
 import BullaCrypto
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Adds content to an OCI image layout directory so that a crash or error at any point leaves
 /// the layout as it was or fully updated, never half.
@@ -14,7 +11,7 @@ import Glibc
 public final class LayoutWriter {
     /// The layout directory written, holding `index.json`.
     public let root: String
-    private let lockFD: Int32
+    private let lock: FileLock
 
     /// Opens an existing layout and takes its writer lock, held until this writer is released.
     public init(root: String) throws {
@@ -22,15 +19,14 @@ public final class LayoutWriter {
             throw BullaError(.notFound, "\(root) is not an OCI image layout directory (no index.json)")
         }
         self.root = root
-        lockFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard lockFD >= 0 else { throw BullaError.system("cannot open \(root)") }
-        guard flock(lockFD, LOCK_EX) == 0 else {
-            close(lockFD)
-            throw BullaError.system("cannot lock \(root)")
-        }
+        lock = try FileLock(
+            root, directory: true, waiting: Self.lockWait,
+            held: "the layout \(root) is being written by another writer, which held it for more than \(Self.lockWait.components.seconds) s")
     }
 
-    deinit { close(lockFD) }  // also releases the lock
+    /// How long a writer waits for another to finish with the layout (another `bulla sign` or
+    /// `copy` on it, or a second writer in the same program) before it gives up.
+    static let lockWait = Duration.seconds(120)
 
     /// Stores `bytes` as a blob (if not already there) and returns its descriptor.
     @discardableResult
@@ -41,8 +37,7 @@ public final class LayoutWriter {
         if FileIO.size(path) == Int64(bytes.count), (try? FileDigester().digest(ofFileAt: path).digest) == digest {
             return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
         }
-        mkdir("\(root)/blobs", 0o755)
-        mkdir(directory, 0o755)
+        try FileIO.makeDirectories(directory, under: root)
         try DurableFile.replace(path, with: bytes)
         try DurableFile.syncDirectory(directory)
         return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
@@ -58,20 +53,8 @@ public final class LayoutWriter {
     ) throws {
         let directory = "\(root)/blobs/\(descriptor.digest.algorithm.rawValue)"
         let path = "\(directory)/\(descriptor.digest.hex)"
-        mkdir("\(root)/blobs", 0o755)
-        mkdir(directory, 0o755)
-        let temporary = "\(path).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BullaError.system("cannot create \(temporary)") }
-        do {
-            defer { close(fd) }
-            try produce { try DurableFile.writeAll($0, to: fd, path: temporary) }
-            if flush { try DurableFile.flush(fd, path: temporary) }
-            try DurableFile.move(temporary, to: path)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
+        try FileIO.makeDirectories(directory, under: root)
+        try DurableFile.produce(path, flush: flush, produce)
         if flush { try DurableFile.syncDirectory(directory) }
     }
 

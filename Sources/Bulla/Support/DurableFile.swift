@@ -41,6 +41,25 @@ public enum DurableFile {
         }
     }
 
+    /// Makes the file `path` from the pieces `produce` hands over, through a temporary name
+    /// beside it: `path` appears, whole and (unless `flush` is false) flushed, only if
+    /// `produce` returns; otherwise nothing is left behind. The directory entry is durable
+    /// once the caller flushes the directory or the file system.
+    static func produce(_ path: String, flush: Bool, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        let temporary = "\(path).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BullaError.system("cannot create \(temporary)") }
+        do {
+            defer { close(fd) }
+            try produce { try writeAll($0, to: fd, path: temporary) }
+            if flush { try DurableFile.flush(fd, path: temporary) }
+            try move(temporary, to: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
     /// Puts the finished file `temporary` in `path`'s place in one step (rename(2)), so a
     /// reader sees the old file or the new one, never a part.
     static func move(_ temporary: String, to path: String) throws {

@@ -39,15 +39,26 @@ enum FileIO {
         }
     }
 
+    /// Makes `directory` unless it exists already (its parent must exist).
+    static func makeDirectory(_ directory: String) throws {
+        guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
+            throw BullaError.system("cannot create \(directory)")
+        }
+    }
+
+    /// Removes the file at `path` if it is there: for leftovers and files whose content is
+    /// kept elsewhere already, where a failure changes nothing a reader sees.
+    static func remove(_ path: String) {
+        unlink(path)
+    }
+
     /// Makes `directory` and every missing directory above it, from `root` (which exists)
     /// down; without `root`, from the top of the path.
     static func makeDirectories(_ directory: String, under root: String? = nil) throws {
         var current = root ?? (directory.hasPrefix("/") ? "" : ".")
         for part in directory.dropFirst(root?.count ?? 0).split(separator: "/") {
             current += "/\(part)"
-            guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
-                throw BullaError.system("cannot create \(current)")
-            }
+            try makeDirectory(current)
         }
     }
 

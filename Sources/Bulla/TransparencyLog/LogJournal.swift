@@ -269,7 +269,7 @@ extension TransparencyLog {
                 try append(missing)
                 added += missing.count
             }
-            unlink(segment.path)
+            FileIO.remove(segment.path)
         }
         if added > 0 { try signCheckpoint(with: key) }
         return JournalFold(added: added, tornBytes: torn)

@@ -1,9 +1,4 @@
 import BullaCrypto
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A transparency log in a directory, in the C2SP tlog-tiles layout, with one writer at a time.
 ///
@@ -19,7 +14,7 @@ public final class TransparencyLog {
     public let origin: String
     /// The committed tree state, as `state` records it: what the next append builds on.
     public private(set) var range: CompactRange
-    private let lockFD: Int32?
+    private let lock: FileLock?
     /// Hash tiles read, each with the seven levels above it computed once: a proof then reads
     /// its nodes instead of rehashing up to 255 of them per tile. Tiles above level 0 (one per
     /// 65,536 entries) are all kept; level-0 tiles are bounded, one evicted at a time, so memory
@@ -42,9 +37,7 @@ public final class TransparencyLog {
     /// Makes an empty log.
     public static func create(at path: String, origin: String) throws -> TransparencyLog {
         guard !origin.isEmpty, !origin.contains("\n") else { throw BullaError(.invalidArgument, "a log origin is one non-empty line") }
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-            throw BullaError.system("cannot create \(path)")
-        }
+        try FileIO.makeDirectory(path)
         guard FileIO.size("\(path)/state") == nil else { throw BullaError(.invalidArgument, "\(path) already holds a log") }
         let log = try TransparencyLog(path: path, origin: origin, range: CompactRange(), lock: true)
         try log.commit(log.range)
@@ -89,16 +82,10 @@ public final class TransparencyLog {
         self.origin = origin
         self.range = range
         if lock {
-            let fd = open("\(path)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw BullaError.system("cannot open \(path)/lock") }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-                close(fd)
-                throw BullaError(.busy, "log \(path) is being written by another process (it holds \(path)/lock)")
-            }
-            lockFD = fd
+            self.lock = try FileLock("\(path)/lock", held: "log \(path) is being written by another process (it holds \(path)/lock)")
             removeLeftovers()
         } else {
-            lockFD = nil
+            self.lock = nil
         }
     }
 
@@ -138,12 +125,8 @@ public final class TransparencyLog {
         // The root, and the directories holding the current bundle and level-0 tile.
         for relative in Set([""] + files.map { "/" + $0[..<$0.lastIndex(of: "/")!] }) {
             let directory = path + relative
-            for name in (try? FileIO.names(in: directory)) ?? [] where name.contains(".tmp-") { unlink("\(directory)/\(name)") }
+            for name in (try? FileIO.names(in: directory)) ?? [] where name.contains(".tmp-") { FileIO.remove("\(directory)/\(name)") }
         }
-    }
-
-    deinit {
-        if let lockFD { close(lockFD) }
     }
 
     // MARK: Appending
@@ -152,7 +135,7 @@ public final class TransparencyLog {
     /// entries are on disk and in the committed state.
     @discardableResult
     public func append(_ entries: [[UInt8]]) throws -> Range<UInt64> {
-        guard lockFD != nil else { throw BullaError(.invalidArgument, "log \(path) was opened for reading") }
+        guard lock != nil else { throw BullaError(.invalidArgument, "log \(path) was opened for reading") }
         if let long = entries.firstIndex(where: { $0.count > TileLayout.maxEntryBytes }) {
             throw BullaError(.limitExceeded, "entry \(long) of the batch is \(entries[long].count) bytes; a log entry is at most \(TileLayout.maxEntryBytes)")
         }
@@ -352,7 +335,7 @@ extension TransparencyLog {
     /// one is signed.
     @discardableResult
     public func signCheckpoint(with key: SigningKey) throws -> [UInt8] {
-        guard lockFD != nil else { throw BullaError(.invalidArgument, "log \(path) was opened for reading") }
+        guard lock != nil else { throw BullaError(.invalidArgument, "log \(path) was opened for reading") }
         let verifier = try NoteVerifier(name: origin, key: key.publicKey)
         if let previous = try signedCheckpoint() {
             let (last, _) = try Checkpoint.verified(previous, by: [verifier], origin: origin)
