@@ -17,7 +17,8 @@ import Testing
         options.insecure = true
         options.retries = retries
         options.backoffSeconds = 0.01
-        options.timeoutSeconds = 10
+        // Loose: the fakes answer from Swift's thread pool, which a busy CI machine may hold up.
+        options.timeoutSeconds = 60
         options.credentials = RegistryCredentials(authFile: authFile ?? "/nonexistent/auth.json", environment: [:])
         return options
     }

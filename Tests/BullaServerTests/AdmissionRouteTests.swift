@@ -38,8 +38,12 @@ import Testing
                       - |
                 \(pem)
                 """.utf8).write(to: policy)
+            // A deadline far past the 8 s default: the suite shares two cores with tests that
+            // block threads on subprocesses, and a late answer is not what these tests judge.
+            var settings = AdmissionSettings()
+            settings.deadline = .seconds(120)
             let controller = AdmissionController(
-                policies: try PolicyStore(path: policy.path), store: ImageStore(.mirror(mirror)), decisionLog: nil,
+                policies: try PolicyStore(path: policy.path), store: ImageStore(.mirror(mirror)), settings: settings, decisionLog: nil,
                 logger: Logger(label: "bulla.test"))
             server = AdmissionServer(controller: controller)
         }
