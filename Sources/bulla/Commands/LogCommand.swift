@@ -28,13 +28,11 @@ struct LogCommand: ParsableCommand {
                 signing = try SigningKey.generate(.ed25519)
             }
             let verifier = try NoteVerifier(name: origin, key: signing.publicKey)
-            let log = try TransparencyLog.create(at: directory, origin: origin)
+            try LogSetup.create(at: directory, origin: origin, key: signing)
             if key == nil {
                 let secret = try passphrase.passphrase(for: "the new log key \(directory)/log.key", confirm: true)
                 try DurableFile.write(try signing.pemRepresentation(passphrase: secret), to: "\(directory)/log.key", mode: 0o600)
             }
-            try DurableFile.write(Array(signing.publicKey.pemRepresentation.utf8), to: "\(directory)/log.pub", mode: 0o644, overwrite: true)
-            try log.signCheckpoint(with: signing)
             print("log \(directory) for \(origin); key \(verifier.vkey ?? verifier.description)")
         }
     }

@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("decision-log"), help: ArgumentHelp("Append every decision to this transparency log (made by `bulla log init`).", valueName: "dir"))
     var decisionLog: String?
 
+    @Option(name: .customLong("decision-log-origin"), help: ArgumentHelp("Make the decision log on first start, when DIR holds none, under this origin and signed with --log-signing-key (a replica's empty volume); a log already there must have this origin and key.", valueName: "name"))
+    var decisionLogOrigin: String?
+
     @Option(name: .customLong("fold-interval"), help: ArgumentHelp("Milliseconds between appends of the journaled decisions to the decision log's tree, each under a new signed checkpoint.", valueName: "ms"))
     var foldInterval = 250
 
@@ -74,6 +77,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--deadline, --reload-interval and --fold-interval must be positive, the TTLs at least 0")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+        if decisionLogOrigin != nil, decisionLog == nil || logSigningKey == nil {
+            throw ValidationError("--decision-log-origin makes the log in --decision-log DIR with the key of --log-signing-key: give both")
+        }
     }
 
     func run() async throws {
@@ -97,7 +103,11 @@ struct ServeCommand: AsyncParsableCommand {
         let store = ImageStore(mirror.map { .mirror($0) } ?? .registries(options))
         let metrics = AdmissionMetrics()
         let log = try decisionLog.map { directory in
-            try DecisionLog(directory: directory, key: try passphrase.logSigningKey(logSigningKey ?? "\(directory)/log.key"), foldInterval: .milliseconds(foldInterval), metrics: metrics) { error in
+            let key = try passphrase.logSigningKey(logSigningKey ?? "\(directory)/log.key")
+            if let origin = decisionLogOrigin, try LogSetup.prepare(at: directory, origin: origin, key: key) {
+                logger.notice("made the decision log", metadata: ["directory": .string(directory), "origin": .string(origin)])
+            }
+            return try DecisionLog(directory: directory, key: key, foldInterval: .milliseconds(foldInterval), metrics: metrics) { error in
                 logger.error("the decision log could not fold its journal into the tree; the decisions stay journaled", metadata: ["error": .string("\(error)")])
             }
         }

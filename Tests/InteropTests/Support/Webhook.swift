@@ -27,13 +27,18 @@ final class Webhook: @unchecked Sendable {
 
     /// `tls` names the directory whose tls.crt and tls.key are served (default: the one
     /// `certificates(in:)` makes).
-    init(policy: String, in dir: String, tls: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    convenience init(policy: String, in dir: String, tls: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws {
         let tls = try tls ?? Self.certificates(in: dir)
-        ca = "\(tls)/ca.crt"
+        try self.init(
+            command: ["serve", "--policy", policy, "--tls-cert", "\(tls)/tls.crt", "--tls-key", "\(tls)/tls.key", "--listen", "127.0.0.1:0"] + arguments,
+            ca: "\(tls)/ca.crt", in: dir, environment: ["BULLA_PASSWORD": "pw"].merging(environment) { _, new in new })
+    }
+
+    /// `bulla COMMAND…` exactly as given, its certificate checked against `ca`.
+    init(command: [String], ca: String, in dir: String, environment: [String: String]) throws {
+        self.ca = ca
         errors = "\(dir)/serve-\(UUID().uuidString).log"
-        process = try Spawned(
-            [Peers.bulla, "serve", "--policy", policy, "--tls-cert", "\(tls)/tls.crt", "--tls-key", "\(tls)/tls.key", "--listen", "127.0.0.1:0"] + arguments,
-            errors: errors, environment: ["BULLA_PASSWORD": "pw"].merging(environment) { _, new in new })
+        process = try Spawned([Peers.bulla] + command, errors: errors, environment: environment)
         let line = try process.firstLine(what: "bulla serve")
         guard let url = line.split(separator: " ").first(where: { $0.hasPrefix("https://") }) else {
             throw ServerFailed(message: "bulla serve printed \(line); \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
