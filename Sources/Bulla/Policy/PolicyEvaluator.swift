@@ -19,15 +19,19 @@ public struct PolicyEvaluator: Sendable {
     /// matches and evidence must be read: lets a caller decide without reading anything.
     public func unmatchedDecision(reference: String, namespace: String? = nil, digest: Digest? = nil) -> PolicyDecision? {
         guard policy.rules(matching: reference, namespace: namespace).isEmpty else { return nil }
-        return unmatched(reference, digest, Self.noRule(reference, namespace))
+        return noMatch(reference: reference, namespace: namespace, digest: digest)
+    }
+
+    /// The policy's `noMatch` decision for `reference`, for a caller that found no rule
+    /// matching it (in `namespace`) already.
+    public func noMatch(reference: String, namespace: String? = nil, digest: Digest? = nil) -> PolicyDecision {
+        unmatched(reference, digest, Self.noRule(reference, namespace))
     }
 
     /// The decision for `reference` from `evidence`, verified per rule against the rule's keys.
     public func decide(reference: String, namespace: String? = nil, digest: Digest?, evidence: any PolicyEvidence) -> PolicyDecision {
         let rules = policy.rules(matching: reference, namespace: namespace)
-        guard !rules.isEmpty else {
-            return unmatched(reference, digest, Self.noRule(reference, namespace))
-        }
+        guard !rules.isEmpty else { return noMatch(reference: reference, namespace: namespace, digest: digest) }
         let findings = rules.flatMap { evaluate($0, evidence: evidence) }
         return PolicyDecision(reference: reference, digest: digest, rules: rules.map(\.name), findings: findings)
     }

@@ -175,11 +175,12 @@ public final class AdmissionController: Sendable {
             return .known(ImageVerdict(image: image, reference: nil, rules: [], failure: "not an image reference: \(BullaError.describe(error))"))
         }
         let name = reference.description
-        // No rule matches: noMatch decides, and nothing needs reading.
-        if let decision = PolicyEvaluator(policy: policy.policy).unmatchedDecision(reference: name, namespace: namespace) {
+        let rules = policy.policy.rules(matching: name, namespace: namespace)
+        guard !rules.isEmpty else {
+            // noMatch decides; nothing needs reading.
+            let decision = PolicyEvaluator(policy: policy.policy).noMatch(reference: name, namespace: namespace)
             return .known(ImageVerdict(image: image, reference: name, decision: decision))
         }
-        let rules = policy.policy.rules(matching: name, namespace: namespace)
         guard let digest = reference.digest ?? tags.cached(name), let decision = decisions.cached(key(reference, rules, digest, policy)) else {
             return .unknown(reference, rules)
         }
