@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BULLA_RELEASE = .build/release/bulla
 
-.PHONY: all deps build test load asan docs demo bench fuzz clean
+.PHONY: all deps build release release-check test load asan docs demo bench fuzz clean
 
 all: build
 
@@ -11,6 +11,17 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release --product bulla
+
+# The download: bulla with the Swift runtime linked in (needs only libssl3 and libarchive13),
+# completions, man pages, LICENSE and README in dist/bulla-VERSION-linux-ARCH.tar.gz, with its
+# SBOM, SHA256SUMS and a Bulla bundle over each (BULLA_RELEASE_KEY signs; README "Install").
+release: deps
+	bash scripts/release.sh
+
+# The release binary on a fresh Debian 12 root file system (debootstrap --variant=minbase) with
+# only libssl3 and libarchive13 added: --version, digest, verify and verify-blob.
+release-check: release
+	bash scripts/release-check.sh
 
 # A seeded fuzz run of every parser first, then the suite, then the webhook's load test, then the
 # suite under ASan (whose closing line is the run's last).

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make release: bulla with the Swift runtime and Foundation linked in (it needs only libssl3 and
+# libarchive13 from the system), packed for download with what checks the download.
+#
+#   scripts/release.sh            → dist/bulla-VERSION-linux-ARCH.tar.gz, its SPDX SBOM,
+#                                   SHA256SUMS, and a Bulla bundle (.sigstore.json) per file
+#
+# The bundles are signed with BULLA_RELEASE_KEY (a key file or env://VAR; its passphrase from
+# BULLA_PASSWORD). Without it a throwaway key is made in dist/, good only for trying this out.
+# The archive is reproducible: same binary, same bytes (sorted names, fixed owner and times).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scratch=.build-static
+started=$(date +%s)
+swift build -c release --product bulla --static-swift-stdlib --scratch-path "$scratch"
+binary="$scratch/release/bulla"
+version=$("$binary" --version)
+arch=$(uname -m)
+name="bulla-$version-linux-$arch"
+# Only the C libraries a stock Debian 12 or Ubuntu 22.04 has, plus libssl3 and libarchive13.
+unexpected=$(ldd "$binary" | awk '{print $1}' | grep -vE '^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|/lib/ld-linux-aarch64\.so\.1|lib(c|m|dl|pthread|rt|util|gcc_s|stdc\+\+|z|crypto|ssl|archive|nettle|acl|lzma|zstd|lz4|bz2|xml2|icuuc|icudata|icui18n|uuid)\.so[.0-9]*)$' || true)
+if [ -n "$unexpected" ]; then
+  echo "release: $binary needs libraries a stock system lacks: $unexpected" >&2
+  exit 1
+fi
+rm -rf "dist/$name" && mkdir -p "dist/$name/completions" "dist/$name/man"
+cp "$binary" "dist/$name/bulla"
+strip "dist/$name/bulla"
+"$binary" --generate-completion-script bash > "dist/$name/completions/bulla.bash"
+"$binary" --generate-completion-script zsh > "dist/$name/completions/_bulla"
+"$binary" --generate-completion-script fish > "dist/$name/completions/bulla.fish"
+python3 scripts/manpages.py "$binary" "dist/$name/man"
+cp LICENSE README.md "dist/$name/"
+epoch=$(git log -1 --format=%ct 2>/dev/null || echo 0)
+tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C dist -cf - "$name" | gzip -n -9 > "dist/$name.tar.gz"
+syft scan "file:dist/$name.tar.gz" -o "spdx-json=dist/$name.spdx.json" -q
+(cd dist && sha256sum "$name.tar.gz" "$name.spdx.json" > SHA256SUMS)
+key=${BULLA_RELEASE_KEY:-}
+if [ -z "$key" ]; then
+  key="dist/throwaway-release.key"
+  [ -f "$key" ] || BULLA_PASSWORD=${BULLA_PASSWORD:-throwaway} "$binary" key generate --output-prefix dist/throwaway-release >/dev/null
+  export BULLA_PASSWORD=${BULLA_PASSWORD:-throwaway}
+  echo "release: signed with a throwaway key (dist/throwaway-release.pub); set BULLA_RELEASE_KEY for a real release" >&2
+fi
+"$binary" key public --key "$key" > dist/release.pub
+for file in "$name.tar.gz" "$name.spdx.json" SHA256SUMS; do
+  "$binary" sign-blob "dist/$file" --key "$key" --bundle "dist/$file.sigstore.json" >/dev/null
+done
+echo "release: dist/$name.tar.gz ($(stat -c %s "dist/$name.tar.gz") bytes; binary $(stat -c %s "dist/$name/bulla") bytes) in $(( $(date +%s) - started )) s"
