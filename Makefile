@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BULLA_RELEASE = .build/release/bulla
 
-.PHONY: all deps build release release-check test load asan docs demo bench fuzz clean
+.PHONY: all deps build release release-check image image-check test load asan docs demo bench fuzz clean
 
 all: build
 
@@ -22,6 +22,17 @@ release: deps
 # only libssl3 and libarchive13 added: --version, digest, verify and verify-blob.
 release-check: release
 	bash scripts/release-check.sh
+
+# Bulla's own image in dist/image (an OCI layout): the release binary, the Debian packages it
+# needs (with their dpkg status), CA certificates and user 65532 in one reproducible layer, signed
+# and SBOM-attested with the release key, then verified and judged by deploy/image-policy.yaml.
+image: release
+	bash scripts/image.sh
+
+# The image run as a cluster runs it (podman, else chroot): --version, verify of a mounted layout,
+# and bulla serve with the StatefulSet's arguments answering AdmissionReviews over TLS.
+image-check: image
+	bash scripts/image-check.sh
 
 # A seeded fuzz run of every parser first, then the suite, then the webhook's load test, then the
 # suite under ASan (whose closing line is the run's last).

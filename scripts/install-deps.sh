@@ -15,6 +15,10 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 # kubectl (Debian's kubernetes-client): renders deploy/ with its built-in kustomize.
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
+# podman with runc: runs Bulla's own image (make image-check); crun comes with podman but refuses a
+# host with both cgroup versions mounted, runc does not.
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v runc >/dev/null 2>&1 || need+=(runc)
 # GNU time: the benchmarks read a process's peak memory from it.
 [ -x /usr/bin/time ] || need+=(time)
 if [ "${#need[@]}" -gt 0 ]; then
