@@ -1,8 +1,10 @@
 # The two commands a new user runs: `make demo` and `make test`.
 SWIFT ?= swift
 BULLA_RELEASE = .build/release/bulla
+# What make release ships: the Swift runtime and Foundation linked in.
+BULLA_STATIC = .build-static/release/bulla
 
-.PHONY: all deps build release release-check image image-check test load asan docs demo bench fuzz clean
+.PHONY: all deps build static release release-check image image-check ci-example test load asan docs demo bench fuzz clean
 
 all: build
 
@@ -11,6 +13,9 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release --product bulla
+
+static: deps
+	$(SWIFT) build -c release --product bulla --static-swift-stdlib --scratch-path .build-static
 
 # The download: bulla with the Swift runtime linked in (needs only libssl3 and libarchive13),
 # completions, man pages, LICENSE and README in dist/bulla-VERSION-linux-ARCH.tar.gz, with its
@@ -34,8 +39,14 @@ image: release
 image-check: image
 	bash scripts/image-check.sh
 
-# A seeded fuzz run of every parser first, then the suite, then the webhook's load test, then the
-# suite under ASan (whose closing line is the run's last).
+# docs/ci.md's GitHub workflow run from the page's text against a local TLS registry, a log
+# server and the release served from dist/: a clean image passes, a log4j one fails on the policy.
+ci-example: release
+	python3 scripts/ci-example.py
+
+# A seeded fuzz run of every parser first, then the suite, the docs, the release and Bulla's own
+# image run as a cluster runs it, the webhook's load test on the release binary, then the suite
+# under ASan (whose closing line is the run's last).
 # Each phase's start time is printed, so a slow CI run shows where its time went.
 test: deps
 	@date +'== %T fuzz'
@@ -46,15 +57,16 @@ test: deps
 	$(SWIFT) test --disable-xctest
 	@date +'== %T docs'
 	$(MAKE) docs
+	@date +'== %T release, image and CI example'
+	$(MAKE) image-check ci-example
 	@date +'== %T load'
 	$(MAKE) load
 	@date +'== %T asan'
 	$(MAKE) asan
 
-# The admission webhook under wrk, alone on the machine, with the release build.
-load:
-	$(SWIFT) build -c release --product bulla
-	BULLA_LOAD=1 BULLA_BIN=$(CURDIR)/$(BULLA_RELEASE) $(SWIFT) test --skip-build --disable-xctest --filter AdmissionLoadTests
+# The admission webhook under wrk, alone on the machine, with the binary a release ships.
+load: static
+	BULLA_LOAD=1 BULLA_BIN=$(CURDIR)/$(BULLA_STATIC) $(SWIFT) test --skip-build --disable-xctest --filter AdmissionLoadTests
 
 # The DocC archives of the three library modules, in .build/plugins/Swift-DocC/outputs/; a
 # broken symbol link or a malformed comment fails the build.

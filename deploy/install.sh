@@ -8,7 +8,8 @@
 # The decision log's key is made once, in deploy/.keys (kept out of git), encrypted with the
 # passphrase in LOG_PASSPHRASE_FILE; each replica makes its log with it on first start. Give
 # auditors deploy/.keys/decision-log.pub. OVERLAY (default deploy/overlays/example) picks the
-# site. The certificate is made by deploy/make-cert.sh in deploy/.certs (kept out of git).
+# site. BULLA_IMAGE=NAME@sha256:… (the image make image built, as pushed) replaces the overlay's
+# image. The certificate is made by deploy/make-cert.sh in deploy/.certs (kept out of git).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 passphrase=${1:?usage: install.sh LOG_PASSPHRASE_FILE [REGISTRY_CONFIG_JSON]}
@@ -28,6 +29,17 @@ kubectl -n bulla-system create secret generic bulla-decision-log --from-file=pas
 if [ -n "$registry" ]; then
   kubectl -n bulla-system create secret generic bulla-registry-credentials --from-file=config.json="$registry" \
     --dry-run=client -o yaml | kubectl apply -f -
+fi
+if [ -n "${BULLA_IMAGE:-}" ]; then
+  # A one-off overlay on the chosen one (kustomize takes only relative paths), in deploy/.install.
+  case "$BULLA_IMAGE" in *@sha256:*) ;; *) echo "install.sh: BULLA_IMAGE must name a digest (NAME@sha256:…)" >&2; exit 2;; esac
+  # The image as the overlay names it, which the one-off overlay replaces.
+  named=$(kubectl kustomize "$overlay" 2>/dev/null | sed -n 's/^ *image: *\([^@]*\)@.*/\1/p' | head -1)
+  site="$here/.install"
+  mkdir -p "$site"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nbases:\n  - %s\nimages:\n  - name: %s\n    newName: %s\n    digest: %s\n' \
+    "$(realpath --relative-to="$site" "$overlay")" "$named" "${BULLA_IMAGE%@*}" "${BULLA_IMAGE#*@}" > "$site/kustomization.yaml"
+  overlay=$site
 fi
 kubectl apply -k "$overlay"
 kubectl -n bulla-system rollout status statefulset/bulla-webhook --timeout=180s

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# make image-check: Bulla's image (make image) run as a cluster would run it, as user 65532 on a
-# read-only root, doing the three things it ships for:
+# make image-check: Bulla's image (make image) rebuilt to show the same digest, then run as a
+# cluster would run it, as user 65532 on a read-only root, doing what it ships for:
 #   1. bulla --version;
-#   2. bulla verify of a layout mounted in — the image's own layout, checked against the release
-#      key from inside the image it describes;
+#   2. bulla digest and verify of a layout mounted in — the image's own layout, checked against
+#      the release key from inside the image it describes — and verify-blob of the release's
+#      SHA256SUMS;
 #   3. bulla serve with the StatefulSet's arguments (policy, TLS, a decision log made on first
 #      start in an empty volume, the log key from a Secret's file), answering AdmissionReviews
 #      over TLS for the image pushed to a local registry (allowed: signed, SBOM clean) and for an
@@ -19,6 +20,9 @@ bulla="$here/dist/bulla-$version-linux-$(uname -m)/bulla"
 layout=dist/image
 digest=$(cat dist/image.digest)
 work=$(mktemp -d /tmp/bulla-image-check-XXXXXX)
+again=$(bash scripts/image.sh --unsigned "$work/rebuilt")
+[ "$again" = "$digest" ] || { echo "image-check: a second build gave $again, not $digest" >&2; exit 1; }
+rm -rf "$work/rebuilt"
 pids=()
 mounted=()
 cleanup() {
@@ -36,7 +40,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # passphrase (the Secret install.sh makes), and an empty volume owned by the image's user.
 mkdir -p "$work/policy" "$work/dist" "$work/log-key" "$work/decisions"
 cp deploy/image-policy.yaml "$work/policy/policy.yaml"
-cp dist/release.pub "$work/dist/release.pub"
+cp dist/release.pub dist/SHA256SUMS dist/SHA256SUMS.sigstore.json "$work/dist/"
 EXTRA_SANS="IP:127.0.0.1" deploy/make-cert.sh "$work/tls" bulla-webhook bulla-system >/dev/null
 echo "image-check log passphrase" > "$work/log-key/passphrase"
 BULLA_PASSWORD="$(cat "$work/log-key/passphrase")" "$bulla" key generate --algorithm ed25519 \
@@ -81,8 +85,7 @@ if [ -z "$runner" ] || [ "$runner" = chroot ]; then
     [ "${mount#*:}" = "$writable" ] || mount -o remount,bind,ro "$target"
   done
 fi
-chrooted=(env -i PATH=/usr/bin:/bin HOME=/home/bulla SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
-  BULLA_LOG_PASSWORD="$(cat "$work/log-key/passphrase")" "$(command -v chroot)" --userspec=65532:65532 "${root:-}" /usr/bin/bulla)
+chrooted=(env -i PATH=/usr/bin:/bin HOME=/home/bulla BULLA_LOG_PASSWORD="$(cat "$work/log-key/passphrase")" "$(command -v chroot)" --userspec=65532:65532 "${root:-}" /usr/bin/bulla)
 run() {
   if [ "$runner" = chroot ]; then
     "${chrooted[@]}" "$@"
@@ -94,8 +97,12 @@ run() {
 # 1 and 2.
 shown=$(run --version) || fail "bulla --version did not run in the image"
 [ "$shown" = "$version" ] || fail "the image's bulla says $shown, not $version"
+[ "$(run digest "oci:/image:$version")" = "$digest" ] || fail "bulla digest in the image differs from $digest"
 run verify "oci:/image:$version" --key /etc/bulla/dist/release.pub > "$work/verify.out" \
   || fail "bulla verify of the mounted layout failed: $(cat "$work/verify.out")"
+run verify-blob /etc/bulla/dist/SHA256SUMS --key /etc/bulla/dist/release.pub \
+  --bundle /etc/bulla/dist/SHA256SUMS.sigstore.json > "$work/verify-blob.out" \
+  || fail "bulla verify-blob of SHA256SUMS failed: $(cat "$work/verify-blob.out")"
 
 # 3. The image in a registry, with its signature and attestation; bulla serve as the StatefulSet
 # runs it, answering over TLS.
@@ -154,4 +161,4 @@ audit=$("$bulla" log verify "$work/decisions/decisions" --log-key "$work/log-key
   || fail "the decision log does not verify"
 entries=$(echo "$audit" | sed -n 's/^verified .*: \([0-9]*\) entries,.*/\1/p')
 [ "$entries" -ge 2 ] || fail "the decision log holds $entries decisions, not 2: $(cat "$work/serve.log")"
-echo "image-check: $layout $digest ran under $runner: --version, verify and serve (2 reviews, $entries decisions logged and verified)"
+echo "image-check: $layout $digest (rebuilt: same digest) ran under $runner: --version, digest, verify, verify-blob and serve (2 reviews, $entries decisions logged and verified)"

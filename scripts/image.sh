@@ -4,6 +4,9 @@
 #
 #   scripts/image.sh            → dist/image (an OCI image layout, tagged VERSION), its SPDX SBOM
 #                                 in dist/image.spdx.json, the digest in dist/image.digest
+#   scripts/image.sh --unsigned DIR
+#                               → the same image in DIR, its digest printed; nothing signed
+#                                 (make image-check rebuilds it so to compare digests)
 #
 # The image is one layer: the release binary (make release), the Debian packages it needs at run
 # time — libssl3 and libarchive13 and what they depend on, fetched with apt-get download and
@@ -33,7 +36,8 @@ created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
 # for their files alone (their own dependencies — dpkg, debconf, openssl — are tools a running
 # bulla never calls).
 work=.build-image
-debs="$work/debs"
+[ "${1:-}" != --unsigned ] || work=.build-image-again
+debs=.build-image/debs
 mkdir -p "$debs"
 closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
   --no-replaces --no-enhances libssl3 libarchive13 | grep -v '^[ <]' | sort -u)
@@ -86,6 +90,7 @@ rm -rf "$rootfs/usr/share/man" "$rootfs/usr/share/info" "$rootfs/usr/share/linti
 layer="$work/layer.tar"
 tar --sort=name --format=gnu --numeric-owner --mtime="@$epoch" -C "$rootfs" -cf "$layer" .
 layout=dist/image
+[ "${1:-}" != --unsigned ] || layout=${2:?usage: image.sh [--unsigned DIR]}
 rm -rf "$layout"
 umoci init --layout "$layout"
 umoci new --image "$layout:$version"
@@ -94,7 +99,7 @@ umoci raw add-layer --image "$layout:$version" --history.created="$created" \
 umoci config --image "$layout:$version" --no-history --created="$created" --author="Bulla" \
   --config.user=65532:65532 --config.entrypoint=/usr/bin/bulla --config.cmd=--help \
   --config.env=PATH=/usr/bin:/bin --config.env=HOME=/home/bulla \
-  --config.env=SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt --config.workingdir=/home/bulla \
+  --config.workingdir=/home/bulla \
   --config.volume=/var/lib/bulla --config.exposedports=8443/tcp \
   --config.label=org.opencontainers.image.title=bulla \
   --config.label=org.opencontainers.image.version="$version" \
@@ -105,6 +110,7 @@ umoci gc --layout "$layout"
 chmod -R a+rX "$layout"
 image="oci:$layout:$version"
 digest=$("$bulla" digest "$image")
+if [ "${1:-}" = --unsigned ]; then echo "$digest"; exit 0; fi
 echo "$digest" > dist/image.digest
 
 # Signed and attested with the release key, as make release signs the tarball.
@@ -115,9 +121,12 @@ syft scan "oci-dir:$layout" -o "spdx-json=dist/image.spdx.json" -q
 "$bulla" sign "$image" --key "$key" >/dev/null
 "$bulla" attest "$image" --key "$key" --type spdxjson --predicate dist/image.spdx.json >/dev/null
 
-# Checked as a user of the image would: with the public key, and by the policy.
-"$bulla" verify "$image" --key dist/release.pub >/dev/null
-"$bulla" verify-attestation "$image" --key dist/release.pub --type spdxjson >/dev/null
-"$bulla" policy check --policy deploy/image-policy.yaml "$image" >/dev/null
-packages_found=$("$bulla" sbom packages dist/image.spdx.json --output json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["packages"]))')
+# Checked as a user of the image would: with the public key, and by the policy. Quiet unless
+# one fails.
+quiet() { local out; out=$("$@" 2>&1) || { echo "$out" >&2; echo "image: $* failed" >&2; exit 1; }; }
+quiet "$bulla" verify "$image" --key dist/release.pub
+quiet "$bulla" verify-attestation "$image" --key dist/release.pub --type spdxjson
+quiet "$bulla" policy check --policy deploy/image-policy.yaml "$image"
+packages_found=$("$bulla" sbom packages dist/image.spdx.json --output json 2>/dev/null \
+  | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["packages"]))')
 echo "image: $image $digest ($(du -sb "$layout" | cut -f1) bytes, $packages_found packages in its SBOM), signed, attested and allowed by deploy/image-policy.yaml in $(( $(date +%s) - started )) s"

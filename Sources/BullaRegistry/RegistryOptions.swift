@@ -5,8 +5,9 @@ import NIOCore
 
 /// How Bulla talks to registries: trust, timeouts, retries, credentials.
 public struct RegistryOptions: Sendable {
-    /// PEM certificates trusted in addition to the system's CAs (a private registry's CA).
-    public var caFile: String?
+    /// PEM certificates trusted in addition to the system's CAs (a private registry's CA),
+    /// each file with where it was named (`--ca-file`, `SSL_CERT_FILE`) for a refusal to say.
+    public var caFiles: [(path: String, source: String)] = []
     /// Plain HTTP, allowed only to loopback hosts: a registry on 127.0.0.1 for tests and demos.
     public var insecure = false
     /// The longest wait for a connection, or for the next bytes of a response, in seconds.

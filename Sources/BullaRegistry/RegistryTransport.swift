@@ -48,11 +48,11 @@ final class RegistryTransport: Sendable {
             throw BullaError(.invalidArgument, "--insecure (plain HTTP) is only for a registry on this machine, not \(registry)")
         }
         var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile = options.caFile {
+        tls.additionalTrustRoots = try options.caFiles.map { file in
             do {
-                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))]
+                return .certificates(try NIOSSLCertificate.fromPEMFile(file.path))
             } catch {
-                throw BullaError(.malformedInput, "--ca-file \(caFile) holds no PEM certificate", underlying: "\(error)")
+                throw BullaError(.malformedInput, "\(file.source) \(file.path) holds no PEM certificate", underlying: "\(error)")
             }
         }
         let timeout = TimeAmount.seconds(options.timeoutSeconds)

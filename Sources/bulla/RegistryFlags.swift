@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bulla
 import BullaCrypto
+import Foundation
 #if canImport(BullaRegistry)
 import BullaRegistry
 #endif
@@ -10,7 +11,7 @@ struct RegistryFlags: ParsableArguments {
     @Option(name: .customLong("authfile"), help: ArgumentHelp("Registry credentials (docker config.json or containers auth.json form), before REGISTRY_AUTH_FILE and ~/.docker/config.json.", valueName: "file"))
     var authFile: String?
 
-    @Option(name: .customLong("ca-file"), help: ArgumentHelp("PEM certificates to trust for registries, besides the system's.", valueName: "file"))
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("PEM certificates to trust for registries, besides the system's and SSL_CERT_FILE's.", valueName: "file"))
     var caFile: String?
 
     @Flag(help: "Plain HTTP to a registry on this machine (localhost, 127.x, ::1); refused for any other host.")
@@ -89,7 +90,11 @@ enum Images {
     #if canImport(BullaRegistry)
     static func options(_ flags: RegistryFlags, limits: Limits) throws -> RegistryOptions {
         var options = RegistryOptions()
-        options.caFile = flags.caFile
+        // SSL_CERT_FILE, as OpenSSL, curl, Go and Python read it: a CI runner's or a proxy's CA.
+        if let file = flags.caFile { options.caFiles.append((file, "--ca-file")) }
+        if let file = ProcessInfo.processInfo.environment["SSL_CERT_FILE"], !file.isEmpty {
+            options.caFiles.append((file, "SSL_CERT_FILE"))
+        }
         options.insecure = flags.insecure
         options.timeoutSeconds = flags.timeout
         options.retries = flags.retries

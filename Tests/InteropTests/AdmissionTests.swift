@@ -471,12 +471,12 @@ struct AdmissionTests {
         #expect(state.contains("bulla.dev/decisions/bulla-webhook-0"), "\(state)")
     }
 
-    /// deploy/overlays/example rendered by kubectl into `dir`, with the other manifests
+    /// deploy/ (the example overlay) rendered by kubectl into `dir`, with the other manifests
     /// install.sh applies (webhooks with the CA filled in, the Secrets' shapes) and the CA.
     static func renderDeploy(in dir: String) throws -> (rendered: String, others: [String], bundle: String) {
         let deploy = Webhook.root.appendingPathComponent("deploy").path
         let rendered = "\(dir)/rendered.yaml"
-        try try Command.succeed([try Peers.path("kubectl"), "kustomize", "\(deploy)/overlays/example"]).write(toFile: rendered, atomically: true, encoding: .utf8)
+        try try Command.succeed([try Peers.path("kubectl"), "kustomize", deploy]).write(toFile: rendered, atomically: true, encoding: .utf8)
         let bundle = try Command.succeed(["bash", Webhook.makeCert, "\(dir)/certs"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let chain = try Command.succeed(["openssl", "verify", "-CAfile", "\(dir)/certs/ca.crt", "\(dir)/certs/tls.crt"])
         #expect(chain.contains("OK"))
