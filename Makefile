@@ -15,7 +15,7 @@ build: deps
 	$(SWIFT) build -c release --product bulla
 
 static: deps
-	$(SWIFT) build -c release --product bulla --static-swift-stdlib --scratch-path .build-static
+	bash scripts/release.sh --build
 
 # The download: bulla with the Swift runtime linked in (needs only libssl3 and libarchive13),
 # completions, man pages, LICENSE and README in dist/bulla-VERSION-linux-ARCH.tar.gz, with its

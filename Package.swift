@@ -77,9 +77,10 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // No pkgConfig: its `-larchive` would link libarchive (and its nine dependencies) into
+        // every process; Sources/CArchive/shim.h opens it on first use instead.
         .systemLibrary(
             name: "CArchive",
-            pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
         .target(

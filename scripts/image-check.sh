@@ -161,4 +161,10 @@ audit=$("$bulla" log verify "$work/decisions/decisions" --log-key "$work/log-key
   || fail "the decision log does not verify"
 entries=$(echo "$audit" | sed -n 's/^verified .*: \([0-9]*\) entries,.*/\1/p')
 [ "$entries" -ge 2 ] || fail "the decision log holds $entries decisions, not 2: $(cat "$work/serve.log")"
-echo "image-check: $layout $digest (rebuilt: same digest) ran under $runner: --version, digest, verify, verify-blob and serve (2 reviews, $entries decisions logged and verified)"
+# libarchive is opened only to read an archive: without it a layout still verifies, and an
+# archive is refused with what to install.
+library=$(ldconfig -p | awk '/libarchive\.so\.13 / {print $NF; exit}')
+without=$(unshare -m sh -c 'mount --bind /dev/null "$1" && "$2" verify "oci:$3:$4" --key "$5" >/dev/null && "$2" digest "oci-archive:$6"' \
+  sh "$library" "$bulla" "$here/$layout" "$version" "$here/dist/release.pub" "$work/registry.yml" 2>&1) && fail "an archive was read without libarchive"
+case "$without" in *"needs libarchive"*"apt-get install libarchive13"*) ;; *) fail "without libarchive: $without";; esac
+echo "image-check: $layout $digest (rebuilt: same digest) ran under $runner: --version, digest, verify, verify-blob and serve (2 reviews, $entries decisions logged and verified); without libarchive the release binary verifies a layout and refuses an archive by name"

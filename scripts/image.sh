@@ -70,6 +70,8 @@ done
 mkdir -p "$rootfs/etc/ssl/certs"
 find "$rootfs/usr/share/ca-certificates" -name '*.crt' | LC_ALL=C sort | xargs cat > "$rootfs/etc/ssl/certs/ca-certificates.crt"
 install -m 0755 "$bulla" "$rootfs/usr/bin/bulla"
+install -D -m 0644 "$release/Package.resolved" "$rootfs/usr/share/doc/bulla/Package.resolved"
+install -m 0644 LICENSE "$rootfs/usr/share/doc/bulla/copyright"
 cat > "$rootfs/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/usr/sbin/nologin
 bulla:x:65532:65532:bulla:/home/bulla:/usr/sbin/nologin
@@ -84,7 +86,7 @@ chmod 1777 "$rootfs/tmp"
 chown -R 0:0 "$rootfs"
 chown 65532:65532 "$rootfs/home/bulla" "$rootfs/var/lib/bulla"
 # Documentation is the packages' copyright files only (what an SBOM reads licences from).
-find "$rootfs/usr/share/doc" -type f ! -name copyright -delete
+find "$rootfs/usr/share/doc" -type f ! -name copyright ! -path '*/doc/bulla/*' -delete
 rm -rf "$rootfs/usr/share/man" "$rootfs/usr/share/info" "$rootfs/usr/share/lintian"
 
 layer="$work/layer.tar"
@@ -117,7 +119,8 @@ echo "$digest" > dist/image.digest
 key=${BULLA_RELEASE_KEY:-dist/throwaway-release.key}
 [ -n "${BULLA_RELEASE_KEY:-}" ] || export BULLA_PASSWORD=${BULLA_PASSWORD:-throwaway}
 [ -f "$key" ] || [ "${key#env://}" != "$key" ] || { echo "image: $key is missing: run make release first" >&2; exit 1; }
-syft scan "oci-dir:$layout" -o "spdx-json=dist/image.spdx.json" -q
+# syft reads SwiftPM lock files only when asked to, in an image.
+syft scan "oci-dir:$layout" --select-catalogers +swift-package-manager-cataloger -o "spdx-json=dist/image.spdx.json" -q
 "$bulla" sign "$image" --key "$key" >/dev/null
 "$bulla" attest "$image" --key "$key" --type spdxjson --predicate dist/image.spdx.json >/dev/null
 

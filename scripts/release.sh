@@ -4,6 +4,7 @@
 #
 #   scripts/release.sh            → dist/bulla-VERSION-linux-ARCH.tar.gz, its SPDX SBOM,
 #                                   SHA256SUMS, and a Bulla bundle (.sigstore.json) per file
+#   scripts/release.sh --build    → only the binary, .build-static/release/bulla (make static)
 #
 # The bundles are signed with BULLA_RELEASE_KEY (a key file or env://VAR; its passphrase from
 # BULLA_PASSWORD). Without it a throwaway key is made in dist/, good only for trying this out.
@@ -12,8 +13,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=.build-static
 started=$(date +%s)
-swift build -c release --product bulla --static-swift-stdlib --scratch-path "$scratch"
+# Start-up (a verify is a whole process, measured against openssl dgst -verify):
+# --static-swift-stdlib links with -export-dynamic (static-stdlib-args.lnk), which puts ~36,000
+# Swift symbols in .dynsym; the runtime's backtracer set-up calls dladdr() on the binary at every
+# start, a linear walk of that table (~0.6 ms), and every symbol the C libraries bind looks in it
+# first. Nothing in bulla dlopens a Swift module, so export nothing. --disable-local-rpath drops
+# RUNPATH=$ORIGIN, whose directories the loader searches for each C library before ld.so.cache.
+swift build -c release --product bulla --static-swift-stdlib --scratch-path "$scratch" \
+  --disable-local-rpath -Xlinker --no-export-dynamic
+# Check what start-up depends on: the .dynsym stays small.
+exported=$(readelf --dyn-syms --wide "$scratch/release/bulla" | awk '$7 != "UND" && $1 ~ /:$/' | wc -l)
+if [ "$exported" -gt 1000 ]; then
+  echo "release: $scratch/release/bulla exports $exported dynamic symbols; was -Xlinker --no-export-dynamic dropped?" >&2
+  exit 1
+fi
 binary="$scratch/release/bulla"
+[ "${1:-}" != --build ] || exit 0
 version=$("$binary" --version)
 arch=$(uname -m)
 name="bulla-$version-linux-$arch"
@@ -31,9 +46,19 @@ strip "dist/$name/bulla"
 "$binary" --generate-completion-script fish > "dist/$name/completions/bulla.fish"
 python3 scripts/manpages.py "$binary" "dist/$name/man"
 cp LICENSE README.md "dist/$name/"
+# The Swift packages compiled into bulla, as SwiftPM resolved them (an SBOM generator reads the
+# file): every pin but the documentation plugins, which run at build time and link nothing.
+python3 - "dist/$name/Package.resolved" <<'PY'
+import json, sys
+resolved = json.load(open("Package.resolved"))
+resolved["pins"] = [pin for pin in resolved["pins"] if pin["identity"] not in ("swift-docc-plugin", "swift-docc-symbolkit")]
+resolved.pop("originHash", None)
+json.dump(resolved, open(sys.argv[1], "w"), indent=2, sort_keys=True)
+PY
 epoch=$(git log -1 --format=%ct 2>/dev/null || echo 0)
 tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C dist -cf - "$name" | gzip -n -9 > "dist/$name.tar.gz"
-syft scan "file:dist/$name.tar.gz" -o "spdx-json=dist/$name.spdx.json" -q
+# The SBOM describes what the tarball holds: its directory, with the Swift packages above.
+syft scan "dir:dist/$name" -o "spdx-json=dist/$name.spdx.json" -q
 (cd dist && sha256sum "$name.tar.gz" "$name.spdx.json" > SHA256SUMS)
 key=${BULLA_RELEASE_KEY:-}
 if [ -z "$key" ]; then

@@ -1,8 +1,79 @@
 // libarchive, as Bulla's archive reader sees it.
+//
+// libarchive is opened on first use (dlopen), not linked: on Debian it brings nine more shared
+// libraries (nettle, acl, lzma, zstd, lz4, bz2, xml2, icuuc, icudata), and mapping and relocating
+// them cost every bulla process ~1.5 ms at start-up, though only archive inputs use them.
+// Types and constants still come from libarchive's headers; each function used is called
+// through a pointer looked up once. Call bulla_archive_available() before the others: they
+// assume libarchive.so.13 could be opened.
 #ifndef BULLA_CARCHIVE_SHIM_H
 #define BULLA_CARCHIVE_SHIM_H
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
+#include <stddef.h>
+
+/// libarchive's function `name`, or NULL when libarchive.so.13 cannot be opened.
+static inline void *bulla_archive_function(const char *name) {
+    static void *library;
+    void *handle = __atomic_load_n(&library, __ATOMIC_ACQUIRE);
+    if (handle == NULL) {
+        // Threads that race here each get the same handle (dlopen counts references).
+        handle = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+        if (handle == NULL) return NULL;
+        __atomic_store_n(&library, handle, __ATOMIC_RELEASE);
+    }
+    return dlsym(handle, name);
+}
+
+/// 1 when libarchive.so.13 can be opened.
+static inline int bulla_archive_available(void) {
+    return bulla_archive_function("archive_read_new") != NULL;
+}
+
+// bulla_NAME(...) calls libarchive's NAME(...), with NAME's own prototype.
+#define BULLA_ARCHIVE_FORWARD(result, name, parameters, arguments)                          \
+    static inline result bulla_##name parameters {                                          \
+        static __typeof__(&name) function;                                                  \
+        __typeof__(&name) found = __atomic_load_n(&function, __ATOMIC_ACQUIRE);              \
+        if (found == NULL) {                                                                 \
+            found = (__typeof__(&name))bulla_archive_function(#name);                        \
+            __atomic_store_n(&function, found, __ATOMIC_RELEASE);                            \
+        }                                                                                    \
+        return found arguments;                                                              \
+    }
+
+BULLA_ARCHIVE_FORWARD(struct archive *, archive_read_new, (void), ())
+BULLA_ARCHIVE_FORWARD(int, archive_read_free, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(int, archive_read_support_filter_gzip, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(int, archive_read_support_filter_zstd, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(int, archive_read_support_filter_bzip2, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(int, archive_read_support_filter_xz, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(int, archive_read_support_format_tar, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(int, archive_read_support_format_raw, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(int, archive_read_open_filename,
+                      (struct archive *a, const char *filename, size_t block_size), (a, filename, block_size))
+BULLA_ARCHIVE_FORWARD(int, archive_read_open,
+                      (struct archive *a, void *client_data, archive_open_callback *opener,
+                       archive_read_callback *reader, archive_close_callback *closer),
+                      (a, client_data, opener, reader, closer))
+BULLA_ARCHIVE_FORWARD(int, archive_read_next_header, (struct archive *a, struct archive_entry **entry), (a, entry))
+BULLA_ARCHIVE_FORWARD(int, archive_read_data_block,
+                      (struct archive *a, const void **buffer, size_t *size, la_int64_t *offset),
+                      (a, buffer, size, offset))
+BULLA_ARCHIVE_FORWARD(int, archive_read_data_skip, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(la_int64_t, archive_filter_bytes, (struct archive *a, int n), (a, n))
+BULLA_ARCHIVE_FORWARD(const char *, archive_filter_name, (struct archive *a, int n), (a, n))
+BULLA_ARCHIVE_FORWARD(const char *, archive_error_string, (struct archive *a), (a))
+BULLA_ARCHIVE_FORWARD(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *e), (e))
+BULLA_ARCHIVE_FORWARD(const char *, archive_entry_hardlink, (struct archive_entry *e), (e))
+BULLA_ARCHIVE_FORWARD(const char *, archive_entry_symlink, (struct archive_entry *e), (e))
+BULLA_ARCHIVE_FORWARD(const char *, archive_entry_pathname, (struct archive_entry *e), (e))
+BULLA_ARCHIVE_FORWARD(int, archive_entry_size_is_set, (struct archive_entry *e), (e))
+BULLA_ARCHIVE_FORWARD(la_int64_t, archive_entry_size, (struct archive_entry *e), (e))
+BULLA_ARCHIVE_FORWARD(int, archive_entry_sparse_count, (struct archive_entry *e), (e))
+
+#undef BULLA_ARCHIVE_FORWARD
 
 #endif

@@ -28,40 +28,41 @@ final class ArchiveReader {
     init(path: String, limits: Limits) throws {
         self.path = path
         self.limits = limits
-        guard let handle = archive_read_new() else {
+        guard bulla_archive_available() != 0 else { throw BullaError.archiveSupportMissing }
+        guard let handle = bulla_archive_read_new() else {
             throw BullaError(.internalFailure, "libarchive could not allocate a reader")
         }
         self.handle = handle
-        archive_read_support_filter_gzip(handle)
-        archive_read_support_filter_zstd(handle)
-        archive_read_support_format_tar(handle)
+        bulla_archive_read_support_filter_gzip(handle)
+        bulla_archive_read_support_filter_zstd(handle)
+        bulla_archive_read_support_format_tar(handle)
         guard FileIO.size(path) != nil else {
             throw BullaError(.notFound, "\(path) does not exist")
         }
-        try check(archive_read_open_filename(handle, path, 1 << 20), "cannot open")
+        try check(bulla_archive_read_open_filename(handle, path, 1 << 20), "cannot open")
     }
 
-    deinit { archive_read_free(handle) }
+    deinit { bulla_archive_read_free(handle) }
 
     /// The compression around the tar: "none", "gzip" or "zstd".
     var compression: String {
-        archive_filter_name(handle, 0).map { String(cString: $0) } ?? "none"
+        bulla_archive_filter_name(handle, 0).map { String(cString: $0) } ?? "none"
     }
 
     /// Bytes read from the file so far, before decompression.
-    var compressedBytesRead: Int64 { archive_filter_bytes(handle, -1) }
+    var compressedBytesRead: Int64 { bulla_archive_filter_bytes(handle, -1) }
     /// Bytes produced by decompression so far.
-    var expandedBytes: Int64 { archive_filter_bytes(handle, 0) }
+    var expandedBytes: Int64 { bulla_archive_filter_bytes(handle, 0) }
 
     /// The next entry's header, or nil at the end of the archive.
     func next() throws -> Entry? {
         var entry: OpaquePointer?
-        let status = archive_read_next_header(handle, &entry)
+        let status = bulla_archive_read_next_header(handle, &entry)
         if status == ARCHIVE_EOF { return nil }
         if status != ARCHIVE_OK && status != ARCHIVE_WARN { try check(status, "cannot read the next entry") }
         guard let entry else { throw BullaError(.malformedInput, "\(path): libarchive returned no entry") }
-        let type = UInt32(archive_entry_filetype(entry))
-        let hardlink = archive_entry_hardlink(entry)
+        let type = UInt32(bulla_archive_entry_filetype(entry))
+        let hardlink = bulla_archive_entry_hardlink(entry)
         let kind: Entry.Kind
         if hardlink != nil {
             kind = .hardlink
@@ -73,13 +74,13 @@ final class ArchiveReader {
             default: kind = .other(type)
             }
         }
-        let link = hardlink ?? archive_entry_symlink(entry)
+        let link = hardlink ?? bulla_archive_entry_symlink(entry)
         return Entry(
-            name: archive_entry_pathname(entry).map(Self.bytes),
+            name: bulla_archive_entry_pathname(entry).map(Self.bytes),
             kind: kind,
-            size: archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : 0,
+            size: bulla_archive_entry_size_is_set(entry) != 0 ? bulla_archive_entry_size(entry) : 0,
             linkTarget: link.map(Self.bytes),
-            isSparse: archive_entry_sparse_count(entry) > 0)
+            isSparse: bulla_archive_entry_sparse_count(entry) > 0)
     }
 
     /// The next block of the current entry's data, valid until the next call; nil at its end.
@@ -87,7 +88,7 @@ final class ArchiveReader {
         var buffer: UnsafeRawPointer?
         var size = 0
         var offset: la_int64_t = 0
-        let status = archive_read_data_block(handle, &buffer, &size, &offset)
+        let status = bulla_archive_read_data_block(handle, &buffer, &size, &offset)
         if status == ARCHIVE_EOF { return nil }
         if status != ARCHIVE_OK && status != ARCHIVE_WARN { try check(status, "cannot read entry data") }
         try checkExpansion()
@@ -96,7 +97,7 @@ final class ArchiveReader {
 
     /// Skips the rest of the current entry.
     func skip() throws {
-        try check(archive_read_data_skip(handle), "cannot skip entry data")
+        try check(bulla_archive_read_data_skip(handle), "cannot skip entry data")
         try checkExpansion()
     }
 
@@ -115,7 +116,7 @@ final class ArchiveReader {
 
     private func check(_ status: Int32, _ what: String) throws {
         guard status != ARCHIVE_OK else { return }
-        let reason = archive_error_string(handle).map { String(cString: $0) } ?? "error \(status)"
+        let reason = bulla_archive_error_string(handle).map { String(cString: $0) } ?? "error \(status)"
         let lower = reason.lowercased()
         // Before the open completes the filter chain is not set up, so take the stream's name
         // from libarchive's reason when it gives one.
@@ -129,5 +130,12 @@ final class ArchiveReader {
 
     private static func bytes(_ pointer: UnsafePointer<CChar>) -> [UInt8] {
         Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+    }
+}
+
+extension BullaError {
+    /// libarchive.so.13 could not be opened (it is loaded only when an archive is read).
+    static var archiveSupportMissing: BullaError {
+        BullaError(.unsupported, "reading archives needs libarchive (libarchive.so.13; on Debian and Ubuntu: apt-get install libarchive13)")
     }
 }

@@ -25,31 +25,32 @@ final class NestedStream {
 
     /// Expands the entry; returns the digest and size of the expanded bytes.
     func expand(name: String, limits: Limits) throws -> (digest: Digest, size: Int64) {
-        guard let handle = archive_read_new() else { throw BullaError(.internalFailure, "libarchive could not allocate a reader") }
-        defer { archive_read_free(handle) }
-        archive_read_support_filter_gzip(handle)
-        archive_read_support_filter_zstd(handle)
-        archive_read_support_filter_bzip2(handle)
-        archive_read_support_filter_xz(handle)
-        archive_read_support_format_raw(handle)
+        guard bulla_archive_available() != 0 else { throw BullaError.archiveSupportMissing }
+        guard let handle = bulla_archive_read_new() else { throw BullaError(.internalFailure, "libarchive could not allocate a reader") }
+        defer { bulla_archive_read_free(handle) }
+        bulla_archive_read_support_filter_gzip(handle)
+        bulla_archive_read_support_filter_zstd(handle)
+        bulla_archive_read_support_filter_bzip2(handle)
+        bulla_archive_read_support_filter_xz(handle)
+        bulla_archive_read_support_format_raw(handle)
         let context = Unmanaged.passUnretained(self).toOpaque()
         var expanded = StreamingDigest(.sha256)
         var size: Int64 = 0
         func fail(_ what: String) -> any Error {
             if let failure { return failure }
-            let reason = archive_error_string(handle).map { String(cString: $0) } ?? what
+            let reason = bulla_archive_error_string(handle).map { String(cString: $0) } ?? what
             return BullaError(.malformedInput, "\(outer.path): entry \(name): \(what): compressed stream is truncated or corrupt", underlying: reason)
         }
-        guard archive_read_open(handle, context, nil, { _, context, buffer in
+        guard bulla_archive_read_open(handle, context, nil, { _, context, buffer in
             Unmanaged<NestedStream>.fromOpaque(context!).takeUnretainedValue().supply(buffer!)
         }, nil) == ARCHIVE_OK else { throw fail("cannot open") }
         var entry: OpaquePointer?
-        guard archive_read_next_header(handle, &entry) == ARCHIVE_OK else { throw fail("cannot read") }
+        guard bulla_archive_read_next_header(handle, &entry) == ARCHIVE_OK else { throw fail("cannot read") }
         while true {
             var block: UnsafeRawPointer?
             var count = 0
             var offset: la_int64_t = 0
-            let status = archive_read_data_block(handle, &block, &count, &offset)
+            let status = bulla_archive_read_data_block(handle, &block, &count, &offset)
             if status == ARCHIVE_EOF { break }
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw fail("cannot expand") }
             expanded.update(UnsafeRawBufferPointer(start: block, count: count))

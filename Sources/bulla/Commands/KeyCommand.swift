@@ -15,6 +15,7 @@ struct KeyCommand: ParsableCommand {
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Write a new key pair: PREFIX.key (encrypted PKCS#8, mode 0600) and PREFIX.pub.")
 
         @Option(help: ArgumentHelp("Path prefix of the two files.", valueName: "prefix"))
@@ -42,7 +43,7 @@ struct KeyCommand: ParsableCommand {
     }
 
     struct Public: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the public key (PEM) of a private key.")
+        static let configuration = CommandConfiguration(commandName: "public", abstract: "Print the public key (PEM) of a private key.")
 
         @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
         var key: String

@@ -13,7 +13,7 @@ struct LogCommand: ParsableCommand {
         subcommands: LogCommand.always + LogCommand.served)
 
     struct Init: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make an empty log; without --key, make its Ed25519 key as DIR/log.key and DIR/log.pub.")
+        static let configuration = CommandConfiguration(commandName: "init", abstract: "Make an empty log; without --key, make its Ed25519 key as DIR/log.key and DIR/log.pub.")
 
         @Argument(help: "The log directory.") var directory: String
         @Option(help: ArgumentHelp("The log's name: the checkpoint origin and the key name.", valueName: "name")) var origin: String
@@ -38,7 +38,7 @@ struct LogCommand: ParsableCommand {
     }
 
     struct Append: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Append each FILE (or standard input, -) as one entry, durably, in one batch.")
+        static let configuration = CommandConfiguration(commandName: "append", abstract: "Append each FILE (or standard input, -) as one entry, durably, in one batch.")
 
         @Argument(help: "The log directory.") var directory: String
         @Argument(help: "Files whose bytes are the entries; - for standard input.") var files: [String] = ["-"]
@@ -82,7 +82,7 @@ struct LogCommand: ParsableCommand {
     }
 
     struct Prove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the inclusion proof of entry INDEX in the tree of SIZE entries (JSON, hex hashes).")
+        static let configuration = CommandConfiguration(commandName: "prove", abstract: "Print the inclusion proof of entry INDEX in the tree of SIZE entries (JSON, hex hashes).")
 
         @Argument(help: "The log directory.") var directory: String
         @Option(help: "The entry's index.") var index: UInt64
@@ -99,7 +99,7 @@ struct LogCommand: ParsableCommand {
     }
 
     struct Consistency: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the consistency proof between two tree sizes (JSON, hex hashes).")
+        static let configuration = CommandConfiguration(commandName: "consistency", abstract: "Print the consistency proof between two tree sizes (JSON, hex hashes).")
 
         @Argument(help: "The log directory.") var directory: String
         @Option(help: "The older size.") var from: UInt64
@@ -117,6 +117,7 @@ struct LogCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Audit the whole log: every tile recomputed from the entries, the checkpoint's signature and root, consistency with an earlier checkpoint.")
 
         @Argument(help: "The log directory.") var directory: String
@@ -147,6 +148,7 @@ extension LogCommand {
 
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve the log over HTTP: the C2SP tlog-tiles read paths, and POST /add, which answers once the entry is durable with its index, inclusion proof and signed checkpoint.")
 
         @Argument(help: "The log directory.") var directory: String
