@@ -34,11 +34,15 @@ if [ -n "${BULLA_IMAGE:-}" ]; then
   # A one-off overlay on the chosen one (kustomize takes only relative paths), in deploy/.install.
   case "$BULLA_IMAGE" in *@sha256:*) ;; *) echo "install.sh: BULLA_IMAGE must name a digest (NAME@sha256:…)" >&2; exit 2;; esac
   # The image as the overlay names it, which the one-off overlay replaces.
-  named=$(kubectl kustomize "$overlay" 2>/dev/null | sed -n 's/^ *image: *\([^@]*\)@.*/\1/p' | head -1)
+  rendered=$(kubectl kustomize "$overlay")
+  named=$(printf '%s\n' "$rendered" | sed -n 's/^ *image: *\([^@:]*\([:][0-9]*\)\?[^@:]*\)\([:@].*\)\?$/\1/p' | head -1)
   site="$here/.install"
   mkdir -p "$site"
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nbases:\n  - %s\nimages:\n  - name: %s\n    newName: %s\n    digest: %s\n' \
     "$(realpath --relative-to="$site" "$overlay")" "$named" "${BULLA_IMAGE%@*}" "${BULLA_IMAGE#*@}" > "$site/kustomization.yaml"
+  # Refuse to go on unless the StatefulSet now runs exactly that image.
+  kubectl kustomize "$site" | grep -qF "image: $BULLA_IMAGE" \
+    || { echo "install.sh: the overlay's image ($named) could not be replaced by $BULLA_IMAGE" >&2; exit 1; }
   overlay=$site
 fi
 kubectl apply -k "$overlay"

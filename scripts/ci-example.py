@@ -6,8 +6,9 @@
 Every `run:` step runs as written, in `bash --noprofile --norc -eo pipefail` as on a hosted
 runner, with the `github`, `env`, `secrets` and `steps` expressions filled in and GITHUB_PATH,
 GITHUB_ENV and GITHUB_OUTPUT honoured. Around it, on this machine: Debian's docker-registry over
-TLS (a private CA, given to the job as SSL_CERT_FILE, as docs/ci.md says to) with a login;
-`bulla log serve`; and the release in dist/ served over HTTP as the job's BULLA_URL. What the
+TLS (a private CA, given to the job in a bundle with the system's as SSL_CERT_FILE and
+CURL_CA_BUNDLE, as docs/ci.md says to) with a login;
+`bulla log serve`; and the release in dist/ served over HTTPS (the same CA) as BULLA_URL. What the
 hosted runner provides is played here: actions/checkout copies a repository holding `.bulla/`
 and the application; docker/login-action writes ~/.docker/config.json; build-push-action builds
 the application into an image with umoci (no Docker engine here), pushes it with skopeo and sets
@@ -27,6 +28,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -72,8 +74,14 @@ def wait_until(check, what, seconds=30):
 
 
 def workflow():
-    """The first ```yaml block under '## GitHub Actions' in docs/ci.md."""
+    """The first ```yaml block under '## GitHub Actions' in docs/ci.md, once every YAML block on
+    the page (the GitLab pipeline too) has parsed."""
     text = open(os.path.join(ROOT, "docs", "ci.md"), encoding="utf-8").read()
+    for number, block in enumerate(re.findall(r"```yaml\n(.*?)```", text, re.S), 1):
+        try:
+            yaml.safe_load(block)
+        except yaml.YAMLError as error:
+            fail("docs/ci.md's YAML block %d does not parse: %s" % (number, error))
     section = text[text.index("## GitHub Actions"):]
     block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     return yaml.safe_load(block)
@@ -84,15 +92,24 @@ class Services:
 
     def __init__(self, work, bulla):
         self.work, self.bulla, self.processes = work, bulla, []
-        os.makedirs(os.path.join(work, "trust"))
-        self.ca = os.path.join(work, "trust", "ca.crt")
-        self._certificates()
-        self.registry = "127.0.0.1:%d" % free_port()
-        self._registry()
-        self.log_dir = os.path.join(work, "tlog")
-        self.log_url = "http://127.0.0.1:%d" % free_port()
-        self._log()
-        self.downloads = "http://127.0.0.1:%d" % self._downloads()
+        try:
+            os.makedirs(os.path.join(work, "trust"))
+            self.ca = os.path.join(work, "trust", "ca.crt")
+            self._certificates()
+            # What docs/ci.md tells a job behind a private CA to do: one bundle of the system's
+            # certificates and the CA's, for SSL_CERT_FILE and CURL_CA_BUNDLE.
+            self.bundle = os.path.join(work, "ca-bundle.pem")
+            with open(self.bundle, "w") as out:
+                out.write(open("/etc/ssl/certs/ca-certificates.crt").read() + open(self.ca).read())
+            self.registry = "127.0.0.1:%d" % free_port()
+            self._registry()
+            self.log_dir = os.path.join(work, "tlog")
+            self.log_url = "http://127.0.0.1:%d" % free_port()
+            self._log()
+            self.downloads = "https://127.0.0.1:%d" % self._downloads()
+        except BaseException:
+            self.stop()
+            raise
 
     def _certificates(self):
         w = self.work
@@ -134,6 +151,9 @@ class Services:
     def _downloads(self):
         handler = functools.partial(Quiet, directory=os.path.join(ROOT, "dist"))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(self.work + "/registry.crt", self.work + "/registry.key")
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server.server_address[1]
 
@@ -202,7 +222,7 @@ class Runner:
         for path in files.values():
             open(path, "w").close()
         env = {"HOME": self.home, "PATH": ":".join(self.path + [os.environ["PATH"]]), "LANG": "C.UTF-8",
-               "SSL_CERT_FILE": self.services.ca, "CI": "true", "GITHUB_ACTIONS": "true",
+               "SSL_CERT_FILE": self.services.bundle, "CURL_CA_BUNDLE": self.services.bundle, "CI": "true", "GITHUB_ACTIONS": "true",
                "GITHUB_WORKSPACE": self.workspace, "RUNNER_TEMP": self.work}
         env.update(self.env, **step_env, **files)
         result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", script], cwd=self.workspace,
@@ -250,7 +270,7 @@ class Runner:
              os.path.join(self.workspace, given.get("context", "."), "app"), "/app"])
         digest_file = os.path.join(self.work, "digest")
         run(["skopeo", "copy", "--quiet", "--dest-cert-dir", os.path.dirname(self.services.ca),
-             "--dest-creds", "%s:%s" % (BASIC_USER, BASIC_PASSWORD), "--digestfile", digest_file,
+             "--dest-authfile", self.home + "/.docker/config.json", "--digestfile", digest_file,
              "oci:%s:build" % layout, "docker://" + tag])
         self.outputs[step.get("id", "build")] = {"digest": open(digest_file).read().strip(),
                                                  "imageid": "", "metadata": "{}"}

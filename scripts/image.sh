@@ -19,7 +19,14 @@
 # deploy/image-policy.yaml with bulla policy check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Same modes and the same apt output whoever builds: the digest must not depend on the caller.
+umask 022
+export LC_ALL=C
 started=$(date +%s)
+[ "$(id -u)" -eq 0 ] || { echo "image: run as root (the layer's files are owned by root and by 65532)" >&2; exit 1; }
+. /etc/os-release
+[ "${ID:-}" = debian ] && [ "${VERSION_CODENAME:-}" = bookworm ] \
+  || { echo "image: the image is made from Debian 12's packages; this host is ${PRETTY_NAME:-unknown}" >&2; exit 1; }
 for tool in umoci syft dpkg-deb apt-get; do
   command -v "$tool" >/dev/null || { echo "image: $tool is missing (make deps installs it)" >&2; exit 1; }
 done
@@ -28,8 +35,9 @@ release="dist/bulla-$version-linux-$(uname -m)"
 [ -x "$release/bulla" ] || { echo "image: $release/bulla is missing: run make release first" >&2; exit 1; }
 bulla="$release/bulla"
 arch=$(dpkg --print-architecture)
-# The same instant as the release tarball: the last commit's time.
-epoch=$(git log -1 --format=%ct 2>/dev/null || echo 0)
+# The same instant as the release tarball: the last commit's time, or SOURCE_DATE_EPOCH
+# (make image-check rebuilds with the one dist/image was made with).
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
 
 # The packages: the run-time closure of the two libraries, plus base-files and ca-certificates
@@ -42,9 +50,19 @@ mkdir -p "$debs"
 closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
   --no-replaces --no-enhances libssl3 libarchive13 | grep -v '^[ <]' | sort -u)
 packages="$closure base-files ca-certificates"
+# A cached .deb is used only when its SHA256 is the one apt's (signed) package lists give.
 (cd "$debs" && for pkg in $packages; do
   candidate=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
-  ls "${pkg}_${candidate//:/%3a}_"*.deb >/dev/null 2>&1 || apt-get download -qq "$pkg" 2>/dev/null
+  [ -n "$candidate" ] && [ "$candidate" != "(none)" ] \
+    || { echo "image: apt knows no candidate for $pkg (run apt-get update)" >&2; exit 1; }
+  expected=$(apt-cache show "$pkg=$candidate" | awk '/^SHA256:/ {print $2; exit}')
+  file=$(ls "${pkg}_${candidate//:/%3a}_"*.deb 2>/dev/null | head -1 || true)
+  if [ -z "$file" ] || [ "$(sha256sum "$file" | cut -d' ' -f1)" != "$expected" ]; then
+    rm -f "${pkg}_"*.deb
+    apt-get download -qq "$pkg=$candidate" || { echo "image: apt-get download $pkg=$candidate failed" >&2; exit 1; }
+    file=$(ls "${pkg}_${candidate//:/%3a}_"*.deb)
+    [ "$(sha256sum "$file" | cut -d' ' -f1)" = "$expected" ] || { echo "image: $file is not the package apt lists" >&2; exit 1; }
+  fi
 done)
 
 rootfs="$work/rootfs"
@@ -81,10 +99,10 @@ root:x:0:
 bulla:x:65532:
 EOF
 echo "hosts: files dns" > "$rootfs/etc/nsswitch.conf"
-mkdir -p "$rootfs/tmp" "$rootfs/home/bulla" "$rootfs/var/lib/bulla" "$rootfs/proc" "$rootfs/etc/bulla"
+mkdir -p "$rootfs/tmp" "$rootfs/home/bulla" "$rootfs/var/lib/bulla/decisions" "$rootfs/proc" "$rootfs/etc/bulla"
 chmod 1777 "$rootfs/tmp"
 chown -R 0:0 "$rootfs"
-chown 65532:65532 "$rootfs/home/bulla" "$rootfs/var/lib/bulla"
+chown 65532:65532 "$rootfs/home/bulla" "$rootfs/var/lib/bulla" "$rootfs/var/lib/bulla/decisions"
 # Documentation is the packages' copyright files only (what an SBOM reads licences from).
 find "$rootfs/usr/share/doc" -type f ! -name copyright ! -path '*/doc/bulla/*' -delete
 rm -rf "$rootfs/usr/share/man" "$rootfs/usr/share/info" "$rootfs/usr/share/lintian"
@@ -114,6 +132,7 @@ image="oci:$layout:$version"
 digest=$("$bulla" digest "$image")
 if [ "${1:-}" = --unsigned ]; then echo "$digest"; exit 0; fi
 echo "$digest" > dist/image.digest
+echo "$epoch" > dist/image.epoch
 
 # Signed and attested with the release key, as make release signs the tarball.
 key=${BULLA_RELEASE_KEY:-dist/throwaway-release.key}

@@ -8,6 +8,13 @@ public struct RegistryOptions: Sendable {
     /// PEM certificates trusted in addition to the system's CAs (a private registry's CA),
     /// each file with where it was named (`--ca-file`, `SSL_CERT_FILE`) for a refusal to say.
     public var caFiles: [(path: String, source: String)] = []
+
+    /// The one `--ca-file` of earlier releases; `caFiles` holds it and `SSL_CERT_FILE`'s now.
+    @available(*, deprecated, renamed: "caFiles")
+    public var caFile: String? {
+        get { caFiles.first?.path }
+        set { caFiles = newValue.map { [($0, "--ca-file")] } ?? [] }
+    }
     /// Plain HTTP, allowed only to loopback hosts: a registry on 127.0.0.1 for tests and demos.
     public var insecure = false
     /// The longest wait for a connection, or for the next bytes of a response, in seconds.

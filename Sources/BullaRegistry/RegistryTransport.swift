@@ -43,18 +43,25 @@ final class RegistryTransport: Sendable {
         var received: Int64 = 0
     }
 
-    init(registry: String, apiHost: String, hostname: String, options: RegistryOptions) throws {
-        if options.insecure && !RegistryOptions.isLoopback(hostname) {
-            throw BullaError(.invalidArgument, "--insecure (plain HTTP) is only for a registry on this machine, not \(registry)")
-        }
+    /// A client TLS configuration trusting the system's roots and the certificates in `files`
+    /// (each named with where it came from, for the refusal of one that holds none).
+    static func tls(trusting files: [(path: String, source: String)]) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.additionalTrustRoots = try options.caFiles.map { file in
+        tls.additionalTrustRoots = try files.map { file in
             do {
                 return .certificates(try NIOSSLCertificate.fromPEMFile(file.path))
             } catch {
                 throw BullaError(.malformedInput, "\(file.source) \(file.path) holds no PEM certificate", underlying: "\(error)")
             }
         }
+        return tls
+    }
+
+    init(registry: String, apiHost: String, hostname: String, options: RegistryOptions) throws {
+        if options.insecure && !RegistryOptions.isLoopback(hostname) {
+            throw BullaError(.invalidArgument, "--insecure (plain HTTP) is only for a registry on this machine, not \(registry)")
+        }
+        let tls = try Self.tls(trusting: options.caFiles)
         let timeout = TimeAmount.seconds(options.timeoutSeconds)
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,

@@ -12,6 +12,8 @@ public struct RemoteLog: SignatureLog {
     public let base: URL
     /// The longest wait for the log's answer, which comes only once the entry is durable.
     public var timeout: TimeAmount
+    /// PEM certificates trusted besides the system's (a private CA), as for registries.
+    public var caFiles: [(path: String, source: String)] = []
 
     /// `https://…`, or `http://…` only for a loopback host: the receipt is checked against the
     /// entry, but a checkpoint's signature is judged only at verification, so a log reached in
@@ -34,8 +36,11 @@ public struct RemoteLog: SignatureLog {
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.headers.add(name: "Accept", value: LogReceipt.mediaType)
         let response: HTTPClient.Response
+        let client = try caFiles.isEmpty ? HTTPClient.shared : HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: RegistryTransport.tls(trusting: caFiles)))
+        defer { if !caFiles.isEmpty { try? client.syncShutdown() } }
         do {
-            response = try HTTPClient.shared.execute(request: request, deadline: .now() + timeout).wait()
+            response = try client.execute(request: request, deadline: .now() + timeout).wait()
         } catch {
             throw BullaError(.ioFailure, "log \(base.absoluteString) did not answer", underlying: "\(error)")
         }

@@ -4,8 +4,8 @@
 // libraries (nettle, acl, lzma, zstd, lz4, bz2, xml2, icuuc, icudata), and mapping and relocating
 // them cost every bulla process ~1.5 ms at start-up, though only archive inputs use them.
 // Types and constants still come from libarchive's headers; each function used is called
-// through a pointer looked up once. Call bulla_archive_available() before the others: they
-// assume libarchive.so.13 could be opened.
+// through a pointer looked up once. Call bulla_archive_unavailable() before the others: they
+// assume it returned NULL (the library opened and has every function listed there).
 #ifndef BULLA_CARCHIVE_SHIM_H
 #define BULLA_CARCHIVE_SHIM_H
 
@@ -27,9 +27,27 @@ static inline void *bulla_archive_function(const char *name) {
     return dlsym(handle, name);
 }
 
-/// 1 when libarchive.so.13 can be opened.
-static inline int bulla_archive_available(void) {
-    return bulla_archive_function("archive_read_new") != NULL;
+/// NULL when libarchive.so.13 opens and has every function below; otherwise why not: the
+/// loader's message (a missing library, or one of its dependencies), or the missing function.
+static inline const char *bulla_archive_unavailable(void) {
+    static const char *const names[] = {
+        "archive_read_new", "archive_read_free", "archive_read_support_filter_gzip",
+        "archive_read_support_filter_zstd", "archive_read_support_filter_bzip2",
+        "archive_read_support_filter_xz", "archive_read_support_format_tar",
+        "archive_read_support_format_raw", "archive_read_open_filename", "archive_read_open",
+        "archive_read_next_header", "archive_read_data_block", "archive_read_data_skip",
+        "archive_filter_bytes", "archive_filter_name", "archive_error_string",
+        "archive_entry_filetype", "archive_entry_hardlink", "archive_entry_symlink",
+        "archive_entry_pathname", "archive_entry_size_is_set", "archive_entry_size",
+        "archive_entry_sparse_count", NULL};
+    if (bulla_archive_function(names[0]) == NULL) {
+        const char *reason = dlerror();
+        return reason != NULL ? reason : "libarchive.so.13 could not be opened";
+    }
+    for (const char *const *name = names + 1; *name != NULL; name++) {
+        if (bulla_archive_function(*name) == NULL) return *name;
+    }
+    return NULL;
 }
 
 // bulla_NAME(...) calls libarchive's NAME(...), with NAME's own prototype.

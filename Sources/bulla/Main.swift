@@ -32,27 +32,14 @@ extension BullaCommand {
     #endif
 }
 
-/// The commands whose `run()` is async, found by their concrete types (see `Main.main`).
-enum AsyncCommand {
-    static func cast(_ command: any ParsableCommand) -> (any AsyncParsableCommand)? {
-        #if canImport(BullaServer)
-        if let command = command as? ServeCommand { return command }
-        if let command = command as? LogCommand.Serve { return command }
-        #endif
-        return nil
-    }
-}
-
 @main
 enum Main {
     static func main() async {
         do {
             var command = try BullaCommand.parseAsRoot()
-            // Casts to the two concrete async commands, not `as? AsyncParsableCommand`: a cast
-            // to a protocol makes the Swift runtime scan every conformance record in the binary
-            // (~10,000, ~50 µs) for the parsed command's type; a cast to a struct compares
-            // metadata pointers.
-            if var serving = AsyncCommand.cast(command) {
+            // A cast to the protocol, not to a list of async commands: one left off such a list
+            // would fall to ArgumentParser's default run(), which prints help and exits 0.
+            if var serving = command as? AsyncParsableCommand {
                 try await serving.run()
             } else {
                 try command.run()

@@ -88,13 +88,20 @@ enum Images {
     }
 
     #if canImport(BullaRegistry)
+    /// The certificates trusted besides the system's: `--ca-file`, then the file SSL_CERT_FILE
+    /// names (the variable OpenSSL, Go and Python read: a CI runner's or a proxy's CA).
+    static func certificateFiles(_ caFile: String?) -> [(path: String, source: String)] {
+        var files: [(path: String, source: String)] = []
+        if let caFile { files.append((caFile, "--ca-file")) }
+        if let file = ProcessInfo.processInfo.environment["SSL_CERT_FILE"], !file.isEmpty {
+            files.append((file, "SSL_CERT_FILE"))
+        }
+        return files
+    }
+
     static func options(_ flags: RegistryFlags, limits: Limits) throws -> RegistryOptions {
         var options = RegistryOptions()
-        // SSL_CERT_FILE, as OpenSSL, curl, Go and Python read it: a CI runner's or a proxy's CA.
-        if let file = flags.caFile { options.caFiles.append((file, "--ca-file")) }
-        if let file = ProcessInfo.processInfo.environment["SSL_CERT_FILE"], !file.isEmpty {
-            options.caFiles.append((file, "SSL_CERT_FILE"))
-        }
+        options.caFiles = certificateFiles(flags.caFile)
         options.insecure = flags.insecure
         options.timeoutSeconds = flags.timeout
         options.retries = flags.retries

@@ -52,7 +52,9 @@ struct LogOptions: ParsableArguments {
         guard let log else { return nil }
         if log.hasPrefix("https://") || log.hasPrefix("http://") {
             #if canImport(BullaRegistry)
-            return try RemoteLog(url: log)
+            var remote = try RemoteLog(url: log)
+            remote.caFiles = Images.certificateFiles(nil)
+            return remote
             #else
             throw BullaError(.unsupported, "this build of bulla has no network client (built with BULLA_SANITIZED)")
             #endif

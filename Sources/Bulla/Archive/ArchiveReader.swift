@@ -28,7 +28,7 @@ final class ArchiveReader {
     init(path: String, limits: Limits) throws {
         self.path = path
         self.limits = limits
-        guard bulla_archive_available() != 0 else { throw BullaError.archiveSupportMissing }
+        if let reason = bulla_archive_unavailable() { throw BullaError.archiveSupportMissing(String(cString: reason)) }
         guard let handle = bulla_archive_read_new() else {
             throw BullaError(.internalFailure, "libarchive could not allocate a reader")
         }
@@ -134,8 +134,9 @@ final class ArchiveReader {
 }
 
 extension BullaError {
-    /// libarchive.so.13 could not be opened (it is loaded only when an archive is read).
-    static var archiveSupportMissing: BullaError {
-        BullaError(.unsupported, "reading archives needs libarchive (libarchive.so.13; on Debian and Ubuntu: apt-get install libarchive13)")
+    /// libarchive.so.13 could not be opened, or lacks a function (it is loaded only when an
+    /// archive is read); `reason` is the loader's message or the missing function.
+    static func archiveSupportMissing(_ reason: String) -> BullaError {
+        BullaError(.unsupported, "reading archives needs libarchive (on Debian and Ubuntu: apt-get install libarchive13)", underlying: reason)
     }
 }

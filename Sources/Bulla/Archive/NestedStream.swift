@@ -25,7 +25,7 @@ final class NestedStream {
 
     /// Expands the entry; returns the digest and size of the expanded bytes.
     func expand(name: String, limits: Limits) throws -> (digest: Digest, size: Int64) {
-        guard bulla_archive_available() != 0 else { throw BullaError.archiveSupportMissing }
+        if let reason = bulla_archive_unavailable() { throw BullaError.archiveSupportMissing(String(cString: reason)) }
         guard let handle = bulla_archive_read_new() else { throw BullaError(.internalFailure, "libarchive could not allocate a reader") }
         defer { bulla_archive_read_free(handle) }
         bulla_archive_read_support_filter_gzip(handle)

@@ -88,6 +88,13 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         case "npm", "deb", "apk", "alpm", "rpm", "golang", "github", "bitbucket", "hex", "composer", "cargo", "gem":
             name = name.lowercased()
             namespace = namespace?.lowercased()
+        case "swift":
+            // The namespace is the repository's host and path, which SwiftPM (and so an SBOM
+            // generator) may spell with a `.git` suffix and in any case; both name one repository.
+            namespace = namespace.map { namespace in
+                let lower = namespace.lowercased()
+                return lower.hasSuffix(".git") ? String(lower.dropLast(4)) : lower
+            }
         default:
             break
         }
