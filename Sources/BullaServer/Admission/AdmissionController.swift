@@ -245,10 +245,16 @@ public final class AdmissionController: Sendable {
         }.0
     }
 
+    /// How long after a review's deadline its registry requests are cut (see `registryDeadline`).
+    static let registryGrace = Duration.milliseconds(200)
+
     /// The review's deadline over the registry requests made for it, so a registry that
-    /// drips its answer frees the thread when the review is denied, not minutes later.
+    /// drips its answer frees the thread when the review is denied, not minutes later. The
+    /// requests are cut `registryGrace` after the review's own deadline, so that deadline
+    /// always answers first (a deadline denial, counted) rather than racing requests cut at the
+    /// same instant into an ordinary denial of unreadable signatures.
     private func registryDeadline(until deadline: ContinuousClock.Instant) -> RegistryDeadline {
-        RegistryDeadline(remaining: deadline - .now, name: "the review's \(settings.deadline.components.seconds * 1000 + settings.deadline.components.attoseconds / 1_000_000_000_000_000) ms deadline")
+        RegistryDeadline(remaining: deadline - .now + Self.registryGrace, name: "the review's \(settings.deadline.components.seconds * 1000 + settings.deadline.components.attoseconds / 1_000_000_000_000_000) ms deadline")
     }
 
     /// Forgets every cached decision. After a policy change the old decisions are never asked
