@@ -5,7 +5,7 @@
 // them cost every bulla process ~1.5 ms at start-up, though only archive inputs use them.
 // Types and constants still come from libarchive's headers; each function used is called
 // through a pointer looked up once. Call bulla_archive_unavailable() before the others: they
-// assume it returned NULL (the library opened and has every function listed there).
+// assume it returned NULL (the library opened and has every function in the list).
 #ifndef BULLA_CARCHIVE_SHIM_H
 #define BULLA_CARCHIVE_SHIM_H
 
@@ -27,19 +27,48 @@ static inline void *bulla_archive_function(const char *name) {
     return dlsym(handle, name);
 }
 
-/// NULL when libarchive.so.13 opens and has every function below; otherwise why not: the
+// Every libarchive function Bulla calls, once: X(result, name, parameters, arguments). The list
+// makes both the forwarders below and the check that each one exists.
+#define BULLA_ARCHIVE_FUNCTIONS(X)                                                             \
+    X(struct archive *, archive_read_new, (void), ())                                         \
+    X(int, archive_read_free, (struct archive *a), (a))                                       \
+    X(int, archive_read_support_filter_gzip, (struct archive *a), (a))                        \
+    X(int, archive_read_support_filter_zstd, (struct archive *a), (a))                        \
+    X(int, archive_read_support_filter_bzip2, (struct archive *a), (a))                       \
+    X(int, archive_read_support_filter_xz, (struct archive *a), (a))                          \
+    X(int, archive_read_support_format_tar, (struct archive *a), (a))                         \
+    X(int, archive_read_support_format_raw, (struct archive *a), (a))                         \
+    X(int, archive_read_open_filename,                                                        \
+      (struct archive *a, const char *filename, size_t block_size), (a, filename, block_size)) \
+    X(int, archive_read_open,                                                                 \
+      (struct archive *a, void *client_data, archive_open_callback *opener,                   \
+       archive_read_callback *reader, archive_close_callback *closer),                        \
+      (a, client_data, opener, reader, closer))                                               \
+    X(int, archive_read_next_header, (struct archive *a, struct archive_entry **entry), (a, entry)) \
+    X(int, archive_read_data_block,                                                           \
+      (struct archive *a, const void **buffer, size_t *size, la_int64_t *offset),             \
+      (a, buffer, size, offset))                                                              \
+    X(int, archive_read_data_skip, (struct archive *a), (a))                                  \
+    X(la_int64_t, archive_filter_bytes, (struct archive *a, int n), (a, n))                   \
+    X(const char *, archive_filter_name, (struct archive *a, int n), (a, n))                  \
+    X(const char *, archive_error_string, (struct archive *a), (a))                           \
+    X(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *e), (e))                    \
+    X(const char *, archive_entry_hardlink, (struct archive_entry *e), (e))                   \
+    X(const char *, archive_entry_symlink, (struct archive_entry *e), (e))                    \
+    X(const char *, archive_entry_pathname, (struct archive_entry *e), (e))                   \
+    X(int, archive_entry_size_is_set, (struct archive_entry *e), (e))                         \
+    X(la_int64_t, archive_entry_size, (struct archive_entry *e), (e))                         \
+    X(int, archive_entry_sparse_count, (struct archive_entry *e), (e))
+
+/// NULL when libarchive.so.13 opens and has every function in the list; otherwise why not: the
 /// loader's message (a missing library, or one of its dependencies), or the missing function.
+/// A check that passed is remembered: archives and their layers ask once each.
 static inline const char *bulla_archive_unavailable(void) {
-    static const char *const names[] = {
-        "archive_read_new", "archive_read_free", "archive_read_support_filter_gzip",
-        "archive_read_support_filter_zstd", "archive_read_support_filter_bzip2",
-        "archive_read_support_filter_xz", "archive_read_support_format_tar",
-        "archive_read_support_format_raw", "archive_read_open_filename", "archive_read_open",
-        "archive_read_next_header", "archive_read_data_block", "archive_read_data_skip",
-        "archive_filter_bytes", "archive_filter_name", "archive_error_string",
-        "archive_entry_filetype", "archive_entry_hardlink", "archive_entry_symlink",
-        "archive_entry_pathname", "archive_entry_size_is_set", "archive_entry_size",
-        "archive_entry_sparse_count", NULL};
+    static int checked;
+    if (__atomic_load_n(&checked, __ATOMIC_ACQUIRE)) return NULL;
+#define BULLA_ARCHIVE_NAME(result, name, parameters, arguments) #name,
+    static const char *const names[] = {BULLA_ARCHIVE_FUNCTIONS(BULLA_ARCHIVE_NAME) NULL};
+#undef BULLA_ARCHIVE_NAME
     if (bulla_archive_function(names[0]) == NULL) {
         const char *reason = dlerror();
         return reason != NULL ? reason : "libarchive.so.13 could not be opened";
@@ -47,6 +76,7 @@ static inline const char *bulla_archive_unavailable(void) {
     for (const char *const *name = names + 1; *name != NULL; name++) {
         if (bulla_archive_function(*name) == NULL) return *name;
     }
+    __atomic_store_n(&checked, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -61,37 +91,7 @@ static inline const char *bulla_archive_unavailable(void) {
         }                                                                                    \
         return found arguments;                                                              \
     }
-
-BULLA_ARCHIVE_FORWARD(struct archive *, archive_read_new, (void), ())
-BULLA_ARCHIVE_FORWARD(int, archive_read_free, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(int, archive_read_support_filter_gzip, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(int, archive_read_support_filter_zstd, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(int, archive_read_support_filter_bzip2, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(int, archive_read_support_filter_xz, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(int, archive_read_support_format_tar, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(int, archive_read_support_format_raw, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(int, archive_read_open_filename,
-                      (struct archive *a, const char *filename, size_t block_size), (a, filename, block_size))
-BULLA_ARCHIVE_FORWARD(int, archive_read_open,
-                      (struct archive *a, void *client_data, archive_open_callback *opener,
-                       archive_read_callback *reader, archive_close_callback *closer),
-                      (a, client_data, opener, reader, closer))
-BULLA_ARCHIVE_FORWARD(int, archive_read_next_header, (struct archive *a, struct archive_entry **entry), (a, entry))
-BULLA_ARCHIVE_FORWARD(int, archive_read_data_block,
-                      (struct archive *a, const void **buffer, size_t *size, la_int64_t *offset),
-                      (a, buffer, size, offset))
-BULLA_ARCHIVE_FORWARD(int, archive_read_data_skip, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(la_int64_t, archive_filter_bytes, (struct archive *a, int n), (a, n))
-BULLA_ARCHIVE_FORWARD(const char *, archive_filter_name, (struct archive *a, int n), (a, n))
-BULLA_ARCHIVE_FORWARD(const char *, archive_error_string, (struct archive *a), (a))
-BULLA_ARCHIVE_FORWARD(__LA_MODE_T, archive_entry_filetype, (struct archive_entry *e), (e))
-BULLA_ARCHIVE_FORWARD(const char *, archive_entry_hardlink, (struct archive_entry *e), (e))
-BULLA_ARCHIVE_FORWARD(const char *, archive_entry_symlink, (struct archive_entry *e), (e))
-BULLA_ARCHIVE_FORWARD(const char *, archive_entry_pathname, (struct archive_entry *e), (e))
-BULLA_ARCHIVE_FORWARD(int, archive_entry_size_is_set, (struct archive_entry *e), (e))
-BULLA_ARCHIVE_FORWARD(la_int64_t, archive_entry_size, (struct archive_entry *e), (e))
-BULLA_ARCHIVE_FORWARD(int, archive_entry_sparse_count, (struct archive_entry *e), (e))
-
+BULLA_ARCHIVE_FUNCTIONS(BULLA_ARCHIVE_FORWARD)
 #undef BULLA_ARCHIVE_FORWARD
 
 #endif
