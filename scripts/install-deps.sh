@@ -3,7 +3,8 @@
 # the OpenSSL and libarchive headers, and the peers the interop tests compare against.
 set -euo pipefail
 need=()
-for pkg in libssl-dev libarchive-dev pkg-config; do
+# libstdc++-12-dev and libgcc-12-dev: the static C++ runtime and unwinder make release links in.
+for pkg in libssl-dev libarchive-dev pkg-config libstdc++-12-dev libgcc-12-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 for tool in skopeo umoci zstd gzip tar python3 openssl curl; do

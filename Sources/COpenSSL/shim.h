@@ -12,6 +12,10 @@
 #include <openssl/core_names.h>
 #include <openssl/pkcs12.h>
 #include <openssl/sha.h>
+#include <openssl/params.h>
+
+/// `EVP_PKEY_PUBLIC_KEY`, a selection macro of OR-ed flags that Swift does not import.
+static inline int bulla_evp_pkey_public_key_selection(void) { return EVP_PKEY_PUBLIC_KEY; }
 
 static inline void bulla_openssl_free(void *ptr) { OPENSSL_free(ptr); }
 

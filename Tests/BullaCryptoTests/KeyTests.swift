@@ -20,6 +20,9 @@ import Testing
 
         let publicKey = try VerifyingKey(pemRepresentation: key.publicKey.pemRepresentation)
         #expect(publicKey == key.publicKey)
+        #expect(publicKey.algorithm == algorithm)
+        #expect(publicKey.isValidSignature(signature, for: message))
+        #expect(!publicKey.isValidSignature(signature, for: message + [0]))
         #expect(publicKey.keyID == Digest.compute(over: publicKey.derRepresentation).hex)
         #expect(Base64.decode(publicKey.hint) == Digest.compute(over: publicKey.derRepresentation).bytes)
     }
@@ -48,6 +51,20 @@ import Testing
         let der = try SigningKey.generate().publicKey.derRepresentation
         #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(derRepresentation: der + [0]) }
         #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(derRepresentation: Array(der.dropLast())) }
+    }
+
+    /// The standard encodings are read without OpenSSL's decoder; the provider still refuses a
+    /// point that is not on the curve, and the hybrid form is not taken for the standard one.
+    @Test(arguments: [KeyAlgorithm.ecdsaP256, .ecdsaP384])
+    func pointsOffTheCurveAndHybridPointsAreRefused(_ algorithm: KeyAlgorithm) throws {
+        let der = try SigningKey.generate(algorithm).publicKey.derRepresentation
+        var offCurve = der
+        offCurve[offCurve.count - 1] ^= 0x01
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(derRepresentation: offCurve) }
+        var hybrid = der
+        let pointStart = der.count - (algorithm == .ecdsaP256 ? 65 : 97)
+        hybrid[pointStart] = 0x06 | (der.last! & 1)
+        #expect(throws: BullaError(.unsupported)) { try VerifyingKey(derRepresentation: hybrid) }
     }
 
     @Test(arguments: [

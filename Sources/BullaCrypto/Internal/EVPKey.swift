@@ -20,8 +20,13 @@ final class EVPKey: @unchecked Sendable {
         deinit { EVP_PKEY_CTX_free(context) }
     }
 
+    /// The DER SubjectPublicKeyInfo the key was read from, when it is the standard encoding:
+    /// `publicKeyDER()` then answers without OpenSSL's encoder.
+    private let standardDER: [UInt8]?
+
     private init(taking pointer: OpaquePointer) throws {
         self.pointer = pointer
+        standardDER = nil
         do {
             algorithm = try Self.algorithm(of: pointer)
         } catch {
@@ -41,6 +46,14 @@ final class EVPKey: @unchecked Sendable {
     /// DER SubjectPublicKeyInfo sizes of the standard encodings (RFC 5480 named curve with an
     /// uncompressed point; RFC 8410 for Ed25519).
     private static let canonicalPublicKeyLength: [KeyAlgorithm: Int32] = [.ecdsaP256: 91, .ecdsaP384: 120, .ed25519: 44]
+
+    /// A key imported from its standard SubjectPublicKeyInfo `der`, whose algorithm the
+    /// encoding's fixed header named.
+    init(taking pointer: OpaquePointer, algorithm: KeyAlgorithm, standardDER der: [UInt8]) {
+        self.pointer = pointer
+        self.algorithm = algorithm
+        standardDER = der
+    }
 
     deinit { EVP_PKEY_free(pointer) }
 
@@ -82,6 +95,7 @@ final class EVPKey: @unchecked Sendable {
 
     /// A public key as DER SubjectPublicKeyInfo; the whole input must be the structure.
     static func publicKey(der: [UInt8]) throws -> EVPKey {
+        if let key = try importStandard(der: der) { return key }
         let key: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             let key = d2i_PUBKEY(nil, &cursor, buffer.count)
@@ -102,6 +116,7 @@ final class EVPKey: @unchecked Sendable {
 
     /// DER SubjectPublicKeyInfo.
     func publicKeyDER() throws -> [UInt8] {
+        if let standardDER { return standardDER }
         let length = i2d_PUBKEY(pointer, nil)
         guard length > 0 else { throw OpenSSLCall.failure("cannot encode the public key", code: .internalFailure) }
         var out = [UInt8](repeating: 0, count: Int(length))
