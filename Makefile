@@ -74,9 +74,10 @@ docs:
 	$(SWIFT) package --disable-sandbox generate-documentation --target BullaCrypto --target Bulla --target BullaRegistry --warnings-as-errors
 
 # The same suite with bulla and the tests built under AddressSanitizer. Leak detection is off:
-# Foundation's file reading in the test harness reports leaks of its own.
+# Foundation's file reading in the test harness reports leaks of its own. Line tables are all
+# the debug information a sanitizer report needs.
 asan:
-	BULLA_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --disable-xctest --sanitize=address --scratch-path .build-asan
+	BULLA_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --disable-xctest --sanitize=address --scratch-path .build-asan -Xswiftc -gline-tables-only
 
 demo: build
 	@bash scripts/demo.sh $(BULLA_RELEASE)

@@ -11,7 +11,9 @@ key) and times, as whole processes, the median of RUNS runs of:
   - `bulla verify oci:LAYOUT:bench --key KEY.pub`.
 With EARLIER_BULLA (an earlier build), its `bulla verify` is timed too, the two alternating
 run by run so that a busy moment of the machine falls on both alike. The ratio to openssl is
-what stays comparable across machines and runs.
+what stays comparable across machines and runs. Then, with hyperfine installed, BENCH_ROUNDS
+(default 5) rounds of hyperfine's RUNS runs of openssl, `bulla --version` and `bulla verify`,
+and the median of the rounds' ratios.
 """
 import hashlib, json, os, subprocess, sys, tempfile, time
 
@@ -71,4 +73,26 @@ print(f"bulla --version (process start)     median {start_ms:6.2f} ms")
 print(f"bulla verify (whole process)        median {verify_ms:6.2f} ms  ratio to openssl {verify_ms / openssl_ms:.2f}")
 for ms in before:
     print(f"earlier bulla verify                median {ms:6.2f} ms  ratio to openssl {ms / openssl_ms:.2f}")
+
+
+def hyperfine_medians(commands):
+    """hyperfine's median of RUNS runs of each command (in turn, not alternating), in ms."""
+    report = os.path.join(work, "hyperfine.json")
+    subprocess.run(["hyperfine", "-N", "-w", "5", "-r", str(runs), "--export-json", report] + [" ".join(c) for c in commands],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(report) as f:
+        return [result["median"] * 1000 for result in json.load(f)["results"]]
+
+
+# hyperfine runs each command's runs back to back, so a busy moment of the machine falls on one
+# command only; several rounds, and the median of their ratios, say what a single one cannot.
+rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
+if subprocess.run(["sh", "-c", "command -v hyperfine"], stdout=subprocess.DEVNULL).returncode == 0 and rounds > 0:
+    ratios = []
+    for round_number in range(1, rounds + 1):
+        openssl_ms, start_ms, verify_ms = hyperfine_medians([openssl, [bulla, "--version"], verify])
+        ratios.append(verify_ms / openssl_ms)
+        print(f"hyperfine round {round_number}: openssl {openssl_ms:5.2f} ms, bulla --version {start_ms:5.2f} ms, "
+              f"bulla verify {verify_ms:5.2f} ms, ratio {ratios[-1]:.2f}")
+    print(f"hyperfine median ratio of bulla verify to openssl over {rounds} rounds of {runs} runs: {sorted(ratios)[len(ratios) // 2]:.2f}")
 subprocess.run(["rm", "-rf", work])

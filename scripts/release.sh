@@ -27,11 +27,12 @@ started=$(date +%s)
 # libstdc++.so and libgcc_s.so binds thousands of symbols at every start (about 1 ms of a
 # 14 ms verify, measured with hyperfine). The runtime's link line names -lstdc++ and clang adds
 # -lgcc_s, so a directory searched first answers those names with the static archives.
+# No DWARF (-gnone): the shipped binary is stripped, so it was only compile and link time.
 mkdir -p "$scratch/link"
 echo "INPUT($(cc -print-file-name=libstdc++.a))" > "$scratch/link/libstdc++.so"
 echo "INPUT($(cc -print-file-name=libgcc_eh.a))" > "$scratch/link/libgcc_s.so"
 swift build -c release --product bulla --static-swift-stdlib --scratch-path "$scratch" \
-  --disable-local-rpath -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld -Xlinker --no-export-dynamic \
+  --disable-local-rpath -Xswiftc -gnone -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld -Xlinker --no-export-dynamic \
   -Xlinker -L"$PWD/$scratch/link"
 # Check what start-up depends on: the .dynsym stays small.
 exported=$(readelf --dyn-syms --wide "$scratch/release/bulla" | awk '$7 != "UND" && $1 ~ /:$/' | wc -l)

@@ -17,6 +17,15 @@
 /// `EVP_PKEY_PUBLIC_KEY`, a selection macro of OR-ed flags that Swift does not import.
 static inline int bulla_evp_pkey_public_key_selection(void) { return EVP_PKEY_PUBLIC_KEY; }
 
+/// The parameters `EVP_PKEY_fromdata` takes for an EC public key: the curve's name and the
+/// encoded point. The parameter names are OpenSSL's static strings (a name bridged from Swift
+/// would be freed while the array still points at it); `group` and `point` must outlive `params`.
+static inline void bulla_ec_public_key_params(OSSL_PARAM params[3], char *group, unsigned char *point, size_t length) {
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, length);
+    params[2] = OSSL_PARAM_construct_end();
+}
+
 static inline void bulla_openssl_free(void *ptr) { OPENSSL_free(ptr); }
 
 static inline long bulla_bio_get_mem_data(BIO *bio, char **data) {

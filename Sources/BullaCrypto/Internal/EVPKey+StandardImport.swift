@@ -56,11 +56,8 @@ extension EVPKey {
         var pointBytes = point
         return groupName.withUnsafeMutableBufferPointer { name in
             pointBytes.withUnsafeMutableBytes { bytes in
-                var parameters = [
-                    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name.baseAddress, 0),
-                    OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, bytes.baseAddress, bytes.count),
-                    OSSL_PARAM_construct_end(),
-                ]
+                var parameters = [OSSL_PARAM](repeating: OSSL_PARAM(), count: 3)
+                bulla_ec_public_key_params(&parameters, name.baseAddress, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
                 var key: OpaquePointer?
                 guard EVP_PKEY_fromdata(context, &key, bulla_evp_pkey_public_key_selection(), &parameters) == 1 else { return nil }
                 return key
