@@ -4,6 +4,7 @@ import BullaCrypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import Synchronization
 
@@ -67,6 +68,10 @@ final class RegistryTransport: Sendable {
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: timeout, read: timeout, write: timeout))
         configuration.httpVersion = .http1Only
+        // A refused connection or an unknown host is reported at once: trying again for the
+        // whole --timeout only delays the answer. Retries are for what retrying can fix (429,
+        // 5xx, a connection dropped mid-transfer), under --retries.
+        configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.host = apiHost
         self.registry = registry
@@ -338,6 +343,14 @@ final class RegistryTransport: Sendable {
             return options.insecure ? "TLS handshake failed (\(why))" : "TLS handshake failed (\(why)); for a plain-HTTP registry on this machine pass --insecure"
         }
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection refused: is the registry running?" }
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty { return "DNS has no address for \(error.host)" }
+            if error.connectionErrors.allSatisfy({ ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
+                return "connection refused: is the registry running?"
+            }
+            return "cannot connect to \(error.host):\(error.port): " + error.connectionErrors.map { "\($0.target): \($0.error)" }.joined(separator: "; ")
+        }
+        if let error = error as? SocketAddressError, case .unknown(let host, _) = error { return "DNS has no address for \(host)" }
         return "\(error)"
     }
 
