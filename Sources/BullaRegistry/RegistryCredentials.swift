@@ -30,12 +30,21 @@ public struct RegistryLogin: Sendable, CustomStringConvertible {
 public struct RegistryCredentials: Sendable {
     /// The config files searched, in order; the first with an entry for the registry wins.
     public var files: [String]
+    /// The files named on purpose (`--authfile`, `REGISTRY_AUTH_FILE`) and who named them: one of
+    /// these that cannot be read is an error, where a missing default config means no login.
+    public var namedFiles: [String: String] = [:]
 
     /// The files docker, podman and skopeo read, `authFile` first (spec/registries.md, "Credentials").
     public init(authFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         var files: [String] = []
-        if let authFile { files.append(authFile) }
-        if let file = environment["REGISTRY_AUTH_FILE"], !file.isEmpty { files.append(file) }
+        if let authFile {
+            files.append(authFile)
+            namedFiles[authFile] = "--authfile"
+        }
+        if let file = environment["REGISTRY_AUTH_FILE"], !file.isEmpty {
+            files.append(file)
+            namedFiles[file] = namedFiles[file] ?? "REGISTRY_AUTH_FILE"
+        }
         if let directory = environment["DOCKER_CONFIG"], !directory.isEmpty {
             files.append("\(directory)/config.json")
         } else if let home = environment["HOME"], !home.isEmpty {
@@ -47,7 +56,13 @@ public struct RegistryCredentials: Sendable {
     /// The login for `registry` (`HOST[:PORT]`), nil when no file has one.
     public func login(for registry: String) throws -> RegistryLogin? {
         for file in files {
-            guard let bytes = try? Data(contentsOf: URL(fileURLWithPath: file)) else { continue }
+            let bytes: Data
+            do {
+                bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                guard let namer = namedFiles[file] else { continue }
+                throw BullaError(.notFound, "\(namer) \(file) cannot be read", underlying: "\(error)")
+            }
             guard let config = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
                 throw BullaError(.malformedInput, "\(file) is not a JSON object of registry credentials")
             }

@@ -54,6 +54,9 @@ public struct JSONLogHandler: LogHandler {
     private static func json(_ value: Logger.MetadataValue) -> JSONValue {
         switch value {
         case .string(let text): .string(text)
+        // Booleans and integers keep their JSON type, so a query on `allowed == false` works.
+        case .stringConvertible(let value as Bool): .bool(value)
+        case .stringConvertible(let value as Int): .integer(Int64(value))
         case .stringConvertible(let value): .string(value.description)
         case .array(let items): .array(items.map(json))
         case .dictionary(let map): .object(map.keys.sorted().map { ($0, json(map[$0]!)) })

@@ -17,10 +17,10 @@ struct BullaCommand: ParsableCommand {
             Exit codes: 0 success, 1 verification failed, 2 usage error,
             3 input unreadable or malformed, 70 internal error.
 
-            Shell completions: bulla --generate-completion-script bash|zsh|fish
+            Shell completions: bulla completion bash|zsh|fish
             """,
         version: "0.1.0",
-        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, CopyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self] + BullaCommand.served
+        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, CopyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self, CompletionCommand.self] + BullaCommand.served
     )
 }
 
@@ -53,7 +53,10 @@ enum Main {
         } catch {
             // ArgumentParser's own errors: help, version, usage. Usage is exit 2 here.
             let code = BullaCommand.exitCode(for: error)
-            let message = BullaCommand.fullMessage(for: error)
+            var message = BullaCommand.fullMessage(for: error)
+            if code == .validationFailure, let hint = CommandSuggestion.hint(for: Array(CommandLine.arguments.dropFirst())) {
+                message = "\(hint)\n\(message)"
+            }
             if code == .success {
                 print(message)
                 Terminal.exit(0)

@@ -3,9 +3,16 @@ import Bulla
 import BullaCrypto
 
 /// The image argument and how to read it, shared by every command that reads an image.
+///
+/// The platform is here rather than in a group of its own: each option group costs a process
+/// several runtime type lookups at start (spec/release.md, "Start-up"), and every command that
+/// reads an image takes one.
 struct ImageOptions: ParsableArguments {
     @Argument(help: "The image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REPO:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST].")
     var image: String
+
+    @Option(help: PlatformOption.help)
+    var platform: String?
 
     @OptionGroup var registry: RegistryFlags
 
@@ -22,6 +29,12 @@ struct ImageOptions: ParsableArguments {
         guard maxEntries > 0, maxBytes > 0, maxRatio >= 1 else {
             throw ValidationError("limits must be positive (and --limit-ratio at least 1)")
         }
+        _ = try selectedPlatform
+    }
+
+    /// The `--platform` asked for, if any.
+    var selectedPlatform: Platform? {
+        get throws { try platform.map(PlatformOption.parsed) }
     }
 
     var limits: Limits {
@@ -40,10 +53,12 @@ struct ImageOptions: ParsableArguments {
     }
 
     /// The verifier for this image's registry flags and limits, and the image opened and
-    /// resolved through it, showing a progress bar while a large archive is scanned.
-    func subject(platform: Platform?) throws -> (Verifier, ImageSubject) {
+    /// resolved through it (for `--platform`), showing a progress bar while a large archive is
+    /// scanned.
+    func subject() throws -> (Verifier, ImageSubject) {
         let verifier = Verifier(opener: try Images.opener(registry, limits: limits), limits: limits)
         let reference = try ImageReference(parsing: image)
+        let platform = try selectedPlatform
         return (verifier, try Self.showingProgress { try verifier.subject(reference, platform: platform, progress: $0) })
     }
 
@@ -55,19 +70,22 @@ struct ImageOptions: ParsableArguments {
     }
 }
 
+/// `--platform` for a command whose images are not one `ImageOptions` (`policy check`).
 struct PlatformOption: ParsableArguments {
-    @Option(help: ArgumentHelp("Pick the manifest for OS/ARCH[/VARIANT] from an index, e.g. linux/arm64.", valueName: "os/arch"))
+    static let help = ArgumentHelp("Pick the manifest for OS/ARCH[/VARIANT] from an index, e.g. linux/arm64.", valueName: "os/arch")
+
+    @Option(help: PlatformOption.help)
     var platform: String?
 
     func validate() throws {
-        if let platform { _ = try parsed(platform) }
+        _ = try value
     }
 
     var value: Platform? {
-        get throws { try platform.map(parsed) }
+        get throws { try platform.map(Self.parsed) }
     }
 
-    private func parsed(_ text: String) throws -> Platform {
+    static func parsed(_ text: String) throws -> Platform {
         do { return try Platform(parsing: text) } catch let error as BullaError { throw ValidationError(error.message) }
     }
 }
@@ -77,6 +95,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct OutputOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Print text for people or versioned JSON for programs.", valueName: "format"))
+    static let help = ArgumentHelp("Print text for people or versioned JSON for programs.", valueName: "format")
+
+    @Option(help: OutputOptions.help)
     var output: OutputFormat = .text
 }

@@ -30,6 +30,11 @@ struct RegistryFlags: ParsableArguments {
         guard timeout > 0, retries >= 0, registryDeadline > 0 else {
             throw ValidationError("--timeout and --registry-deadline must be positive and --retries at least 0")
         }
+        // Credentials named on purpose and missing are a mistake to report, not a reason to
+        // carry on anonymously.
+        if let authFile, !FileManager.default.isReadableFile(atPath: authFile) {
+            throw ValidationError("--authfile \(authFile) cannot be read")
+        }
     }
 }
 

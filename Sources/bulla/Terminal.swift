@@ -35,6 +35,14 @@ enum Terminal {
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
+    /// Whether a progress bar may be drawn: stderr is a terminal, and one that can redraw a
+    /// line (`TERM` set and not `dumb`, the convention editors' shells and CI consoles follow).
+    static var drawsProgress: Bool {
+        guard stderrIsTerminal, let term = getenv("TERM") else { return false }
+        let name = String(cString: term)
+        return !name.isEmpty && name != "dumb"
+    }
+
     /// "1.5 GiB" style sizes for people.
     static func bytes(_ count: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
@@ -49,13 +57,14 @@ enum Terminal {
     }
 }
 
-/// A one-line progress bar on stderr, redrawn at most ten times a second; silent off a TTY.
+/// A one-line progress bar on stderr, redrawn at most ten times a second; silent off a TTY and
+/// on a terminal that cannot redraw a line.
 final class ProgressBar: Sendable {
     private let label: String
     private let state = Mutex<(last: Double, start: Double)>((0, ProgressBar.now()))
     private let enabled: Bool
 
-    init(_ label: String, enabled: Bool = Terminal.stderrIsTerminal) {
+    init(_ label: String, enabled: Bool = Terminal.drawsProgress) {
         self.label = label
         self.enabled = enabled
     }

@@ -6,7 +6,9 @@ import BullaRegistry
 import BullaCrypto
 import Foundation
 
-/// Who is trusted and where the evidence comes from, shared by `verify` and `verify-attestation`.
+/// Who is trusted, where the evidence comes from and how the result is printed, shared by
+/// `verify` and `verify-attestation` (`--output` is here rather than in `OutputOptions`: one
+/// option group fewer at every verification's start).
 struct TrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A trusted public key (file or env://VAR); repeatable.", valueName: "key"))
     var key: [String] = []
@@ -22,6 +24,9 @@ struct TrustOptions: ParsableArguments {
 
     @Flag(name: .customLong("require-log"), help: "Count only signatures whose log entry verifies with a --log-key.")
     var requireLog = false
+
+    @Option(help: OutputOptions.help)
+    var output: OutputFormat = .text
 
     func validate() throws {
         guard !key.isEmpty else { throw ValidationError("give at least one --key") }

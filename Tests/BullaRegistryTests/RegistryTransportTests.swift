@@ -19,7 +19,7 @@ import Testing
         options.backoffSeconds = 0.01
         // Loose: the fakes answer from Swift's thread pool, which a busy CI machine may hold up.
         options.timeoutSeconds = 60
-        options.credentials = RegistryCredentials(authFile: authFile ?? "/nonexistent/auth.json", environment: [:])
+        options.credentials = RegistryCredentials(authFile: authFile, environment: [:])
         return options
     }
 
@@ -64,11 +64,24 @@ import Testing
         #expect(fake.requests.map(\.authorization) == [nil, "Basic dXNlcjpwdw=="])
     }
 
+    /// A credentials file named on purpose (`--authfile`, REGISTRY_AUTH_FILE) that cannot be
+    /// read is an error; the default docker config missing is no login.
+    @Test func credentialFilesNamedOnPurposeMustBeReadable() throws {
+        let named = RegistryCredentials(environment: ["REGISTRY_AUTH_FILE": "/nonexistent/auth.json", "HOME": "/nonexistent-home"])
+        #expect(throws: BullaError(.notFound)) { try named.login(for: "registry.example") }
+        let flag = RegistryCredentials(authFile: "/nonexistent/flag.json", environment: [:])
+        #expect(throws: BullaError(.notFound)) { try flag.login(for: "registry.example") }
+        #expect(try RegistryCredentials(environment: ["HOME": "/nonexistent-home"]).login(for: "registry.example") == nil)
+    }
+
     @Test func withoutCredentialsARefusalSaysWhereTheyWereLookedFor() async throws {
         let fake = FakeRegistry { _, _ in .init(status: 401, headers: [("WWW-Authenticate", #"Basic realm="fake""#)]) }
-        let error = try await fake.serve { port in Self.error { _ = try Self.client(port).manifest("team/app", "1") } }
+        let empty = NSTemporaryDirectory() + "bulla-empty-auth-\(UUID().uuidString).json"
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: empty))
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let error = try await fake.serve { port in Self.error { _ = try Self.client(port, Self.options(authFile: empty)).manifest("team/app", "1") } }
         #expect(error?.code == .accessDenied)
-        #expect(error?.message.contains("none are configured for it (/nonexistent/auth.json)") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("none are configured for it (\(empty))") == true, "\(error?.message ?? "")")
     }
 
     @Test func transientAnswersAreAskedAgain() async throws {

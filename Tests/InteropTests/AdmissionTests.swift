@@ -163,6 +163,12 @@ struct AdmissionTests {
         let decisions = ["allow", "deny", "warn"].reduce(0.0) { $0 + (metrics["bulla_admission_decisions_total{result=\"\($1)\"}"] ?? 0) }
         #expect(decisions == Double(cases.count))
         #expect(metrics["bulla_admission_malformed_requests_total"] == 1)
+        // Each decision's log line has `allowed` as a JSON boolean, and a denial its reason.
+        let logged = webhook.logLines().filter { $0["message"] as? String == "admission decision" }
+        #expect(logged.count == cases.count, "\(logged)")
+        let unsignedLine = logged.first { ($0["images"] as? [String])?.first?.hasPrefix(f.image("adm/unsigned")) == true && $0["kind"] as? String == "Pod" }
+        #expect(unsignedLine?["allowed"] as? Bool == false && (unsignedLine?["reason"] as? String)?.contains("0 of 1 required trusted key(s) signed") == true, "\(String(describing: unsignedLine))")
+        #expect(logged.filter { $0["allowed"] as? Bool == true }.allSatisfy { $0["reason"] == nil }, "\(logged)")
         webhook.stop()
         let verified = try RegistryTests.bulla(["log", "verify", "\(f.dir)/decisions", "--log-key", "\(f.dir)/decisions/log.pub"], in: f.dir)
         #expect(verified.status == 0, "\(verified.stderr)")

@@ -42,6 +42,12 @@ struct RegistryFaultTests {
         #expect(seconds < 3, "took \(seconds) s")
     }
 
+    @Test func aMissingAuthFileIsAnError() throws {
+        let (dir, _, _) = try Self.pushed.get()
+        let result = try RegistryTests.bulla(["digest", "--authfile", "/nonexistent/auth.json", "--insecure", "127.0.0.1:9/faults/app:1"], in: dir)
+        #expect(result.status == 2 && result.stderr.contains("--authfile /nonexistent/auth.json cannot be read"), "\(result.stderr)")
+    }
+
     @Test func persistentServerErrorsFailAfterTheRetries() throws {
         let (result, seconds, _) = try Self.through("error500", ["digest", "IMAGE", "--retries", "2"])
         #expect(result.status == 3 && result.stderr.contains("answered HTTP 500") && result.stderr.contains("3 times"), "\(result.stderr)")

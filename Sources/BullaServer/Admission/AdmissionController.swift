@@ -106,12 +106,15 @@ public final class AdmissionController: Sendable {
         }
         if !response.allowed { metrics.denied.increment() } else if response.warnings.isEmpty { metrics.allowed.increment() } else { metrics.warned.increment() }
         (mutate ? metrics.mutateLatency : metrics.validateLatency).record(ContinuousClock.now - started)
-        logger.info("admission decision", metadata: [
+        var metadata: Logger.Metadata = [
             "uid": .string(request.uid), "endpoint": .string(endpoint), "kind": .string(request.kind),
             "namespace": .string(request.namespace), "name": .string(request.name),
             "allowed": .stringConvertible(response.allowed),
             "images": .array(verdicts.map { .string("\($0.image.image) \($0.digest?.abbreviated ?? "-") \($0.allowed ? "allow" : "deny")") }),
-        ])
+        ]
+        if let reason = response.message { metadata["reason"] = .string(reason) }
+        if !response.warnings.isEmpty { metadata["warnings"] = .array(response.warnings.map { .string($0) }) }
+        logger.info("admission decision", metadata: metadata)
         return Answer(status: 200, body: response.review(apiVersion: request.apiVersion))
     }
 

@@ -9,7 +9,6 @@ struct AttestCommand: ParsableCommand {
         discussion: "Stored like a signature: a cosign v3 bundle referrer (default) or a layer of the legacy .att manifest; --output-bundle writes it detached.")
 
     @OptionGroup var image: ImageOptions
-    @OptionGroup var platform: PlatformOption
 
     @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
     var key: String
@@ -29,11 +28,14 @@ struct AttestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write a detached bundle here instead of into the image.", valueName: "file"))
     var outputBundle: String?
 
-    @OptionGroup var annotations: AnnotationOptions
+    @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation for the bundle or layer, key=value; repeatable.", valueName: "key=value"))
+    var annotation: [String] = []
+
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var logOptions: LogOptions
 
     func validate() throws {
+        _ = try Annotations.parse(annotation)
         guard (predicate == nil) != (statement == nil) else { throw ValidationError("give either --predicate (with --type) or --statement") }
         guard statement != nil || predicateType != nil else { throw ValidationError("--predicate needs --type") }
         if let predicateType {
@@ -61,9 +63,9 @@ struct AttestCommand: ParsableCommand {
     func run() throws {
         let claim = try claim()
         let source = try image.open()
-        let target = try source.resolve(platform: try platform.value).descriptor
+        let target = try source.resolve(platform: try image.selectedPlatform).descriptor
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
-        var signer = ImageSigner(key: signingKey, annotations: try annotations.parsed)
+        var signer = ImageSigner(key: signingKey, annotations: try Annotations.parse(annotation))
         signer.log = try logOptions.recorder(passphrase: passphrase)
         if let outputBundle {
             try DurableFile.write(try signer.bundle(for: target, claim: claim).serialized, to: outputBundle, mode: 0o644, overwrite: true)
@@ -82,8 +84,6 @@ struct VerifyAttestationCommand: ParsableCommand {
         discussion: "Exit 0 only when attestations of --type by --threshold distinct trusted keys verify.")
 
     @OptionGroup var image: ImageOptions
-    @OptionGroup var platform: PlatformOption
-
     @OptionGroup var trusted: TrustOptions
 
     @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
@@ -92,21 +92,19 @@ struct VerifyAttestationCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also judge the attestations by this policy's rules for the type, with each rule's own keys and threshold (spec/policy.md).", valueName: "file"))
     var policy: String?
 
-    @OptionGroup var output: OutputOptions
-
     func validate() throws {
         do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }
     }
 
     func run() throws {
         let type = try PredicateType(parsing: predicateType)
-        let (verifier, subject) = try image.subject(platform: try platform.value)
+        let (verifier, subject) = try image.subject()
         // The policy applies its own trust (each rule's keys and threshold) to the same
         // attestations, besides its age and content rules; --key must be met too.
         let report = try verifier.verify(
             attestationsOf: type, subject, trust: try trusted.policy(), bundles: trusted.bundle, policy: try policy.map(Policy.load))
         let (result, decision) = (report.verification, report.policy)
-        switch output.output {
+        switch trusted.output {
         case .json:
             if decision != nil {
                 print(try JSONOutput.encode(report))

@@ -7,10 +7,9 @@ struct DigestCommand: ParsableCommand {
         abstract: "Print the digest of an image's manifest, as a registry and skopeo report it.")
 
     @OptionGroup var image: ImageOptions
-    @OptionGroup var platform: PlatformOption
 
     func run() throws {
-        let document = try image.open().resolve(platform: try platform.value)
+        let document = try image.open().resolve(platform: try image.selectedPlatform)
         print(document.digest)
     }
 }

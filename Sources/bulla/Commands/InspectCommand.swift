@@ -12,11 +12,10 @@ struct InspectCommand: ParsableCommand {
         abstract: "Show an image as a tree: index → manifests → config and layers.")
 
     @OptionGroup var image: ImageOptions
-    @OptionGroup var platform: PlatformOption
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let tree = try ImageTree(source: image.open(), platform: try platform.value)
+        let tree = try ImageTree(source: image.open(), platform: try image.selectedPlatform)
         switch output.output {
         case .json: print(try JSONOutput.encode(tree))
         case .text: print(TreeRenderer.render(tree), terminator: "")

@@ -13,7 +13,11 @@ struct PolicyCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Decide, as admission would, whether each image may run, and say why.",
-        discussion: "Exit 0 when every image is allowed, 1 when any is denied.")
+        discussion: """
+            Every image is judged, even after one that cannot be read. Exit 0 when every image is
+            allowed, 1 when any is denied, and the error's status (3 for an image that cannot be
+            read) when any could not be judged: the worst result wins.
+            """)
 
     @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))
     var policy: String
@@ -31,21 +35,34 @@ struct PolicyCheckCommand: ParsableCommand {
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
+        for image in images {
+            do { _ = try ImageReference(parsing: image) } catch let error as BullaError { throw ValidationError(error.message) }
+        }
     }
 
     func run() throws {
         let rules = try Policy.load(policy)
         let verifier = Verifier(opener: try Images.opener(registry, limits: .default))
-        let decisions = try images.map { image in
-            try verifier.decide(try verifier.subject(try ImageReference(parsing: image), platform: try platform.value), policy: rules, namespace: namespace)
-        }
+        let entries = verifier.check(try images.map(ImageReference.init(parsing:)), policy: rules, namespace: namespace, platform: try platform.value)
         switch output.output {
-        case .json: print(try JSONOutput.encode(decisions))
-        case .text: for decision in decisions { print(decision.description) }
+        case .json: print(try JSONOutput.encode(entries))
+        case .text:
+            for entry in entries {
+                switch entry {
+                case .decided(let decision): print(decision.description)
+                case .undecided(let undecided): print(undecided.description)
+                }
+            }
         }
-        let denied = decisions.filter { !$0.allowed }
+        let undecided = entries.compactMap { if case .undecided(let image) = $0 { image } else { nil } }
+        // The worst result sets the exit status: an image not judged outranks a denial.
+        if let worst = undecided.max(by: { ExitStatus.for(BullaError(.init($0.code))) < ExitStatus.for(BullaError(.init($1.code))) }) {
+            let others = undecided.count > 1 ? " (and \(undecided.count - 1) more image(s) not judged)" : ""
+            throw BullaError(.init(worst.code), "cannot judge \(worst.reference): \(worst.message)\(others)")
+        }
+        let denied = entries.filter { !$0.allowed }
         guard denied.isEmpty else {
-            throw VerificationFailed(message: "denied by \(policy): \(denied.map(\.reference).joined(separator: ", "))")
+            throw VerificationFailed(message: "denied by \(policy): \(denied.compactMap { if case .decided(let decision) = $0 { decision.reference } else { nil } }.joined(separator: ", "))")
         }
     }
 }

@@ -3,24 +3,20 @@ import Bulla
 import BullaCrypto
 
 /// `-a key=value`, repeated.
-struct AnnotationOptions: ParsableArguments {
-    @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation key=value; repeatable.", valueName: "key=value"))
-    var annotation: [String] = []
-
-    var parsed: [String: String] {
-        get throws {
-            var result: [String: String] = [:]
-            for item in annotation {
-                guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
-                    throw ValidationError("annotation \"\(item)\" is not key=value")
-                }
-                result[String(item[..<equals])] = String(item[item.index(after: equals)...])
+/// `-a key=value` annotations, which `sign` and `attest` add and `verify` requires. Each command
+/// declares the option itself, with its own help, rather than through an option group (each
+/// group costs a process start several runtime type lookups).
+enum Annotations {
+    static func parse(_ items: [String]) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in items {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw ValidationError("annotation \"\(item)\" is not key=value")
             }
-            return result
+            result[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
+        return result
     }
-
-    func validate() throws { _ = try parsed }
 }
 
 struct SignCommand: ParsableCommand {
@@ -36,12 +32,12 @@ struct SignCommand: ParsableCommand {
             """)
 
     @OptionGroup var image: ImageOptions
-    @OptionGroup var platform: PlatformOption
 
     @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
     var key: String
 
-    @OptionGroup var annotations: AnnotationOptions
+    @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation for the signature, key=value; repeatable.", valueName: "key=value"))
+    var annotation: [String] = []
 
     @Option(help: "bundle (cosign v3, the default) or legacy (cosign .sig).")
     var format: SignatureFormat = .bundle
@@ -59,6 +55,7 @@ struct SignCommand: ParsableCommand {
     @OptionGroup var logOptions: LogOptions
 
     func validate() throws {
+        _ = try Annotations.parse(annotation)
         if logOptions.log != nil && format == .legacy {
             throw ValidationError("--log embeds the log's proof in cosign v3 bundles: it does not go with --format legacy")
         }
@@ -69,11 +66,11 @@ struct SignCommand: ParsableCommand {
 
     func run() throws {
         let source = try image.open()
-        let root = try source.resolve(platform: try platform.value)
+        let root = try source.resolve(platform: try image.selectedPlatform)
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
         var identity = identity
         if identity == nil, case .registry(let image) = source.reference { identity = image.name }
-        var signer = ImageSigner(key: signingKey, annotations: try annotations.parsed, identity: identity)
+        var signer = ImageSigner(key: signingKey, annotations: try Annotations.parse(annotation), identity: identity)
         signer.log = try logOptions.recorder(passphrase: passphrase)
         if let outputBundle {
             try DurableFile.write(try signer.bundle(for: root.descriptor).serialized, to: outputBundle, mode: 0o644, overwrite: true)
@@ -96,21 +93,23 @@ struct VerifyCommand: ParsableCommand {
         discussion: "Exit 0 only when signatures by --threshold distinct trusted keys verify; each signature found is listed with why it counts or not.")
 
     @OptionGroup var image: ImageOptions
-    @OptionGroup var platform: PlatformOption
-
     @OptionGroup var trusted: TrustOptions
-    @OptionGroup var annotations: AnnotationOptions
+
+    @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation a signature must carry to count, key=value; repeatable.", valueName: "key=value"))
+    var annotation: [String] = []
 
     @Option(help: ArgumentHelp("The repository legacy signatures must name.", valueName: "registry/repo"))
     var identity: String?
 
-    @OptionGroup var output: OutputOptions
+    func validate() throws {
+        _ = try Annotations.parse(annotation)
+    }
 
     func run() throws {
-        let trust = try trusted.policy(requiredAnnotations: try annotations.parsed, identity: identity)
-        let (verifier, subject) = try image.subject(platform: try platform.value)
+        let trust = try trusted.policy(requiredAnnotations: try Annotations.parse(annotation), identity: identity)
+        let (verifier, subject) = try image.subject()
         let result = try verifier.verify(subject, trust: trust, bundles: trusted.bundle)
-        switch output.output {
+        switch trusted.output {
         case .json:
             print(try JSONOutput.encode(result))
         case .text:

@@ -8,7 +8,6 @@ struct VerifyContentCommand: ParsableCommand {
         discussion: "Exit 0 when every blob is intact, 1 naming each blob that is missing, truncated or altered.")
 
     @OptionGroup var image: ImageOptions
-    @OptionGroup var platform: PlatformOption
     @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Threads that hash blobs in parallel; the default is the number of cores.", valueName: "n"))
@@ -21,7 +20,7 @@ struct VerifyContentCommand: ParsableCommand {
     func run() throws {
         let source = try image.open()
         // An untagged layout means all of it: images, indexes and the signatures stored beside them.
-        let roots = try platform.value.map { [try source.resolve(platform: $0).descriptor] }
+        let roots = try image.selectedPlatform.map { [try source.resolve(platform: $0).descriptor] }
             ?? (source.reference.isWholeLayout ? try source.topLevelDescriptors() : nil)
         let bar = ProgressBar("verifying")
         let report = try ContentVerifier(source: source, jobs: jobs).verify(roots: roots) { bar.update($0, $1) }
