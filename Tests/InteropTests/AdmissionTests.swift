@@ -464,7 +464,10 @@ struct AdmissionTests {
         command = command.map { $0 == "--listen=:8443" ? "--listen=127.0.0.1:0" : $0 }
         let env = try #require(spec["env"] as? [String: [String: String]])
         #expect(env["BULLA_LOG_PASSWORD"] == ["secret": "bulla-decision-log", "key": "passphrase"])
-        let webhook = try Webhook(command: command, ca: "\(root)/etc/bulla/tls/ca.crt", in: dir, environment: ["BULLA_LOG_PASSWORD": passphrase, "POD_NAME": "bulla-webhook-0"])
+        #expect(env["DOCKER_CONFIG"] == ["value": "/etc/bulla/registry"])
+        let webhook = try Webhook(command: command, ca: "\(root)/etc/bulla/tls/ca.crt", in: dir, environment: [
+            "BULLA_LOG_PASSWORD": passphrase, "POD_NAME": "bulla-webhook-0", "DOCKER_CONFIG": "\(root)/etc/bulla/registry",
+        ])
         let results = try webhook.review([["case": "unmatched", "kind": "Pod", "images": ["quay.io/other/app:1"]]])
         webhook.stop()
         #expect(Self.response(results[0])["allowed"] as? Bool == false, "\(results[0])")
