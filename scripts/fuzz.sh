@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harness (Fuzz/) with AddressSanitizer and runs it over a corpus seeded
 # from spec/vectors: FUZZ_RUNS inputs with a fixed seed, or for FUZZ_SECONDS (default 60).
+#   fuzz.sh --build   only builds the harness;
+#   fuzz.sh --run     only runs the harness built before (no Swift build: make test runs it
+#                     beside the suite's build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build --package-path Fuzz -c debug --product fuzz-parsers --sanitize=fuzzer --sanitize=address
-bin=$(swift build --package-path Fuzz -c debug --sanitize=fuzzer --sanitize=address --show-bin-path)/fuzz-parsers
+flags=(--package-path Fuzz -c debug --sanitize=fuzzer --sanitize=address)
+if [ "${1:-}" != --run ]; then
+  swift build "${flags[@]}" --product fuzz-parsers
+fi
+[ "${1:-}" != --build ] || exit 0
+bin=Fuzz/.build/debug/fuzz-parsers
+[ -x "$bin" ] || { echo "fuzz: $bin is not built (scripts/fuzz.sh --build)" >&2; exit 1; }
 corpus=${FUZZ_CORPUS:-.build-fuzz-corpus}
 mkdir -p "$corpus"
 # Seeds: each vector once per parser selector byte.
