@@ -14,7 +14,7 @@ struct PassphraseOptions: ParsableArguments {
     /// `confirm` asks twice on a TTY (for a new key).
     func passphrase(for purpose: String, confirm: Bool = false) throws -> Passphrase {
         if let value = getenv("BULLA_PASSWORD") {
-            return Passphrase(String(cString: value))
+            return Passphrase(String(cString: value), source: "BULLA_PASSWORD")
         }
         if let file = passphraseFile {
             var bytes = try KeyFile.read(file)
@@ -24,7 +24,7 @@ struct PassphraseOptions: ParsableArguments {
                 bytes.removeSubrange(newline...)
             }
             if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-            return Passphrase(consuming: &bytes)
+            return Passphrase(consuming: &bytes, source: "--passphrase-file \(file)")
         }
         guard let first = TTYPrompt.read("Passphrase for \(purpose): ") else {
             throw BullaError(.passphraseRequired, "no passphrase: set BULLA_PASSWORD, pass --passphrase-file, or run on a terminal")
@@ -62,6 +62,6 @@ enum TTYPrompt {
             bytes.append(byte)
             if bytes.count > 4096 { break }
         }
-        return Passphrase(consuming: &bytes)
+        return Passphrase(consuming: &bytes, source: "the terminal prompt")
     }
 }

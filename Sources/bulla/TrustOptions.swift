@@ -73,7 +73,7 @@ extension PassphraseOptions {
     /// as any key's.
     func logSigningKey(_ location: String) throws -> SigningKey {
         try KeyFile.signingKey(location) {
-            if let secret = ProcessInfo.processInfo.environment["BULLA_LOG_PASSWORD"] { return Passphrase(secret) }
+            if let secret = ProcessInfo.processInfo.environment["BULLA_LOG_PASSWORD"] { return Passphrase(secret, source: "BULLA_LOG_PASSWORD") }
             return try passphrase(for: location)
         }
     }

@@ -20,6 +20,25 @@ import Testing
         #expect(result.status == 2 && !result.stderr.contains("did you mean"), "\(result.stderr)")
     }
 
+    /// A wrong passphrase names the key file and where the passphrase came from.
+    @Test func aWrongPassphraseNamesTheKeyAndThePassphrasesSource() throws {
+        let dir = try KeyInteropTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try Command.run([Peers.bulla, "key", "generate", "--output-prefix", "\(dir)/k"], environment: ["BULLA_PASSWORD": "right"])
+        try #require(made.status == 0, "\(made.stderr)")
+        try Data("blob".utf8).write(to: URL(fileURLWithPath: "\(dir)/blob"))
+        try Data("wrong\n".utf8).write(to: URL(fileURLWithPath: "\(dir)/wrong.txt"))
+        let sign = [Peers.bulla, "sign-blob", "\(dir)/blob", "--key", "\(dir)/k.key", "--bundle", "\(dir)/b.json"]
+
+        let fromEnvironment = try Command.run(sign, environment: ["BULLA_PASSWORD": "wrong"])
+        #expect(fromEnvironment.status == 3 && fromEnvironment.stderr.contains("\(dir)/k.key: cannot decrypt the private key: wrong passphrase")
+                && fromEnvironment.stderr.contains("(the passphrase from BULLA_PASSWORD)"), "\(fromEnvironment.stderr)")
+        #expect(!fromEnvironment.stderr.contains("wrong (") && !fromEnvironment.stderr.contains("right"), "no passphrase is ever printed")
+
+        let fromFile = try Command.run(sign + ["--passphrase-file", "\(dir)/wrong.txt"])
+        #expect(fromFile.status == 3 && fromFile.stderr.contains("(the passphrase from --passphrase-file \(dir)/wrong.txt)"), "\(fromFile.stderr)")
+    }
+
     /// `bulla completion SHELL` prints the script the long-standing flag does.
     @Test(arguments: ["bash", "zsh", "fish"])
     func completionScriptsByCommandAndByFlagAgree(_ shell: String) throws {

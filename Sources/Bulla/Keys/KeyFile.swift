@@ -24,7 +24,14 @@ public enum KeyFile {
         do {
             return try SigningKey(pemRepresentation: pem, passphrase: nil)
         } catch let error as BullaError where error.code == .passphraseRequired {
-            return try SigningKey(pemRepresentation: pem, passphrase: try passphrase())
+            let given = try passphrase()
+            do {
+                return try SigningKey(pemRepresentation: pem, passphrase: given)
+            } catch let error as BullaError {
+                // Which key, and which passphrase: a wrong one is most often the wrong variable.
+                let from = given?.source.map { " (the passphrase from \($0))" } ?? ""
+                throw BullaError(error.code, "\(location): \(error.message)\(from)", underlying: error.underlying)
+            }
         } catch let error as BullaError {
             throw error.prefixed(location)
         }

@@ -11,8 +11,18 @@ public final class Passphrase: @unchecked Sendable, CustomStringConvertible {
     // @unchecked: the buffer is written once in init and only read afterwards.
     private let storage: UnsafeMutableRawBufferPointer
 
+    /// Where the passphrase came from (`BULLA_PASSWORD`, `--passphrase-file FILE`, the prompt),
+    /// named in errors so a wrong one can be traced; never the passphrase itself.
+    public let source: String?
+
     /// Takes the bytes and zeroes the caller's array.
-    public init(consuming bytes: inout [UInt8]) {
+    public convenience init(consuming bytes: inout [UInt8]) {
+        self.init(consuming: &bytes, source: nil)
+    }
+
+    /// Takes the bytes and zeroes the caller's array; `source` says where they came from.
+    public init(consuming bytes: inout [UInt8], source: String?) {
+        self.source = source
         count = bytes.count
         storage = .allocate(byteCount: max(bytes.count, 1), alignment: 1)
         storage.copyBytes(from: bytes)
@@ -21,8 +31,13 @@ public final class Passphrase: @unchecked Sendable, CustomStringConvertible {
 
     /// Copies a passphrase given as text (a flag or environment variable) into owned memory.
     public convenience init(_ text: String) {
+        self.init(text, source: nil)
+    }
+
+    /// Copies a passphrase given as text into owned memory, with where it came from.
+    public convenience init(_ text: String, source: String?) {
         var bytes = Array(text.utf8)
-        self.init(consuming: &bytes)
+        self.init(consuming: &bytes, source: source)
     }
 
     /// The passphrase's length in bytes; the bytes themselves are reached only through `withBytes`.
