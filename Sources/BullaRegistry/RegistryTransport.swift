@@ -342,12 +342,11 @@ final class RegistryTransport: Sendable {
             let why = Self.tlsReason(reason)
             return options.insecure ? "TLS handshake failed (\(why))" : "TLS handshake failed (\(why)); for a plain-HTTP registry on this machine pass --insecure"
         }
-        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection refused: is the registry running?" }
+        let refused = "connection refused: is the registry running?"
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return refused }
         if let error = error as? NIOConnectionError {
             if error.connectionErrors.isEmpty { return "DNS has no address for \(error.host)" }
-            if error.connectionErrors.allSatisfy({ ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
-                return "connection refused: is the registry running?"
-            }
+            if error.connectionErrors.allSatisfy({ ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) { return refused }
             return "cannot connect to \(error.host):\(error.port): " + error.connectionErrors.map { "\($0.target): \($0.error)" }.joined(separator: "; ")
         }
         if let error = error as? SocketAddressError, case .unknown(let host, _) = error { return "DNS has no address for \(host)" }

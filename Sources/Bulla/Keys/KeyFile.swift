@@ -29,8 +29,9 @@ public enum KeyFile {
                 return try SigningKey(pemRepresentation: pem, passphrase: given)
             } catch let error as BullaError {
                 // Which key, and which passphrase: a wrong one is most often the wrong variable.
-                let from = given?.source.map { " (the passphrase from \($0))" } ?? ""
-                throw BullaError(error.code, "\(location): \(error.message)\(from)", underlying: error.underlying)
+                var named = error.prefixed(location)
+                if let source = given?.source { named.message += " (the passphrase from \(source))" }
+                throw named
             }
         } catch let error as BullaError {
             throw error.prefixed(location)

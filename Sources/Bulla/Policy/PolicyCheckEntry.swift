@@ -2,17 +2,26 @@ import BullaCrypto
 
 /// One image's answer in `bulla policy check`: its decision, or why none could be made. Every
 /// image gets one, so an unreadable image does not hide the verdicts on the others.
-public enum PolicyCheckEntry: Encodable, Sendable {
+public enum PolicyCheckEntry: Encodable, Sendable, CustomStringConvertible {
     /// The image was judged.
     case decided(PolicyDecision)
     /// Its evidence could not be gathered: no decision, which admission treats as a denial.
     case undecided(UndecidedImage)
 
-    /// Whether the image may run: only a decision that allows it says yes.
-    public var allowed: Bool {
-        if case .decided(let decision) = self { return decision.allowed }
-        return false
+    /// The decision, when one was made.
+    public var decision: PolicyDecision? {
+        if case .decided(let decision) = self { return decision }
+        return nil
     }
+
+    /// Why no decision was made, when none was.
+    public var undecided: UndecidedImage? {
+        if case .undecided(let undecided) = self { return undecided }
+        return nil
+    }
+
+    /// The lines `policy check` prints for the image.
+    public var description: String { decision?.description ?? undecided!.description }
 
     /// Encoded as the decision or the undecided record itself, each with its media type.
     public func encode(to encoder: any Encoder) throws {

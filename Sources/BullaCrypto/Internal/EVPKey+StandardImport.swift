@@ -10,8 +10,8 @@ import COpenSSL
 /// before, with its errors.
 extension EVPKey {
     /// Each algorithm's SubjectPublicKeyInfo header (RFC 5480 named curve with an uncompressed
-    /// point; RFC 8410) and the length of the key after it.
-    private static let standardHeaders: [(algorithm: KeyAlgorithm, header: [UInt8], keyLength: Int)] = [
+    /// point; RFC 8410) and the length of the key after it: 91, 120 and 44 bytes in all.
+    static let standardHeaders: [(algorithm: KeyAlgorithm, header: [UInt8], keyLength: Int)] = [
         (.ecdsaP256, [
             0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01,
             0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,

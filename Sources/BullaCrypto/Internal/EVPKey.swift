@@ -43,9 +43,9 @@ final class EVPKey: @unchecked Sendable {
         }
     }
 
-    /// DER SubjectPublicKeyInfo sizes of the standard encodings (RFC 5480 named curve with an
-    /// uncompressed point; RFC 8410 for Ed25519).
-    private static let canonicalPublicKeyLength: [KeyAlgorithm: Int32] = [.ecdsaP256: 91, .ecdsaP384: 120, .ed25519: 44]
+    /// DER SubjectPublicKeyInfo sizes of the standard encodings: each header and the key after it.
+    private static let canonicalPublicKeyLength = Dictionary(
+        uniqueKeysWithValues: standardHeaders.map { ($0.algorithm, Int32($0.header.count + $0.keyLength)) })
 
     /// A key imported from its standard SubjectPublicKeyInfo `der`, whose algorithm the
     /// encoding's fixed header named.

@@ -46,23 +46,17 @@ struct PolicyCheckCommand: ParsableCommand {
         let entries = verifier.check(try images.map(ImageReference.init(parsing:)), policy: rules, namespace: namespace, platform: try platform.value)
         switch output.output {
         case .json: print(try JSONOutput.encode(entries))
-        case .text:
-            for entry in entries {
-                switch entry {
-                case .decided(let decision): print(decision.description)
-                case .undecided(let undecided): print(undecided.description)
-                }
-            }
+        case .text: for entry in entries { print(entry.description) }
         }
-        let undecided = entries.compactMap { if case .undecided(let image) = $0 { image } else { nil } }
+        let undecided = entries.compactMap(\.undecided)
         // The worst result sets the exit status: an image not judged outranks a denial.
         if let worst = undecided.max(by: { ExitStatus.for(BullaError(.init($0.code))) < ExitStatus.for(BullaError(.init($1.code))) }) {
             let others = undecided.count > 1 ? " (and \(undecided.count - 1) more image(s) not judged)" : ""
             throw BullaError(.init(worst.code), "cannot judge \(worst.reference): \(worst.message)\(others)")
         }
-        let denied = entries.filter { !$0.allowed }
+        let denied = entries.compactMap(\.decision).filter { !$0.allowed }
         guard denied.isEmpty else {
-            throw VerificationFailed(message: "denied by \(policy): \(denied.compactMap { if case .decided(let decision) = $0 { decision.reference } else { nil } }.joined(separator: ", "))")
+            throw VerificationFailed(message: "denied by \(policy): \(denied.map(\.reference).joined(separator: ", "))")
         }
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Bulla
 import BullaCrypto
 
-/// `-a key=value`, repeated.
 /// `-a key=value` annotations, which `sign` and `attest` add and `verify` requires. Each command
 /// declares the option itself, with its own help, rather than through an option group (each
 /// group costs a process start several runtime type lookups).
