@@ -374,7 +374,7 @@ def check_ssl_cert_file(bulla, services, work):
     image = services.registry + "/example/payments-api:v1.4.0"
     env = {"HOME": home, "PATH": os.environ["PATH"]}
     began = time.monotonic()
-    refused = subprocess.run([bulla, "digest", image, "--timeout", "3"], env=env, capture_output=True, text=True)
+    refused = subprocess.run([bulla, "digest", image, "--timeout", "3s"], env=env, capture_output=True, text=True)
     print("ci-example:   refused without the CA in %.1f s: %s" % (time.monotonic() - began, refused.stderr.strip()[:200]))
     if refused.returncode == 0:
         fail("without SSL_CERT_FILE or --ca-file the private CA's registry was trusted")

@@ -125,7 +125,7 @@ reference="127.0.0.1:$registry_port/bulla/bulla"
 "$bulla" copy "oci:$layout:$version" "docker://$reference:$version" --insecure >/dev/null
 port=$(free_port)
 serve=(serve --policy=/etc/bulla/policy/policy.yaml --tls-cert=/etc/bulla/tls/tls.crt --tls-key=/etc/bulla/tls/tls.key
-  --listen="127.0.0.1:$port" --deadline=8000 --decision-log=/var/lib/bulla/decisions
+  --listen="127.0.0.1:$port" --deadline=8s --decision-log=/var/lib/bulla/decisions
   --log-signing-key=/etc/bulla/log-key/log.key --decision-log-origin=bulla.dev/decisions/bulla-webhook-0 --insecure)
 # Started, and later stopped with SIGTERM, as the kubelet does: a detached container, or a
 # background process under chroot.

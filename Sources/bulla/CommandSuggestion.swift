@@ -1,7 +1,8 @@
 import ArgumentParser
 
-/// "Did you mean" for a mistyped command: the nearest command name at the level where the
-/// typing went wrong (`bulla verfy`, `bulla log verfy`), when one is near enough to be meant.
+/// "Did you mean" for a mistyped command or option: the nearest command name at the level where
+/// the typing went wrong (`bulla verfy`, `bulla log verfy`), or the nearest option of the
+/// command (`--keys`), when one is near enough to be meant.
 enum CommandSuggestion {
     /// The hint for `arguments` (without the program name), or nil when every command word is
     /// known or nothing is close.
@@ -21,6 +22,46 @@ enum CommandSuggestion {
             return "unknown command '\(word)': did you mean '\(nearest.name)'?"
         }
         return nil
+    }
+
+    /// The first option in `arguments` that the command they name does not take, with the
+    /// nearest option it does take when one is near enough: reported before any other
+    /// complaint, since a mistyped option is usually why a required one seems missing.
+    static func unknownOption(in arguments: [String], root: any ParsableCommand.Type = BullaCommand.self) -> String? {
+        let (command, path) = resolve(arguments, root: root)
+        let help = root.helpMessage(for: command, includeHidden: true, columns: 10_000)
+        let known = Set(help.split(whereSeparator: { " ,[]<>()=\n".contains($0) }).filter { $0.hasPrefix("-") }.map(String.init))
+        for word in arguments.prefix(while: { $0 != "--" }) where word.hasPrefix("-") {
+            let name: String
+            if word.hasPrefix("--") {
+                name = String(word.prefix { $0 != "=" })
+            } else if let letter = word.dropFirst().first, letter.isLetter {
+                name = String(word.prefix(2))
+            } else {
+                continue  // "-" (standard input) or a negative number
+            }
+            guard !known.contains(name) else { continue }
+            let see = "\n  See '\(path) --help' for the options it takes."
+            let scored = known.filter { $0.hasPrefix("--") }.map { (name: $0, distance: distance(name, $0)) }
+            if name.hasPrefix("--"), let nearest = scored.min(by: { ($0.distance, $0.name) < ($1.distance, $1.name) }),
+               nearest.distance <= max(2, nearest.name.count / 3) {
+                return "unknown option '\(name)': did you mean '\(nearest.name)'?" + see
+            }
+            return "unknown option '\(name)' for '\(path)'" + see
+        }
+        return nil
+    }
+
+    /// The command `arguments` name and its path as typed (`bulla log verify`).
+    private static func resolve(_ arguments: [String], root: any ParsableCommand.Type) -> (any ParsableCommand.Type, String) {
+        var command = root
+        var path = name(of: root)
+        for word in arguments.prefix(while: { $0 != "--" }) where !word.hasPrefix("-") {
+            guard let next = command.configuration.subcommands.first(where: { name(of: $0) == word || $0.configuration.aliases.contains(word) }) else { continue }
+            command = next
+            path += " " + name(of: next)
+        }
+        return (command, path)
     }
 
     private static func name(of command: any ParsableCommand.Type) -> String {

@@ -20,7 +20,7 @@ struct BullaCommand: ParsableCommand {
             Shell completions: bulla completion bash|zsh|fish
             """,
         version: "0.1.0",
-        subcommands: [DigestCommand.self, InspectCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, CopyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self, CompletionCommand.self] + BullaCommand.served
+        subcommands: [DigestCommand.self, InspectCommand.self, TreeCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, CopyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self, CompletionCommand.self] + BullaCommand.served
     )
 }
 
@@ -35,6 +35,7 @@ extension BullaCommand {
 @main
 enum Main {
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try BullaCommand.parseAsRoot()
             // A cast to the protocol, not to a list of async commands: one left off such a list
@@ -45,25 +46,33 @@ enum Main {
                 try command.run()
             }
         } catch let error as BullaError {
-            Terminal.error(error.description)
-            Terminal.exit(ExitStatus.for(error))
+            fail(code: error.code.name, message: error.description, status: ExitStatus.for(error))
         } catch let failed as VerificationFailed {
-            Terminal.error(failed.message)
-            Terminal.exit(ExitStatus.verificationFailed)
+            fail(code: "verificationFailed", message: failed.message, status: ExitStatus.verificationFailed)
         } catch {
             // ArgumentParser's own errors: help, version, usage. Usage is exit 2 here.
             let code = BullaCommand.exitCode(for: error)
-            var message = BullaCommand.fullMessage(for: error)
-            if code == .validationFailure, let hint = CommandSuggestion.hint(for: Array(CommandLine.arguments.dropFirst())) {
-                message = "\(hint)\n\(message)"
-            }
             if code == .success {
-                print(message)
+                print(BullaCommand.fullMessage(for: error))
                 Terminal.exit(0)
             }
-            Terminal.error(message)
-            // Parse errors are usage errors; anything else that is not a BullaError is a bug.
-            Terminal.exit(code == .validationFailure ? ExitStatus.usage : code == .failure ? ExitStatus.internalError : code.rawValue)
+            guard code == .validationFailure else {
+                // Anything else that is not a BullaError is a bug.
+                fail(code: "internalFailure", message: BullaCommand.fullMessage(for: error), status: code == .failure ? ExitStatus.internalError : code.rawValue)
+            }
+            // An unknown option first: it is usually why something else seems missing.
+            var message = CommandSuggestion.unknownOption(in: arguments) ?? BullaCommand.fullMessage(for: error)
+            if let hint = CommandSuggestion.hint(for: arguments) {
+                message = "\(hint)\n\(message)"
+            }
+            fail(code: "usage", message: message, status: ExitStatus.usage)
         }
+    }
+
+    /// Reports a failure on stderr, and as a JSON object on stdout under `-o json`, and exits.
+    private static func fail(code: String, message: String, status: Int32) -> Never {
+        Terminal.error(message)
+        Output.reportFailure(code: code, message: message, exitStatus: status)
+        Terminal.exit(status)
     }
 }

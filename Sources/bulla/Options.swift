@@ -19,14 +19,14 @@ struct ImageOptions: ParsableArguments {
     @Option(name: .customLong("limit-entries"), help: ArgumentHelp("Most entries an archive may have.", valueName: "count"))
     var maxEntries: Int = Limits.default.maxArchiveEntries
 
-    @Option(name: .customLong("limit-bytes"), help: ArgumentHelp("Most bytes an archive may expand to.", valueName: "bytes"))
-    var maxBytes: Int64 = Limits.default.maxArchiveBytes
+    @Option(name: .customLong("limit-bytes"), help: ArgumentHelp("Most bytes an archive may expand to (512MiB, 256GiB, …).", valueName: "size"))
+    var maxBytes = ByteSize(bytes: Limits.default.maxArchiveBytes)
 
     @Option(name: .customLong("limit-ratio"), help: ArgumentHelp("Most expanded bytes per compressed byte.", valueName: "ratio"))
     var maxRatio: Double = Limits.default.maxCompressionRatio
 
     func validate() throws {
-        guard maxEntries > 0, maxBytes > 0, maxRatio >= 1 else {
+        guard maxEntries > 0, maxBytes.bytes > 0, maxRatio >= 1 else {
             throw ValidationError("limits must be positive (and --limit-ratio at least 1)")
         }
         _ = try selectedPlatform
@@ -40,8 +40,8 @@ struct ImageOptions: ParsableArguments {
     var limits: Limits {
         var limits = Limits.default
         limits.maxArchiveEntries = maxEntries
-        limits.maxArchiveBytes = maxBytes
-        limits.maxEntryBytes = min(limits.maxEntryBytes, maxBytes)
+        limits.maxArchiveBytes = maxBytes.bytes
+        limits.maxEntryBytes = min(limits.maxEntryBytes, maxBytes.bytes)
         limits.maxCompressionRatio = maxRatio
         return limits
     }
@@ -88,15 +88,4 @@ struct PlatformOption: ParsableArguments {
     static func parsed(_ text: String) throws -> Platform {
         do { return try Platform(parsing: text) } catch let error as BullaError { throw ValidationError(error.message) }
     }
-}
-
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
-
-struct OutputOptions: ParsableArguments {
-    static let help = ArgumentHelp("Print text for people or versioned JSON for programs.", valueName: "format")
-
-    @Option(help: OutputOptions.help)
-    var output: OutputFormat = .text
 }

@@ -17,17 +17,17 @@ struct RegistryFlags: ParsableArguments {
     @Flag(help: "Plain HTTP to a registry on this machine (localhost, 127.x, ::1); refused for any other host.")
     var insecure = false
 
-    @Option(help: ArgumentHelp("Seconds to wait for a registry to connect, or to send more of an answer.", valueName: "seconds"))
-    var timeout: Int64 = 30
+    @Option(help: ArgumentHelp("How long to wait for a registry to connect, or to send more of an answer.", valueName: "duration"))
+    var timeout = TimeSpan<BareSeconds>(milliseconds: 30_000)
 
     @Option(help: ArgumentHelp("Retries after a registry answers 429, 500, 502, 503 or 504.", valueName: "count"))
     var retries = 3
 
-    @Option(name: .customLong("registry-deadline"), help: ArgumentHelp("Seconds all of the command's registry traffic may take, however the registry paces it (bulla serve bounds each review by --deadline instead).", valueName: "seconds"))
-    var registryDeadline: Int64 = 300
+    @Option(name: .customLong("registry-deadline"), help: ArgumentHelp("How long all of the command's registry traffic may take, however the registry paces it (bulla serve bounds each review by --deadline instead).", valueName: "duration"))
+    var registryDeadline = TimeSpan<BareSeconds>(milliseconds: 300_000)
 
     func validate() throws {
-        guard timeout > 0, retries >= 0, registryDeadline > 0 else {
+        guard timeout.milliseconds > 0, retries >= 0, registryDeadline.milliseconds > 0 else {
             throw ValidationError("--timeout and --registry-deadline must be positive and --retries at least 0")
         }
         // Credentials named on purpose and missing are a mistake to report, not a reason to
@@ -108,9 +108,9 @@ enum Images {
         var options = RegistryOptions()
         options.caFiles = certificateFiles(flags.caFile)
         options.insecure = flags.insecure
-        options.timeoutSeconds = flags.timeout
+        options.timeoutSeconds = flags.timeout.seconds
         options.retries = flags.retries
-        options.deadline = RegistryDeadline(seconds: flags.registryDeadline)
+        options.deadline = RegistryDeadline(seconds: flags.registryDeadline.seconds)
         options.credentials = RegistryCredentials(authFile: flags.authFile)
         options.limits = limits
         return options

@@ -11,8 +11,15 @@ enum Terminal {
         writeError("bulla: \(message)\n")
     }
 
+    /// A note for people on stderr; `--quiet` silences it.
     static func note(_ message: String) {
+        guard !Output.quiet else { return }
         writeError("\(message)\n")
+    }
+
+    /// A warning (a deprecated spelling, a risky choice); printed even under `--quiet`.
+    static func warn(_ message: String) {
+        writeError("bulla: warning: \(message)\n")
     }
 
     static func exit(_ code: Int32) -> Never {
@@ -35,10 +42,12 @@ enum Terminal {
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
-    /// Whether a progress bar may be drawn: stderr is a terminal, and one that can redraw a
-    /// line (`TERM` set and not `dumb`, the convention editors' shells and CI consoles follow).
+    /// Whether a progress bar may be drawn: not `--quiet`, stderr is a terminal, and one that
+    /// can redraw a line (`TERM` set and not `dumb`, the convention editors' shells and CI
+    /// consoles follow), and `NO_COLOR` does not ask for plain output.
     static var drawsProgress: Bool {
-        guard stderrIsTerminal, let term = getenv("TERM") else { return false }
+        guard !Output.quiet, stderrIsTerminal, let term = getenv("TERM") else { return false }
+        if let plain = getenv("NO_COLOR"), plain.pointee != 0 { return false }
         let name = String(cString: term)
         return !name.isEmpty && name != "dumb"
     }

@@ -25,8 +25,11 @@ struct TrustOptions: ParsableArguments {
     @Flag(name: .customLong("require-log"), help: "Count only signatures whose log entry verifies with a --log-key.")
     var requireLog = false
 
-    @Option(help: OutputOptions.help)
+    @Option(name: [.customShort("o"), .long], help: OutputOptions.help)
     var output: OutputFormat = .text
+
+    @Flag(name: [.customShort("q"), .long], help: OutputOptions.quietHelp)
+    var quiet = false
 
     func validate() throws {
         guard !key.isEmpty else { throw ValidationError("give at least one --key") }

@@ -11,6 +11,7 @@ deploy/webhooks.yaml. CA_BUNDLE (what deploy/make-cert.sh prints) replaces the p
 deploy/install.sh does.
 """
 import os
+import re
 import sys
 
 import yaml
@@ -40,6 +41,19 @@ for path in sys.argv[2:]:
             problems.append(f"{path}: {key[1]} does not deserialize: {error}")
 
 deadline_ms = None
+
+
+def duration_ms(text):
+    """bulla's duration syntax (spec/cli.md): 250ms, 8s, 1m30s; a bare number is milliseconds."""
+    if text.isdigit():
+        return int(text)
+    units = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000, "w": 604800000}
+    total = 0
+    for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|w)", text):
+        total += int(number) * units[unit]
+    if re.sub(r"\d+(ms|s|m|h|d|w)", "", text):
+        raise SystemExit(f"--deadline={text} is not a duration")
+    return total
 for path, raw, obj in objects:
     if raw["kind"] == "StatefulSet":
         spec = obj.spec.template.spec
@@ -73,7 +87,7 @@ for path, raw, obj in objects:
                 problems.append(f"{path}: container {c.name} has no cpu and memory limits")
             for arg in c.args or []:
                 if arg.startswith("--deadline="):
-                    deadline_ms = int(arg.split("=", 1)[1])
+                    deadline_ms = duration_ms(arg.split("=", 1)[1])
             if not any(a.startswith("--tls-cert=") for a in c.args or []):
                 problems.append(f"{path}: container {c.name} does not serve TLS")
     if raw["kind"].endswith("WebhookConfiguration"):

@@ -156,7 +156,7 @@ struct AdmissionHardeningTests {
     @Test(arguments: hubSpellings)
     func registryHostSpellingsCannotEscapeARule(_ image: String) throws {
         let dir = try Self.workspace()
-        let webhook = try Webhook(policy: "\(dir)/hub.yaml", in: dir, arguments: ["--deadline", "1500"])
+        let webhook = try Webhook(policy: "\(dir)/hub.yaml", in: dir, arguments: ["--deadline", "1500ms"])
         defer { webhook.stop() }
         let results = try webhook.review([
             ["case": "elsewhere", "kind": "Pod", "images": ["registry.example/library/nginx:1.25"]],
@@ -197,7 +197,7 @@ struct AdmissionHardeningTests {
 
             """.write(toFile: policy, atomically: true, encoding: .utf8)
         let policyBytes = try Data(contentsOf: URL(fileURLWithPath: policy))
-        let webhook = try Webhook(policy: policy, in: base, arguments: ["--insecure", "--reload-interval", "200"])
+        let webhook = try Webhook(policy: policy, in: base, arguments: ["--insecure", "--reload-interval", "200ms"])
         defer { webhook.stop() }
         let pod: [String: Any] = ["kind": "Pod", "images": [f.image("adm/signed")]]
 

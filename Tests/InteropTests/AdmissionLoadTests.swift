@@ -136,7 +136,7 @@ struct AdmissionLoadTests {
     @Test func uncachedVerification() throws {
         let f = try AdmissionTests.fixture()
         let webhook = try Webhook(
-            policy: f.policy, in: f.dir, arguments: ["--insecure", "--allow-ttl", "0", "--deny-ttl", "0", "--tag-ttl", "0", "--log-level", "warning"])
+            policy: f.policy, in: f.dir, arguments: ["--insecure", "--allow-ttl", "0s", "--deny-ttl", "0s", "--tag-ttl", "0s", "--log-level", "warning"])
         defer { webhook.stop() }
         let body = "\(f.dir)/uncached-review.json"
         try Webhook.body(image: "\(f.host)/adm/signed:1", to: body)

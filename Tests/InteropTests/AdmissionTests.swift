@@ -184,7 +184,7 @@ struct AdmissionTests {
         let f = try Self.fixture()
         let log = "\(f.dir)/crash-decisions"
         #expect(try RegistryTests.bulla(["log", "init", log, "--origin", "bulla.test/crash"], in: f.dir).status == 0)
-        let arguments = ["--insecure", "--decision-log", log, "--fold-interval", "60000"]
+        let arguments = ["--insecure", "--decision-log", log, "--fold-interval", "60s"]
         let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: arguments)
         let body = "\(f.dir)/crash-review.json"
         try Webhook.body(image: "\(f.host)/adm/signed@\(f.digests["adm/signed"]!)", to: body)
@@ -289,7 +289,7 @@ struct AdmissionTests {
         let f = try Self.fixture()
         let proxy = try FaultProxy(upstream: f.host, mode: "ok")
         let stalled = try FaultProxy(upstream: f.host, mode: "stall")
-        let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--insecure", "--deadline", "1500"])
+        let webhook = try Webhook(policy: f.policy, in: f.dir, arguments: ["--insecure", "--deadline", "1500ms"])
         defer { webhook.stop() }
         let through = { (proxy: FaultProxy, repository: String) -> [String: Any] in
             ["kind": "Pod", "images": ["\(proxy.address)/\(repository):1"]]
@@ -319,7 +319,7 @@ struct AdmissionTests {
         let f = try Self.fixture()
         let policy = "\(f.dir)/reloading.yaml"
         try Fixture.policy(host: f.host).write(toFile: policy, atomically: true, encoding: .utf8)
-        let webhook = try Webhook(policy: policy, in: f.dir, arguments: ["--insecure", "--reload-interval", "100"])
+        let webhook = try Webhook(policy: policy, in: f.dir, arguments: ["--insecure", "--reload-interval", "100ms"])
         defer { webhook.stop() }
         let cases: [[String: Any]] = [["kind": "Pod", "images": [f.image("adm/signed")]], ["kind": "Pod", "images": ["registry.example/x:1"]]]
         func answers() throws -> [Bool?] { try webhook.review(cases).map { Self.response($0)["allowed"] as? Bool } }
@@ -357,7 +357,7 @@ struct AdmissionTests {
             }
         }
         try serve([("\(first)/tls.crt", "tls.crt"), ("\(first)/tls.key", "tls.key"), ("\(first)/ca.crt", "ca.crt")])
-        let webhook = try Webhook(policy: f.policy, in: f.dir, tls: served, arguments: ["--insecure", "--reload-interval", "100"])
+        let webhook = try Webhook(policy: f.policy, in: f.dir, tls: served, arguments: ["--insecure", "--reload-interval", "100ms"])
         defer { webhook.stop() }
         func trusted(by ca: String) throws -> Bool {
             try Command.run(["curl", "-s", "-o", "/dev/null", "--cacert", "\(ca)/ca.crt", "\(webhook.url)/healthz"]).status == 0

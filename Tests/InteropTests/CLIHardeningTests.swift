@@ -318,7 +318,7 @@ import Testing
             """
         }
         try policyText(noMatch: "allow").write(toFile: policy, atomically: true, encoding: .utf8)
-        let webhook = try Webhook(policy: policy, in: base, arguments: ["--reload-interval", "100"])
+        let webhook = try Webhook(policy: policy, in: base, arguments: ["--reload-interval", "100ms"])
         defer { webhook.stop() }
         // No rule matches this image, so noMatch decides and no registry is asked.
         let pod: [String: Any] = ["kind": "Pod", "images": ["registry.example/app:1"]]

@@ -53,7 +53,7 @@ struct HostileRegistryTests {
             ? "http+unix://\(socketPath.replacingOccurrences(of: "/", with: "%2F"))/v2/x"
             : "unix://\(socketPath)"
 
-        let (result, seconds, _) = try Self.through("redirect", ["digest", "IMAGE", "--timeout", "3"], location: location)
+        let (result, seconds, _) = try Self.through("redirect", ["digest", "IMAGE", "--timeout", "3s"], location: location)
         #expect(result.status == 3, "\(Self.shown(result))")
         #expect(result.status < 128, "killed by signal \(result.status - 128)")
         #expect(result.stderr.lowercased().contains("redirect") && result.stderr.contains(scheme), "\(Self.shown(result))")
@@ -73,7 +73,7 @@ struct HostileRegistryTests {
         ("http://example.invalid/v2/x", "example.invalid"),
     ])
     func redirectsToOtherSchemesAndRemotePlainHTTPAreRefused(_ location: String, _ named: String) throws {
-        let (result, seconds, _) = try Self.through("redirect", ["digest", "IMAGE", "--timeout", "3"], location: location)
+        let (result, seconds, _) = try Self.through("redirect", ["digest", "IMAGE", "--timeout", "3s"], location: location)
         #expect(result.status == 3, "\(Self.shown(result))")
         #expect(result.status < 128, "killed by signal \(result.status - 128)")
         #expect(result.stderr.lowercased().contains("redirect") && result.stderr.contains(named), "\(Self.shown(result))")
@@ -85,7 +85,7 @@ struct HostileRegistryTests {
     /// The control: https to any host is a redirect bulla follows. Nothing listens on port 1, so
     /// it then fails to connect, and says so rather than refusing the scheme.
     @Test func redirectToHTTPSIsFollowed() throws {
-        let (result, seconds, _) = try Self.through("redirect", ["digest", "IMAGE", "--timeout", "3"], location: "https://127.0.0.1:1/v2/x")
+        let (result, seconds, _) = try Self.through("redirect", ["digest", "IMAGE", "--timeout", "3s"], location: "https://127.0.0.1:1/v2/x")
         #expect(result.status == 3, "\(Self.shown(result))")
         #expect(result.status < 128, "killed by signal \(result.status - 128)")
         #expect(result.stderr.contains("connection refused"), "\(Self.shown(result))")
@@ -113,7 +113,7 @@ struct HostileRegistryTests {
     /// A manifest sent a byte a second beats any read timeout; the command's registry deadline
     /// still ends it.
     @Test func aDrippedManifestMeetsTheRegistryDeadline() throws {
-        let (result, seconds, _) = try Self.through("drip", ["digest", "IMAGE", "--timeout", "5", "--registry-deadline", "6"], timeout: 60)
+        let (result, seconds, _) = try Self.through("drip", ["digest", "IMAGE", "--timeout", "5s", "--registry-deadline", "6s"], timeout: 60)
         #expect(result.status == 3, "\(Self.shown(result))")
         #expect(result.status < 128, "killed by signal \(result.status - 128)")
         #expect(result.stderr.contains("deadline"), "\(Self.shown(result))")
@@ -170,7 +170,7 @@ struct HostileRegistryTests {
         defer { server.stop() }
         let line = try server.firstLine(what: "python3 -m http.server")
         let port = try #require(line.split(separator: " ").firstIndex(of: "port").map { line.split(separator: " ")[$0 + 1] }, "\(line)")
-        let result = try Command.run([Peers.bulla, "digest", "127.0.0.1:\(port)/x/y:1", "--timeout", "5"], timeout: 60)
+        let result = try Command.run([Peers.bulla, "digest", "127.0.0.1:\(port)/x/y:1", "--timeout", "5s"], timeout: 60)
         #expect(result.status == 3, "\(Self.shown(result))")
         #expect(result.stderr.contains("TLS handshake failed (WRONG_VERSION_NUMBER); for a plain-HTTP registry on this machine pass --insecure"), "\(Self.shown(result))")
         #expect(!result.stderr.contains(".build") && !result.stderr.contains("BoringSSL"), "\(Self.shown(result))")

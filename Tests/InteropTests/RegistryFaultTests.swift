@@ -96,7 +96,7 @@ struct RegistryFaultTests {
 
     @Test(arguments: ["stall", "stall-headers"])
     func stalledResponsesTimeOut(_ mode: String) throws {
-        let (result, seconds, _) = try Self.through(mode, ["verify-content", "IMAGE", "--timeout", "2"])
+        let (result, seconds, _) = try Self.through(mode, ["verify-content", "IMAGE", "--timeout", "2s"])
         #expect(result.status == 3 && result.stderr.contains("sent nothing for 2 s"), "\(result.stderr)")
         #expect(seconds < 20, "took \(seconds) s")
     }

@@ -42,6 +42,8 @@ public struct ImageTree: Codable, Sendable {
     public var reference: String
     /// The manifest or index the reference (and `--platform`) selects, with all below it.
     public var root: ImageNode
+    /// What is attached to the root (signatures, attestations, referrers), when looked for.
+    public var attachments: [Attachment]?
 
     /// Reads every manifest reachable from the reference (verifying each), but no layer bytes.
     /// Each manifest is read once however often it is listed, and the tree is refused past

@@ -95,42 +95,43 @@ public struct ImageSigner: Sendable {
     /// Signs each of `targets` and writes the signatures into the layout at `root`: every blob
     /// first, then one replacement of `index.json`, so the layout is unsigned or fully signed.
     @discardableResult
-    public func sign(_ targets: [Descriptor], inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
+    public func sign(_ targets: [Descriptor], inLayout root: String, format: SignatureFormat) throws -> [SignedItem] {
         try store(targets, claim: .signature, into: LayoutDestination(root: root), format: format)
     }
 
     /// Signs each of `targets` and stores the signatures in `destination` (a layout, a registry).
     @discardableResult
-    public func sign(_ targets: [Descriptor], into destination: any ImageDestination, format: SignatureFormat) throws -> [Descriptor] {
+    public func sign(_ targets: [Descriptor], into destination: any ImageDestination, format: SignatureFormat) throws -> [SignedItem] {
         try store(targets, claim: .signature, into: destination, format: format)
     }
 
     /// Attests `predicate` about each of `targets`, stored like signatures: a bundle referrer
     /// with the predicate type annotated, or a layer of the `sha256-<hex>.att` manifest.
     @discardableResult
-    public func attest(_ targets: [Descriptor], claim: Claim, inLayout root: String, format: SignatureFormat) throws -> [Descriptor] {
+    public func attest(_ targets: [Descriptor], claim: Claim, inLayout root: String, format: SignatureFormat) throws -> [SignedItem] {
         try store(targets, claim: claim, into: LayoutDestination(root: root), format: format)
     }
 
     /// Attests `claim` about each of `targets`, stored in `destination` (a layout, a registry).
     @discardableResult
-    public func attest(_ targets: [Descriptor], claim: Claim, into destination: any ImageDestination, format: SignatureFormat) throws -> [Descriptor] {
+    public func attest(_ targets: [Descriptor], claim: Claim, into destination: any ImageDestination, format: SignatureFormat) throws -> [SignedItem] {
         try store(targets, claim: claim, into: destination, format: format)
     }
 
     /// What gets stored for one target, made in full before anything is written.
     private enum Stored {
-        case bundle([UInt8])
+        case bundle([UInt8], LogPlacement?)
         case legacySignature(payload: [UInt8], signature: [UInt8])
         case legacyAttestation(envelope: [UInt8])
     }
 
-    private func store(_ targets: [Descriptor], claim: Claim, into destination: any ImageDestination, format: SignatureFormat) throws -> [Descriptor] {
+    private func store(_ targets: [Descriptor], claim: Claim, into destination: any ImageDestination, format: SignatureFormat) throws -> [SignedItem] {
         // Sign (and log) everything first, so a failure writes nothing.
         let made: [(Descriptor, Stored)] = try targets.map { target in
             switch (format, claim) {
             case (.bundle, _):
-                return (target, .bundle(try bundle(for: target, claim: claim).serialized))
+                let made = try bundle(for: target, claim: claim)
+                return (target, .bundle(made.serialized, made.logPlacement))
             case (.legacy, .signature):
                 let (payload, signature) = try legacySignature(for: target)
                 return (target, .legacySignature(payload: payload, signature: signature))
@@ -140,21 +141,24 @@ public struct ImageSigner: Sendable {
             }
         }
         let created = Timestamp.rfc3339()
-        var written: [Descriptor] = []
+        var written: [SignedItem] = []
         for (target, item) in made {
+            let subject = target.digest.description
             switch item {
-            case .bundle(let bytes):
+            case .bundle(let bytes, let placement):
                 let referrer = try writeReferrer(bytes, for: target, claim: claim, to: destination, created: created)
                 try destination.addReferrers([referrer], of: target.digest)
-                written.append(referrer)
+                written.append(SignedItem(subject: subject, stored: referrer.digest.description, log: placement))
             case .legacySignature(let payload, let signature):
                 var layer = try destination.putBlob(payload, mediaType: SimpleSigningPayload.mediaType)
                 layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
-                written.append(try appendLegacyLayer(layer, tag: CosignStorage.tag(for: target.digest, suffix: ".sig"), to: destination))
+                let stored = try appendLegacyLayer(layer, tag: CosignStorage.tag(for: target.digest, suffix: ".sig"), to: destination)
+                written.append(SignedItem(subject: subject, stored: stored.digest.description))
             case .legacyAttestation(let envelope):
                 var layer = try destination.putBlob(envelope, mediaType: CosignStorage.dsseLayerMediaType)
                 layer.annotations = ["predicateType": claim.predicateType, SimpleSigningPayload.signatureAnnotation: ""]
-                written.append(try appendLegacyLayer(layer, tag: CosignStorage.tag(for: target.digest, suffix: ".att"), to: destination))
+                let stored = try appendLegacyLayer(layer, tag: CosignStorage.tag(for: target.digest, suffix: ".att"), to: destination)
+                written.append(SignedItem(subject: subject, stored: stored.digest.description))
             }
         }
         try destination.commit()

@@ -13,6 +13,8 @@ public struct FoundEvidence: PolicyEvidence, Sendable {
     public var attestations: [FoundSignature]
     /// Evidence that was there but could not be read, each with where and why.
     public var unreadable: [(origin: String, reason: String)]
+    /// Where signatures were looked for, in words, for a report of what was not found.
+    public var searched: [SignatureFinder.Kind: [String]] = [:]
 
     /// Evidence gathered elsewhere (tests, a caller's own finder), verified like found evidence.
     public init(digest: Digest, reference: String, signatures: [FoundSignature], attestations: [FoundSignature], unreadable: [(origin: String, reason: String)] = []) {
@@ -35,6 +37,7 @@ public struct FoundEvidence: PolicyEvidence, Sendable {
         }
         self.init(digest: digest, reference: source.reference.description, signatures: found[.signatures] ?? [],
                   attestations: found[.attestations] ?? [], unreadable: unreadable)
+        for kind in kinds { searched[kind] = SignatureFinder(source: source, kind: kind).places(for: digest) }
     }
 
     /// Detached bundle files instead of what is stored with the image: each may hold a
@@ -45,15 +48,21 @@ public struct FoundEvidence: PolicyEvidence, Sendable {
             FoundSignature(origin: "bundle \(path)", format: .bundle, content: .bundle(try SigstoreBundle(bytes: try KeyFile.read(path, limit: limit))))
         }
         self.init(digest: digest, reference: reference, signatures: found, attestations: found)
+        let files = paths.map { "bundle \($0)" }
+        searched = [.signatures: files, .attestations: files]
     }
 
     /// Verifies the signatures under `trust`; unreadable evidence is reported, never skipped.
     public func signatures(trustedBy trust: TrustPolicy) throws -> VerificationResult {
-        try ImageVerifier(trust: trust, expecting: .signature).verify(digest, reference: reference, signatures: signatures, unreadable: unreadable)
+        var result = try ImageVerifier(trust: trust, expecting: .signature).verify(digest, reference: reference, signatures: signatures, unreadable: unreadable)
+        result.searched = searched[.signatures] ?? []
+        return result
     }
 
     /// Verifies the attestations of `type` under `trust`; other types do not count.
     public func attestations(of type: PredicateType, trustedBy trust: TrustPolicy) throws -> VerificationResult {
-        try ImageVerifier(trust: trust, expecting: .attestation(type)).verify(digest, reference: reference, signatures: attestations, unreadable: unreadable)
+        var result = try ImageVerifier(trust: trust, expecting: .attestation(type)).verify(digest, reference: reference, signatures: attestations, unreadable: unreadable)
+        result.searched = searched[.attestations] ?? []
+        return result
     }
 }

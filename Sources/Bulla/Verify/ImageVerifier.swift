@@ -247,6 +247,9 @@ public struct VerificationResult: Codable, Sendable {
     public var trustedKeysSatisfied: [String]
     /// One check per signature: unreadable ones first, then the rest in the order found.
     public var signatures: [SignatureCheck]
+    /// Where signatures were looked for, in words (referrers, tags, bundle files): what a
+    /// failure with nothing found points the user to.
+    public var searched: [String] = []
 
     /// A result from its parts, as ``ImageVerifier/verify(_:reference:signatures:unreadable:)`` makes it.
     public init(reference: String, digest: Digest, verified: Bool, threshold: Int, trustedKeysSatisfied: [String], signatures: [SignatureCheck]) {

@@ -51,6 +51,19 @@ public struct SignatureFinder: Sendable {
         self.kind = kind
     }
 
+    /// Where a search for `digest` looks, in words: what a report of nothing found names, so
+    /// the user knows where to put a signature or that a detached bundle is needed.
+    public func places(for digest: Digest) -> [String] {
+        let tag = CosignStorage.tag(for: digest, suffix: "")
+        let listed: String
+        switch source.reference {
+        case .registry: listed = "the registry's referrers API"
+        case .dockerArchive: return ["nowhere: a docker-archive holds no signatures (verify a detached bundle with --bundle FILE)"]
+        default: listed = "the referrers the layout's index lists"
+        }
+        return ["\(listed) for \(digest.abbreviated)", "tag \(tag)", "tag \(tag)\(kind == .attestations ? ".att" : ".sig")"]
+    }
+
     /// Every signature stored for `digest`, with each one that could not be read and why.
     public func signatures(for digest: Digest) throws -> (found: [FoundSignature], unreadable: [(origin: String, reason: String)]) {
         do {

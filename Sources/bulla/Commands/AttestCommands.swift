@@ -6,9 +6,15 @@ struct AttestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest",
         abstract: "Attest a predicate (an SBOM, provenance…) about an image: an in-toto statement signed as DSSE.",
-        discussion: "Stored like a signature: a cosign v3 bundle referrer (default) or a layer of the legacy .att manifest; --output-bundle writes it detached.")
+        discussion: """
+            Stored like a signature: a cosign v3 bundle referrer (default) or a layer of the legacy .att manifest; --output-bundle writes it detached.
 
-    @OptionGroup var image: ImageOptions
+            EXAMPLES:
+              syft registry.example.com/app:1.0 -o spdx-json > sbom.json
+              bulla attest registry.example.com/app@sha256:… --key release.key \\
+                --predicate sbom.json --type spdxjson --log https://log.example.com
+              bulla attest oci:build/app --key release.key --statement statement.json
+            """)
 
     @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
     var key: String
@@ -31,8 +37,10 @@ struct AttestCommand: ParsableCommand {
     @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation for the bundle or layer, key=value; repeatable.", valueName: "key=value"))
     var annotation: [String] = []
 
+    @OptionGroup(title: "Transparency log") var logOptions: LogOptions
+    @OptionGroup var output: OutputOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @OptionGroup var logOptions: LogOptions
+    @OptionGroup(title: "Image") var image: ImageOptions
 
     func validate() throws {
         _ = try Annotations.parse(annotation)
@@ -67,13 +75,18 @@ struct AttestCommand: ParsableCommand {
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
         var signer = ImageSigner(key: signingKey, annotations: try Annotations.parse(annotation))
         signer.log = try logOptions.recorder(passphrase: passphrase)
+        let report: SigningReport
         if let outputBundle {
-            try DurableFile.write(try signer.bundle(for: target, claim: claim).serialized, to: outputBundle, mode: 0o644, overwrite: true)
-            print("attested \(claim.predicateType) for \(target.digest); bundle in \(outputBundle)")
-            return
+            let bundle = try signer.bundle(for: target, claim: claim)
+            try DurableFile.write(bundle.serialized, to: outputBundle, mode: 0o644, overwrite: true)
+            report = SigningReport(key: signingKey, predicateType: claim.predicateType, format: "detached", location: outputBundle,
+                                   items: [SignedItem(subject: target.digest.description, log: bundle.logPlacement)])
+        } else {
+            let destination = try Images.signatureDestination(for: source)
+            let items = try signer.attest([target], claim: claim, into: destination, format: format)
+            report = SigningReport(key: signingKey, predicateType: claim.predicateType, format: format.rawValue, location: destination.location, items: items)
         }
-        try signer.attest([target], claim: claim, into: try Images.signatureDestination(for: source), format: format)
-        print("attested \(claim.predicateType) for \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…")
+        try Output.emit(report, confirmation: true) { report.lines }
     }
 }
 
@@ -81,9 +94,15 @@ struct VerifyAttestationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-attestation",
         abstract: "Verify an image's attestations of a type and print the verified predicate.",
-        discussion: "Exit 0 only when attestations of --type by --threshold distinct trusted keys verify.")
+        discussion: """
+            Exit 0 only when attestations of --type by --threshold distinct trusted keys verify. The verified predicate is printed on stdout, each attestation's check on stderr.
 
-    @OptionGroup var image: ImageOptions
+            EXAMPLES:
+              bulla verify-attestation HOST/app:1.0 --key release.pub --type spdxjson
+              bulla verify-attestation oci:build/app --key release.pub --type spdxjson \\
+                --policy policy.yaml -o json
+            """)
+
     @OptionGroup var trusted: TrustOptions
 
     @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
@@ -91,6 +110,8 @@ struct VerifyAttestationCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Also judge the attestations by this policy's rules for the type, with each rule's own keys and threshold (spec/policy.md).", valueName: "file"))
     var policy: String?
+
+    @OptionGroup(title: "Image") var image: ImageOptions
 
     func validate() throws {
         do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }
@@ -104,26 +125,18 @@ struct VerifyAttestationCommand: ParsableCommand {
         let report = try verifier.verify(
             attestationsOf: type, subject, trust: try trusted.policy(), bundles: trusted.bundle, policy: try policy.map(Policy.load))
         let (result, decision) = (report.verification, report.policy)
-        switch trusted.output {
-        case .json:
-            if decision != nil {
-                print(try JSONOutput.encode(report))
-            } else {
-                print(try JSONOutput.encode(result))
-            }
-        case .text:
-            for check in result.signatures {
-                Terminal.note(check.line)
-            }
-            if let decision {
-                print(decision.description)
-            } else if result.verified, let predicate = result.signatures.first(where: \.counted)?.predicate {
-                // The verified predicate is the output a pipeline reads; the lines above go to stderr.
-                print(predicate.description)
-            }
+        if !Output.json {
+            for check in result.signatures { Terminal.note(check.line) }
+        }
+        // The verified predicate is the output a pipeline reads; the lines above go to stderr.
+        let text = { decision?.description ?? (result.verified ? result.signatures.first(where: \.counted)?.predicate?.description ?? "" : "") }
+        if decision != nil {
+            try Output.emit(report, text: text)
+        } else {
+            try Output.emit(result, text: text)
         }
         guard result.verified else {
-            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) attested \(type), \(trusted.threshold) required (\(result.signatures.count) attestation(s) found)")
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) attested \(type), \(trusted.threshold) required (\(result.signatures.count) attestation(s) found)" + result.whereLooked)
         }
         if let decision, !decision.allowed {
             throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): denied by \(policy!): " + decision.violations.map(\.description).joined(separator: "; "))

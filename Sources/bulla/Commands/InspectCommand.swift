@@ -9,25 +9,27 @@ import Foundation
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show an image as a tree: index → manifests → config and layers.")
+        abstract: "Show an image as a tree: index → manifests → config and layers, and what is attached to it.",
+        discussion: """
+            Reads every manifest and index (checking each against its digest) but no layer. The signatures, attestations and other referrers attached to the image are listed after it, as `bulla tree` lists them.
 
-    @OptionGroup var image: ImageOptions
+            EXAMPLES:
+              bulla inspect registry.example.com/app:1.0
+              bulla inspect oci:build/app --platform linux/arm64 -o json
+            """)
+
     @OptionGroup var output: OutputOptions
+    @OptionGroup(title: "Image") var image: ImageOptions
 
     func run() throws {
-        let tree = try ImageTree(source: image.open(), platform: try image.selectedPlatform)
-        switch output.output {
-        case .json: print(try JSONOutput.encode(tree))
-        case .text: print(TreeRenderer.render(tree), terminator: "")
+        let source = try image.open()
+        var tree = try ImageTree(source: source, platform: try image.selectedPlatform)
+        let attached = try AttachmentTree(source: source, platform: try image.selectedPlatform)
+        tree.attachments = attached.attachments
+        try Output.emit(tree) {
+            let attachments = attached.attachments.isEmpty ? [] : ["attached:"] + attached.attachments.map { "  " + $0.line }
+            return ([String(TreeRenderer.render(tree).dropLast())] + attachments).joined(separator: "\n")
         }
-    }
-}
-
-enum JSONOutput {
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }
 

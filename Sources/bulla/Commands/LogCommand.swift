@@ -92,7 +92,7 @@ struct LogCommand: ParsableCommand {
             let log = try TransparencyLog(opening: directory, forWriting: false)
             let size = size ?? log.size
             let proof = try log.inclusionProof(index: index, size: size)
-            print(try JSONOutput.encode(ProofReport(
+            print(try Output.encode(ProofReport(
                 index: index, size: size, leafHash: Hex.encode(MerkleHash.leaf(try log.entry(at: index))),
                 root: Hex.encode(try log.root(size: size)), hashes: proof.hashes.map { Hex.encode($0) })))
         }
@@ -109,7 +109,7 @@ struct LogCommand: ParsableCommand {
             let log = try TransparencyLog(opening: directory, forWriting: false)
             let to = to ?? log.size
             let proof = try log.consistencyProof(from: from, to: to)
-            print(try JSONOutput.encode(ConsistencyReport(
+            print(try Output.encode(ConsistencyReport(
                 from: from, to: to, oldRoot: Hex.encode(try log.root(size: from)), newRoot: Hex.encode(try log.root(size: to)),
                 hashes: proof.hashes.map { Hex.encode($0) })))
         }

@@ -44,10 +44,7 @@ struct PolicyCheckCommand: ParsableCommand {
         let rules = try Policy.load(policy)
         let verifier = Verifier(opener: try Images.opener(registry, limits: .default))
         let entries = verifier.check(try images.map(ImageReference.init(parsing:)), policy: rules, namespace: namespace, platform: try platform.value)
-        switch output.output {
-        case .json: print(try JSONOutput.encode(entries))
-        case .text: for entry in entries { print(entry.description) }
-        }
+        try Output.emit(entries) { entries.map(\.description).joined(separator: "\n") }
         let undecided = entries.compactMap(\.undecided)
         // The worst result sets the exit status: an image not judged outranks a denial.
         if let worst = undecided.max(by: { ExitStatus.for(BullaError(.init($0.code))) < ExitStatus.for(BullaError(.init($1.code))) }) {
@@ -97,10 +94,7 @@ struct PolicyTestCommand: ParsableCommand {
             time = seconds
         }
         let decision = try Verifier().test(predicateAt: predicate, as: type, reference: image, policy: try Policy.load(policy), now: time)
-        switch output.output {
-        case .json: print(try JSONOutput.encode(decision))
-        case .text: print(decision.description)
-        }
+        try Output.emit(decision) { decision.description }
         guard decision.allowed else { throw VerificationFailed(message: "denied by \(policy)") }
     }
 }

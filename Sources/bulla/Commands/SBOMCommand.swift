@@ -22,14 +22,11 @@ struct SBOMPackagesCommand: ParsableCommand {
     func run() throws {
         let document = try RawJSON(validating: try KeyFile.read(file, limit: AttestationLimits.maxPredicateBytes), what: file)
         let sbom = try SBOM(reading: document, what: file)
-        switch output.output {
-        case .json:
-            print(try JSONOutput.encode(SBOMReport(format: sbom.format.description, packages: sbom.packages)))
-        case .text:
-            Terminal.note("\(file): \(sbom.format), \(sbom.packages.count) package(s)")
-            for package in sbom.packages {
-                print([package.name, package.version ?? "-", package.purl ?? "-", package.license ?? "-", package.supplier ?? "-"].joined(separator: "\t"))
-            }
+        if !Output.json { Terminal.note("\(file): \(sbom.format), \(sbom.packages.count) package(s)") }
+        try Output.emit(SBOMReport(format: sbom.format.description, packages: sbom.packages)) {
+            sbom.packages.map { package in
+                [package.name, package.version ?? "-", package.purl ?? "-", package.license ?? "-", package.supplier ?? "-"].joined(separator: "\t")
+            }.joined(separator: "\n")
         }
     }
 }

@@ -42,8 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("decision-log-origin"), help: ArgumentHelp("Make the decision log on first start, when DIR holds none, under this origin and signed with --log-signing-key (a replica's empty volume); a log already there must have this origin and key.", valueName: "name"))
     var decisionLogOrigin: String?
 
-    @Option(name: .customLong("fold-interval"), help: ArgumentHelp("Milliseconds between appends of the journaled decisions to the decision log's tree, each under a new signed checkpoint.", valueName: "ms"))
-    var foldInterval = 250
+    @Option(name: .customLong("fold-interval"), help: ArgumentHelp("How often the journaled decisions are appended to the decision log's tree, each time under a new signed checkpoint.", valueName: "duration"))
+    var foldInterval = TimeSpan<BareMilliseconds>(milliseconds: 250)
 
     @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The decision log's private key (default DIR/log.key); passphrase from BULLA_LOG_PASSWORD, BULLA_PASSWORD or --passphrase-file.", valueName: "key"))
     var logSigningKey: String?
@@ -51,20 +51,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read images and signatures from this mirror instead of registries: MIRROR/HOST/PATH is an OCI layout made by `bulla copy` (air-gapped).", valueName: "dir"))
     var mirror: String?
 
-    @Option(help: ArgumentHelp("Milliseconds a review may take; keep it below the webhook's timeoutSeconds.", valueName: "ms"))
-    var deadline = 8000
+    @Option(help: ArgumentHelp("How long a review may take; keep it below the webhook's timeoutSeconds.", valueName: "duration"))
+    var deadline = TimeSpan<BareMilliseconds>(milliseconds: 8000)
 
-    @Option(name: .customLong("allow-ttl"), help: ArgumentHelp("Seconds an allowed image's decision is reused.", valueName: "seconds"))
-    var allowTTL = 300
+    @Option(name: .customLong("allow-ttl"), help: ArgumentHelp("How long an allowed image's decision is reused.", valueName: "duration"))
+    var allowTTL = TimeSpan<BareSeconds>(milliseconds: 300_000)
 
-    @Option(name: .customLong("deny-ttl"), help: ArgumentHelp("Seconds a denied image's decision is reused.", valueName: "seconds"))
-    var denyTTL = 30
+    @Option(name: .customLong("deny-ttl"), help: ArgumentHelp("How long a denied image's decision is reused.", valueName: "duration"))
+    var denyTTL = TimeSpan<BareSeconds>(milliseconds: 30_000)
 
-    @Option(name: .customLong("tag-ttl"), help: ArgumentHelp("Seconds a tag is taken to name the digest last read for it.", valueName: "seconds"))
-    var tagTTL = 30
+    @Option(name: .customLong("tag-ttl"), help: ArgumentHelp("How long a tag is taken to name the digest last read for it.", valueName: "duration"))
+    var tagTTL = TimeSpan<BareSeconds>(milliseconds: 30_000)
 
-    @Option(name: .customLong("reload-interval"), help: ArgumentHelp("Milliseconds between looks at the policy file.", valueName: "ms"))
-    var reloadInterval = 2000
+    @Option(name: .customLong("reload-interval"), help: ArgumentHelp("How often the policy file is looked at.", valueName: "duration"))
+    var reloadInterval = TimeSpan<BareMilliseconds>(milliseconds: 2000)
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel = "info"
@@ -73,8 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
 
     func validate() throws {
-        guard deadline > 0, allowTTL >= 0, denyTTL >= 0, tagTTL >= 0, reloadInterval > 0, foldInterval > 0 else {
-            throw ValidationError("--deadline, --reload-interval and --fold-interval must be positive, the TTLs at least 0")
+        guard deadline.milliseconds > 0, reloadInterval.milliseconds > 0, foldInterval.milliseconds > 0 else {
+            throw ValidationError("--deadline, --reload-interval and --fold-interval must be longer than 0")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         if decisionLogOrigin != nil, decisionLog == nil || logSigningKey == nil {
@@ -90,16 +90,16 @@ struct ServeCommand: AsyncParsableCommand {
         configured.logLevel = Logger.Level(rawValue: logLevel)!
         let logger = configured
         var settings = AdmissionSettings()
-        settings.deadline = .milliseconds(deadline)
-        settings.allowTTL = .seconds(allowTTL)
-        settings.denyTTL = .seconds(denyTTL)
-        settings.tagTTL = .seconds(tagTTL)
+        settings.deadline = deadline.duration
+        settings.allowTTL = allowTTL.duration
+        settings.denyTTL = denyTTL.duration
+        settings.tagTTL = tagTTL.duration
         var options = try Images.options(registry, limits: .default)
         // Each review bounds its own registry traffic by --deadline; the command-wide deadline
         // is for commands that end.
         options.deadline = nil
         // A registry that does not answer must not hold a review past its deadline.
-        options.timeoutSeconds = min(options.timeoutSeconds, Int64(max(1, deadline / 1000)))
+        options.timeoutSeconds = min(options.timeoutSeconds, max(1, deadline.milliseconds / 1000))
         let store = ImageStore(mirror.map { .mirror($0) } ?? .registries(options))
         let metrics = AdmissionMetrics()
         let log = try decisionLog.map { directory in
@@ -107,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let origin = decisionLogOrigin, try LogSetup.prepare(at: directory, origin: origin, key: key) {
                 logger.notice("made the decision log", metadata: ["directory": .string(directory), "origin": .string(origin)])
             }
-            return try DecisionLog(directory: directory, key: key, foldInterval: .milliseconds(foldInterval), metrics: metrics) { error in
+            return try DecisionLog(directory: directory, key: key, foldInterval: foldInterval.duration, metrics: metrics) { error in
                 logger.error("the decision log could not fold its journal into the tree; the decisions stay journaled", metadata: ["error": .string("\(error)")])
             }
         }
@@ -119,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
         let controller = AdmissionController(
             policies: try PolicyStore(path: policy), store: store, settings: settings, decisionLog: log, metrics: metrics, logger: logger)
         var server = AdmissionServer(controller: controller)
-        server.reloadInterval = .milliseconds(reloadInterval)
+        server.reloadInterval = reloadInterval.duration
         try await server.run(address: address, certificate: certificate) { bound in
             // The one line a script waits for, on standard output.
             print("serving admission at https://\(bound) with policy \(policy)")

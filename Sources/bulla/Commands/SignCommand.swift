@@ -23,14 +23,14 @@ struct SignCommand: ParsableCommand {
         commandName: "sign",
         abstract: "Sign an image: a cosign v3 bundle referrer (default) or a legacy .sig signature.",
         discussion: """
-            An oci: layout is signed in place, atomically: it is left unsigned or fully signed.
-            A registry image gets its signature pushed beside it: a referrer (listed in the
-            sha256-<hex> tag's index when the registry has no referrers API), or a layer of
-            the sha256-<hex>.sig manifest. Any image can instead get a detached bundle with
-            --output-bundle.
-            """)
+            An oci: layout is signed in place, atomically: it is left unsigned or fully signed. A registry image gets its signature pushed beside it: a referrer (listed in the sha256-<hex> tag's index when the registry has no referrers API), or a layer of the sha256-<hex>.sig manifest. Any image can instead get a detached bundle with --output-bundle.
 
-    @OptionGroup var image: ImageOptions
+            EXAMPLES:
+              bulla sign registry.example.com/app@sha256:… --key release.key
+              bulla sign oci:build/app:1.0 --key release.key --log https://log.example.com
+              bulla sign docker-archive:app.tar --key release.key --output-bundle app.sig.json
+              BULLA_PASSWORD=… bulla sign HOST/app:1 --key release.key -o json
+            """)
 
     @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
     var key: String
@@ -50,8 +50,10 @@ struct SignCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The repository a legacy signature names (its docker-reference); a registry image's own by default.", valueName: "registry/repo"))
     var identity: String?
 
+    @OptionGroup(title: "Transparency log") var logOptions: LogOptions
+    @OptionGroup var output: OutputOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @OptionGroup var logOptions: LogOptions
+    @OptionGroup(title: "Image") var image: ImageOptions
 
     func validate() throws {
         _ = try Annotations.parse(annotation)
@@ -71,17 +73,19 @@ struct SignCommand: ParsableCommand {
         if identity == nil, case .registry(let image) = source.reference { identity = image.name }
         var signer = ImageSigner(key: signingKey, annotations: try Annotations.parse(annotation), identity: identity)
         signer.log = try logOptions.recorder(passphrase: passphrase)
+        let report: SigningReport
         if let outputBundle {
-            try DurableFile.write(try signer.bundle(for: root.descriptor).serialized, to: outputBundle, mode: 0o644, overwrite: true)
-            print("signed \(root.digest) with key \(signingKey.publicKey.keyID.prefix(16))…; bundle in \(outputBundle)")
-            return
+            let bundle = try signer.bundle(for: root.descriptor)
+            try DurableFile.write(bundle.serialized, to: outputBundle, mode: 0o644, overwrite: true)
+            report = SigningReport(key: signingKey, predicateType: InTotoStatement.cosignSignPredicate, format: "detached", location: outputBundle,
+                                   items: [SignedItem(subject: root.digest.description, log: bundle.logPlacement)])
+        } else {
+            let destination = try Images.signatureDestination(for: source)
+            let targets = recursive ? try ManifestWalk.manifests(under: root, in: source) : [root.descriptor]
+            let items = try signer.sign(targets, into: destination, format: format)
+            report = SigningReport(key: signingKey, predicateType: InTotoStatement.cosignSignPredicate, format: format.rawValue, location: destination.location, items: items)
         }
-        let destination = try Images.signatureDestination(for: source)
-        let targets = recursive ? try ManifestWalk.manifests(under: root, in: source) : [root.descriptor]
-        try signer.sign(targets, into: destination, format: format)
-        for target in targets {
-            print("signed \(target.digest) (\(format.rawValue)) with key \(signingKey.publicKey.keyID.prefix(16))…; stored in \(destination.location)")
-        }
+        try Output.emit(report, confirmation: true) { report.lines }
     }
 }
 
@@ -89,9 +93,16 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify an image's signatures against trusted keys.",
-        discussion: "Exit 0 only when signatures by --threshold distinct trusted keys verify; each signature found is listed with why it counts or not.")
+        discussion: """
+            Exit 0 only when signatures by --threshold distinct trusted keys verify; each signature found is listed with why it counts or not, and a failure says where Bulla looked.
 
-    @OptionGroup var image: ImageOptions
+            EXAMPLES:
+              bulla verify registry.example.com/app:1.0 --key release.pub
+              bulla verify oci:build/app --key a.pub --key b.pub --threshold 2
+              bulla verify HOST/app@sha256:… --key release.pub --log-key log.pub --require-log
+              bulla verify docker-archive:app.tar --key release.pub --bundle app.sig.json
+            """)
+
     @OptionGroup var trusted: TrustOptions
 
     @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation a signature must carry to count, key=value; repeatable.", valueName: "key=value"))
@@ -99,6 +110,8 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("The repository legacy signatures must name.", valueName: "registry/repo"))
     var identity: String?
+
+    @OptionGroup(title: "Image") var image: ImageOptions
 
     func validate() throws {
         _ = try Annotations.parse(annotation)
@@ -108,24 +121,28 @@ struct VerifyCommand: ParsableCommand {
         let trust = try trusted.policy(requiredAnnotations: try Annotations.parse(annotation), identity: identity)
         let (verifier, subject) = try image.subject()
         let result = try verifier.verify(subject, trust: trust, bundles: trusted.bundle)
-        switch trusted.output {
-        case .json:
-            print(try JSONOutput.encode(result))
-        case .text:
-            for check in result.signatures {
-                print(check.line)
-            }
+        try Output.emit(result) {
+            var lines = result.signatures.map(\.line)
             if result.verified {
-                print("verified \(result.reference) \(result.digest): \(result.trustedKeysSatisfied.count) of \(trusted.threshold) required trusted key(s)")
+                lines.append("verified \(result.reference) \(result.digest): \(result.trustedKeysSatisfied.count) of \(trusted.threshold) required trusted key(s)")
             }
+            return lines.joined(separator: "\n")
         }
         guard result.verified else {
-            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) signed, \(trusted.threshold) required (\(result.signatures.count) signature(s) found)")
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) signed, \(trusted.threshold) required (\(result.signatures.count) signature(s) found)" + result.whereLooked)
         }
     }
 }
 
 extension SignatureFormat: ExpressibleByArgument {}
+
+extension VerificationResult {
+    /// For a failure with nothing found: where Bulla looked, so the user knows where to put a
+    /// signature (or that a detached bundle is needed).
+    var whereLooked: String {
+        signatures.isEmpty && !searched.isEmpty ? "; looked in " + searched.joined(separator: ", ") : ""
+    }
+}
 
 extension SignatureCheck {
     /// How `verify` and `verify-attestation` list a signature: whether it counts, where it

@@ -25,17 +25,15 @@ struct VerifyContentCommand: ParsableCommand {
         let bar = ProgressBar("verifying")
         let report = try ContentVerifier(source: source, jobs: jobs).verify(roots: roots) { bar.update($0, $1) }
         bar.finish()
-        switch output.output {
-        case .json:
-            print(try JSONOutput.encode(report))
-        case .text:
-            for failure in report.failures {
+        try Output.emit(report) {
+            var lines = report.failures.map { failure in
                 let parent = failure.parent.map { " of manifest \($0.abbreviated)" } ?? ""
-                print("FAILED \(failure.role.rawValue) \(failure.digest)\(parent): \(failure.message)")
+                return "FAILED \(failure.role.rawValue) \(failure.digest)\(parent): \(failure.message)"
             }
             if report.verified {
-                print("verified \(report.blobs) blobs, \(Terminal.bytes(report.bytes)), of \(report.reference) (\(report.roots.map(\.description).joined(separator: ", ")))")
+                lines.append("verified \(report.blobs) blobs, \(Terminal.bytes(report.bytes)), of \(report.reference) (\(report.roots.map(\.description).joined(separator: ", ")))")
             }
+            return lines.joined(separator: "\n")
         }
         guard report.verified else {
             throw VerificationFailed(message: "\(report.failures.count) of \(report.blobs) blobs failed verification in \(report.reference)")
