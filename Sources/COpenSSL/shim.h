@@ -13,6 +13,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/sha.h>
 #include <openssl/params.h>
+#include <openssl/kdf.h>
 
 /// `EVP_PKEY_PUBLIC_KEY`, a selection macro of OR-ed flags that Swift does not import.
 static inline int bulla_evp_pkey_public_key_selection(void) { return EVP_PKEY_PUBLIC_KEY; }
@@ -24,6 +25,20 @@ static inline void bulla_ec_public_key_params(OSSL_PARAM params[3], char *group,
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, length);
     params[2] = OSSL_PARAM_construct_end();
+}
+
+/// The parameters of OpenSSL's SCRYPT KDF (`EVP_KDF_derive`): the password, the salt, and N, r,
+/// p and the memory allowance from `numbers[0..3]`. As above, the names are OpenSSL's static
+/// strings; `password`, `salt` and `numbers` must outlive `params`.
+static inline void bulla_scrypt_params(OSSL_PARAM params[7], const unsigned char *password, size_t passwordLength,
+                                       const unsigned char *salt, size_t saltLength, uint64_t numbers[4]) {
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)password, passwordLength);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltLength);
+    params[2] = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &numbers[0]);
+    params[3] = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_R, &numbers[1]);
+    params[4] = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_P, &numbers[2]);
+    params[5] = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &numbers[3]);
+    params[6] = OSSL_PARAM_construct_end();
 }
 
 static inline void bulla_openssl_free(void *ptr) { OPENSSL_free(ptr); }

@@ -16,8 +16,14 @@ struct BullaCommand: ParsableCommand {
 
             Exit codes: 0 success, 1 verification failed, 2 usage error,
             3 input unreadable or malformed, 70 internal error.
+            Every command that prints a result takes -o json (spec/cli.md) and -q.
 
-            Shell completions: bulla completion bash|zsh|fish
+            EXAMPLES:
+              bulla key generate --output-prefix release
+              bulla sign registry.example.com/app@sha256:… --key release.key
+              bulla verify registry.example.com/app:1.0 --key release.pub
+              bulla tree registry.example.com/app:1.0
+              bulla completion bash > /etc/bash_completion.d/bulla
             """,
         version: "0.1.0",
         subcommands: [DigestCommand.self, InspectCommand.self, TreeCommand.self, VerifyContentCommand.self, KeyCommand.self, SignCommand.self, VerifyCommand.self, AttestCommand.self, VerifyAttestationCommand.self, PolicyCommand.self, CopyCommand.self, SBOMCommand.self, LogCommand.self, SignBlobCommand.self, VerifyBlobCommand.self, CompletionCommand.self] + BullaCommand.served

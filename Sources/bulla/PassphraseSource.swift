@@ -40,6 +40,22 @@ struct PassphraseOptions: ParsableArguments {
     }
 }
 
+/// The passphrase of a cosign key being imported: `COSIGN_PASSWORD`, as cosign reads it (set,
+/// even to the empty string, it is the passphrase), else a prompt on the TTY. Never
+/// `BULLA_PASSWORD` or `--passphrase-file`, which are the new key's.
+enum CosignPassphrase {
+    /// The passphrase of the cosign key at `location`, named in the prompt and in errors.
+    static func read(for location: String) throws -> Passphrase {
+        if let value = getenv("COSIGN_PASSWORD") {
+            return Passphrase(String(cString: value), source: "COSIGN_PASSWORD")
+        }
+        guard let typed = TTYPrompt.read("Passphrase of the cosign key \(location): ") else {
+            throw BullaError(.passphraseRequired, "no passphrase for the cosign key \(location): set COSIGN_PASSWORD, or run on a terminal")
+        }
+        return typed
+    }
+}
+
 /// Reads a line from /dev/tty with echo off; nil when there is no terminal.
 enum TTYPrompt {
     static func read(_ prompt: String) -> Passphrase? {

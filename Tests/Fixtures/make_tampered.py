@@ -337,7 +337,7 @@ class Generator:
         self.run("sign", "oci:base:v1", "--key", "keys/p384.key", "--output-bundle", "bundles/v1-p384.bundle")
         with open(self.path("bundles/blob.txt"), "wb") as f:
             f.write(b"a file signed with sign-blob\n")
-        self.run("sign-blob", "bundles/blob.txt", *p256, "--bundle", "bundles/blob.bundle")
+        self.run("sign-blob", "bundles/blob.txt", *p256, "--output-bundle", "bundles/blob.bundle")
         self.v1_hex12 = self.v1.split(":")[1][:12]
         self.other_hex12 = self.other.split(":")[1][:12]
 

@@ -26,7 +26,7 @@ import Testing
     func openSSLVerifiesBullaBlobSignatures(_ key: String, _ verify: String) throws {
         let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let signed = try Peers.bulla("sign-blob", "blob.bin", "--key", "\(key).key", "--bundle", "b.json", in: dir)
+        let signed = try Peers.bulla("sign-blob", "blob.bin", "--key", "\(key).key", "--output-bundle", "b.json", in: dir)
         #expect(signed.status == 0, "\(signed.stderr)")
         _ = try Self.sh("python3 -c \"import json,base64,sys; open('sig','wb').write(base64.b64decode(json.load(open('b.json'))['messageSignature']['signature']))\"", in: dir)
         #expect(try Command.run(["bash", "-c", verify], in: dir).status == 0)
@@ -66,7 +66,7 @@ import Testing
         let fixtures = try ImageFixtures.get()
         try Command.succeed(["cp", "-r", fixtures.path("layout"), dir + "/layout"])
         for key in ["p256", "p384", "ed"] {
-            try Command.succeed([Peers.bulla, "sign-blob", "blob.bin", "--key", "\(key).key", "--bundle", "\(key).blob.json"], in: dir, environment: ["BULLA_PASSWORD": "pw"])
+            try Command.succeed([Peers.bulla, "sign-blob", "blob.bin", "--key", "\(key).key", "--output-bundle", "\(key).blob.json"], in: dir, environment: ["BULLA_PASSWORD": "pw"])
             try Command.succeed([Peers.bulla, "sign", "oci:layout:amd64", "--key", "\(key).key", "-a", "team=payments", "--output-bundle", "\(key).image.json"], in: dir, environment: ["BULLA_PASSWORD": "pw"])
             for bundle in ["\(key).blob.json", "\(key).image.json"] {
                 let checked = try Command.run(["python3", Self.checker, bundle, "\(key).pub"], in: dir)

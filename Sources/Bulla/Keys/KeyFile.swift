@@ -21,6 +21,9 @@ public enum KeyFile {
     /// A private key from a path or `env://VAR`; `passphrase` is asked only if the key is encrypted.
     public static func signingKey(_ location: String, passphrase: () throws -> Passphrase?) throws -> SigningKey {
         let pem = try read(location)
+        if SigningKey.isCosignKey(pem) {
+            throw BullaError(.malformedInput, "\(location): this is a cosign key: run `bulla key import-cosign \(location) --output-prefix NEW`")
+        }
         do {
             return try SigningKey(pemRepresentation: pem, passphrase: nil)
         } catch let error as BullaError where error.code == .passphraseRequired {
@@ -35,6 +38,30 @@ public enum KeyFile {
             }
         } catch let error as BullaError {
             throw error.prefixed(location)
+        }
+    }
+
+    /// A cosign private key (`ENCRYPTED SIGSTORE PRIVATE KEY`) from a path or `env://VAR`, for
+    /// `key import-cosign`; `passphrase` is asked only once the file is known to be one.
+    public static func cosignSigningKey(_ location: String, passphrase: () throws -> Passphrase) throws -> SigningKey {
+        let pem = try read(location)
+        guard SigningKey.isCosignKey(pem) else {
+            throw BullaError(.malformedInput, "\(location): not a cosign private key (no BEGIN ENCRYPTED SIGSTORE PRIVATE KEY or ENCRYPTED COSIGN PRIVATE KEY line)")
+        }
+        let sealed: CosignSealedKey
+        do {
+            sealed = try CosignKeyDocument.sealedKey(in: pem)
+        } catch let error as BullaError {
+            throw error.prefixed(location)
+        }
+        let given = try passphrase()
+        do {
+            return try SigningKey.importingCosign(sealed, passphrase: given)
+        } catch let error as BullaError {
+            // As for Bulla's keys: which key, and where the passphrase came from, never what it is.
+            var named = error.prefixed(location)
+            if error.code == .wrongPassphrase, let source = given.source { named.message += " (the passphrase from \(source))" }
+            throw named
         }
     }
 

@@ -74,6 +74,9 @@ final class EVPKey: @unchecked Sendable {
 
     /// A private key in PEM: PKCS#8 (plain or encrypted) or SEC1 `EC PRIVATE KEY`.
     static func privateKey(pem: [UInt8], passphrase: Passphrase?) throws -> EVPKey {
+        if CosignKey.label(in: pem) != nil {
+            throw BullaError(.malformedInput, "this is a cosign key: run `bulla key import-cosign FILE --output-prefix NEW`")
+        }
         let encrypted = PEMText.isEncrypted(pem)
         if encrypted && passphrase == nil {
             throw BullaError(.passphraseRequired, "the private key is encrypted: give its passphrase (BULLA_PASSWORD, --passphrase-file or the prompt)")
@@ -89,6 +92,23 @@ final class EVPKey: @unchecked Sendable {
                 throw BullaError(.wrongPassphrase, "cannot decrypt the private key: wrong passphrase", underlying: reason)
             }
             throw BullaError(.malformedInput, "not a PEM private key (PKCS#8 or SEC1 EC PRIVATE KEY)", underlying: reason)
+        }
+        return try EVPKey(taking: key)
+    }
+
+    /// A private key as DER PKCS#8 `PrivateKeyInfo` (what a cosign key file seals); the whole
+    /// input must be the structure.
+    static func privateKey(pkcs8 der: [UInt8]) throws -> EVPKey {
+        let key = der.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) -> OpaquePointer? in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            guard let info = d2i_PKCS8_PRIV_KEY_INFO(nil, &cursor, buffer.count) else { return nil }
+            defer { PKCS8_PRIV_KEY_INFO_free(info) }
+            // Trailing bytes after the structure are refused, as for public keys.
+            guard cursor == buffer.baseAddress.map({ $0 + buffer.count }) else { return nil }
+            return EVP_PKCS82PKEY(info)
+        }
+        guard let key else {
+            throw BullaError(.malformedInput, "not a DER PKCS#8 private key", underlying: OpenSSLCall.drainErrorQueue())
         }
         return try EVPKey(taking: key)
     }

@@ -17,9 +17,22 @@ public struct SigningKey: Sendable, CustomStringConvertible {
 
     /// Reads PKCS#8 PEM (plain or `ENCRYPTED PRIVATE KEY`) or SEC1 `EC PRIVATE KEY`, as
     /// `openssl genpkey`, `openssl ecparam -genkey` and Bulla write them. Refuses RSA, DSA, other
-    /// curves and explicit-parameter EC keys by name.
+    /// curves and explicit-parameter EC keys by name, and a cosign key with the way to import it.
     public init(pemRepresentation: [UInt8], passphrase: Passphrase?) throws {
         try self.init(try EVPKey.privateKey(pem: pemRepresentation, passphrase: passphrase))
+    }
+
+    /// Reads cosign's encrypted private key (`ENCRYPTED SIGSTORE PRIVATE KEY`, or cosign 1's
+    /// `ENCRYPTED COSIGN PRIVATE KEY`), so a team moving from cosign keeps its keys. scrypt's
+    /// parameters and every field are bounded first (spec/keys.md, "Importing a cosign key"); a
+    /// wrong passphrase is `wrongPassphrase`, as for Bulla's own keys.
+    public static func importingCosign(_ sealed: CosignSealedKey, passphrase: Passphrase) throws -> SigningKey {
+        try SigningKey(try CosignKey.open(sealed, passphrase: passphrase))
+    }
+
+    /// Whether `pem` holds cosign's private key format, which only `importingCosign` reads.
+    public static func isCosignKey(_ pem: [UInt8]) -> Bool {
+        CosignKey.label(in: pem) != nil
     }
 
     /// The curve and hash this key signs with, which the verifier must use too.

@@ -37,10 +37,10 @@ struct AttestCommand: ParsableCommand {
     @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation for the bundle or layer, key=value; repeatable.", valueName: "key=value"))
     var annotation: [String] = []
 
-    @OptionGroup(title: "Transparency log") var logOptions: LogOptions
+    @OptionGroup var logOptions: LogOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @OptionGroup(title: "Image") var image: ImageOptions
+    @OptionGroup var image: ImageOptions
 
     func validate() throws {
         _ = try Annotations.parse(annotation)
@@ -103,15 +103,15 @@ struct VerifyAttestationCommand: ParsableCommand {
                 --policy policy.yaml -o json
             """)
 
-    @OptionGroup var trusted: TrustOptions
-
     @Option(name: .customLong("type"), help: ArgumentHelp("spdxjson, cyclonedx, slsaprovenance, vuln, openvex, or any URI.", valueName: "type"))
     var predicateType: String
 
     @Option(help: ArgumentHelp("Also judge the attestations by this policy's rules for the type, with each rule's own keys and threshold (spec/policy.md).", valueName: "file"))
     var policy: String?
 
-    @OptionGroup(title: "Image") var image: ImageOptions
+    @OptionGroup var trusted: TrustOptions
+
+    @OptionGroup var image: ImageOptions
 
     func validate() throws {
         do { _ = try PredicateType(parsing: predicateType) } catch let error as BullaError { throw ValidationError(error.message) }

@@ -13,7 +13,7 @@ struct CompletionCommand: ParsableCommand {
               bulla completion fish > ~/.config/fish/completions/bulla.fish
             """)
 
-    @Argument(help: "bash, zsh or fish.")
+    @Argument(help: "bash, zsh or fish.", completion: .list(["bash", "zsh", "fish"]))
     var shell: String
 
     func validate() throws {

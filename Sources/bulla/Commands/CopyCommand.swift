@@ -7,13 +7,12 @@ struct CopyCommand: ParsableCommand {
         commandName: "copy",
         abstract: "Copy an image with all its signatures and attestations (an air-gap mirror).",
         discussion: """
-            SRC and DST are oci:DIR[:TAG] or registry images; SRC may also be an archive.
-            Every child of an index is copied, and so are the image's referrers (bundle
-            signatures and attestations, whether the registry lists them by the referrers API
-            or the sha256-<hex> tag) and cosign's sha256-<hex>.sig and .att tags. Blobs are
-            streamed and checked against their digests; blobs DST has are skipped. Digests
-            never change, so signatures verify at DST, offline for a layout. A layout DST is
-            updated atomically: it shows the whole copy or none of it.
+            SRC and DST are oci:DIR[:TAG] or registry images; SRC may also be an archive. Every child of an index is copied, and so are the image's referrers (bundle signatures and attestations, whether the registry lists them by the referrers API or the sha256-<hex> tag) and cosign's sha256-<hex>.sig and .att tags. Blobs are streamed and checked against their digests; blobs DST has are skipped. Digests never change, so signatures verify at DST, offline for a layout. A layout DST is updated atomically: it shows the whole copy or none of it.
+
+            EXAMPLES:
+              bulla copy registry.example.com/app:1.0 oci:mirror/registry.example.com/app
+              bulla copy oci-archive:app.tar registry.internal/app:1.0 --authfile auth.json
+              bulla copy HOST/app@sha256:… oci:airgap/app -o json
             """)
 
     @Argument(help: "The image to copy.")
@@ -22,10 +21,11 @@ struct CopyCommand: ParsableCommand {
     @Argument(help: "Where to: oci:DIR[:TAG] (made if missing) or [docker://]HOST/REPO[:TAG].")
     var destination: String
 
-    @OptionGroup var registry: RegistryFlags
-
     @Option(help: ArgumentHelp("Blobs copied at once.", valueName: "count"))
     var jobs = 4
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var registry: RegistryFlags
 
     func validate() throws {
         guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
@@ -42,9 +42,11 @@ struct CopyCommand: ParsableCommand {
         copier.progress = { done, total in bar.update(done, total) }
         let report = try copier.copy(tag: Self.tag(of: to))
         bar.finish()
-        print("copied \(report.root.digest) to \(output.location): \(report.manifests) manifest(s), \(report.blobsCopied) blob(s) (\(Terminal.bytes(report.bytesCopied))), \(report.blobsPresent) already there")
-        for companion in report.companions {
-            print("  with \(companion)")
+        let copied = CopyReport(source: source, destination: destination, digest: report.root.digest, manifests: report.manifests,
+                                blobsCopied: report.blobsCopied, blobsPresent: report.blobsPresent, bytesCopied: report.bytesCopied, companions: report.companions)
+        try Output.emit(copied, confirmation: true) {
+            (["copied \(report.root.digest) to \(output.location): \(report.manifests) manifest(s), \(report.blobsCopied) blob(s) (\(Terminal.bytes(report.bytesCopied))), \(report.blobsPresent) already there"]
+                + report.companions.map { "  with \($0)" }).joined(separator: "\n")
         }
     }
 

@@ -19,7 +19,7 @@ struct InspectCommand: ParsableCommand {
             """)
 
     @OptionGroup var output: OutputOptions
-    @OptionGroup(title: "Image") var image: ImageOptions
+    @OptionGroup var image: ImageOptions
 
     func run() throws {
         let source = try image.open()

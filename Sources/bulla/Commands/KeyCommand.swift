@@ -10,13 +10,24 @@ import Foundation
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
-        abstract: "Generate signing keys and show their public half and ID.",
-        subcommands: [Generate.self, Public.self, ID.self])
+        abstract: "Generate or import signing keys and show their public half and ID.",
+        discussion: """
+            EXAMPLES:
+              bulla key generate --output-prefix release
+              COSIGN_PASSWORD=… bulla key import-cosign cosign.key --output-prefix release
+              bulla key id --key release.pub
+            """,
+        subcommands: [Generate.self, ImportCosign.self, Public.self, ID.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate",
-            abstract: "Write a new key pair: PREFIX.key (encrypted PKCS#8, mode 0600) and PREFIX.pub.")
+            abstract: "Write a new key pair: PREFIX.key (encrypted PKCS#8, mode 0600) and PREFIX.pub.",
+            discussion: """
+                EXAMPLES:
+                  bulla key generate --output-prefix release
+                  bulla key generate --output-prefix log --algorithm ed25519 -o json
+                """)
 
         @Option(help: ArgumentHelp("Path prefix of the two files.", valueName: "prefix"))
         var outputPrefix: String
@@ -27,51 +38,126 @@ struct KeyCommand: ParsableCommand {
         @Flag(help: "Replace existing files.")
         var force = false
 
+        @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
-            // Check both names first, so a refusal leaves no stray key file behind.
-            for path in ["\(outputPrefix).key", "\(outputPrefix).pub"] where !force && FileManager.default.fileExists(atPath: path) {
-                throw BullaError(.invalidArgument, "\(path) exists; pass --force to replace it")
+            let files = KeyPairFiles(prefix: outputPrefix, force: force)
+            try files.checkFree()
+            let secret = try passphrase.passphrase(for: "the new key \(files.privateKey)", confirm: true)
+            let report = try files.write(try SigningKey.generate(algorithm), passphrase: secret)
+            try Output.emit(report, confirmation: true) { "wrote \(files.privateKey) (private, 0600) and \(files.publicKey); \(algorithm) key ID \(report.keyID)" }
+        }
+    }
+
+    struct ImportCosign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-cosign",
+            abstract: "Re-encrypt a cosign private key as Bulla's: PREFIX.key (encrypted PKCS#8, mode 0600) and PREFIX.pub.",
+            discussion: """
+                FILE is cosign's ENCRYPTED SIGSTORE PRIVATE KEY (or cosign 1's ENCRYPTED COSIGN PRIVATE KEY), a path or env://VAR. Its passphrase comes from COSIGN_PASSWORD, else the terminal; the new key's as for key generate (BULLA_PASSWORD, --passphrase-file, the terminal). The key and its ID stay the same: what cosign signed still verifies with cosign.pub, and so does what Bulla signs with the new key.
+
+                EXAMPLES:
+                  COSIGN_PASSWORD=… bulla key import-cosign cosign.key --output-prefix release
+                  bulla key import-cosign env://COSIGN_KEY --output-prefix release
+                """)
+
+        @Argument(help: ArgumentHelp("cosign's private key file, or env://VAR.", valueName: "file"))
+        var file: String
+
+        @Option(help: ArgumentHelp("Path prefix of the two files.", valueName: "prefix"))
+        var outputPrefix: String
+
+        @Flag(help: "Replace existing files.")
+        var force = false
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func run() throws {
+            let files = KeyPairFiles(prefix: outputPrefix, force: force)
+            try files.checkFree()
+            // The cosign key is opened before the new passphrase is asked for: a wrong cosign
+            // passphrase stops the command before anything is typed twice.
+            let key = try KeyFile.cosignSigningKey(file) { try CosignPassphrase.read(for: file) }
+            let secret = try passphrase.passphrase(for: "the new key \(files.privateKey)", confirm: true)
+            let report = try files.write(key, passphrase: secret)
+            try Output.emit(report, confirmation: true) {
+                "wrote \(files.privateKey) (private, 0600) and \(files.publicKey) from cosign's \(file); \(key.algorithm) key ID \(report.keyID)"
             }
-            let secret = try passphrase.passphrase(for: "the new key \(outputPrefix).key", confirm: true)
-            let key = try SigningKey.generate(algorithm)
-            try DurableFile.write(try key.pemRepresentation(passphrase: secret), to: "\(outputPrefix).key", mode: 0o600, overwrite: force)
-            try DurableFile.write(Array(key.publicKey.pemRepresentation.utf8), to: "\(outputPrefix).pub", mode: 0o644, overwrite: force)
-            print("wrote \(outputPrefix).key (private, 0600) and \(outputPrefix).pub; \(algorithm) key ID \(key.publicKey.keyID)")
         }
     }
 
     struct Public: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "public", abstract: "Print the public key (PEM) of a private key.")
+        static let configuration = CommandConfiguration(
+            commandName: "public",
+            abstract: "Print the public key (PEM) of a private key.",
+            discussion: """
+                EXAMPLES:
+                  bulla key public --key release.key > release.pub
+                """)
 
         @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
         var key: String
 
+        @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
             let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
-            print(signingKey.publicKey.pemRepresentation, terminator: "")
+            try Output.emit(KeyReport(signingKey.publicKey)) { String(signingKey.publicKey.pemRepresentation.dropLast()) }
         }
     }
 
     struct ID: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "id", abstract: "Print a key's ID: lower-case hex SHA-256 of its SubjectPublicKeyInfo DER.")
+            commandName: "id",
+            abstract: "Print a key's ID: lower-case hex SHA-256 of its SubjectPublicKeyInfo DER.",
+            discussion: """
+                EXAMPLES:
+                  bulla key id --key release.pub
+                  bulla key id --key release.key -o json
+                """)
 
         @Option(help: ArgumentHelp("Public or private key file, or env://VAR.", valueName: "key"))
         var key: String
 
+        @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
+            let publicKey: VerifyingKey
             do {
-                print(try KeyFile.verifyingKey(key).keyID)
+                publicKey = try KeyFile.verifyingKey(key)
             } catch let error as BullaError where error.code == .malformedInput {
-                print(try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }.publicKey.keyID)
+                publicKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }.publicKey
             }
+            try Output.emit(KeyReport(publicKey)) { publicKey.keyID }
         }
+    }
+}
+
+/// The two files a new or imported key is written to: PREFIX.key (encrypted, 0600) and PREFIX.pub.
+struct KeyPairFiles {
+    let prefix: String
+    let force: Bool
+
+    var privateKey: String { "\(prefix).key" }
+    var publicKey: String { "\(prefix).pub" }
+
+    /// Refuses before anything is asked or written when either file exists and `force` is not
+    /// set, so a refusal leaves no stray key file behind.
+    func checkFree() throws {
+        for path in [privateKey, publicKey] where !force && FileManager.default.fileExists(atPath: path) {
+            throw BullaError(.invalidArgument, "\(path) exists; pass --force to replace it")
+        }
+    }
+
+    /// Writes `key` encrypted under `passphrase`, and its public key; reports both.
+    func write(_ key: SigningKey, passphrase: Passphrase) throws -> KeyReport {
+        try DurableFile.write(try key.pemRepresentation(passphrase: passphrase), to: privateKey, mode: 0o600, overwrite: force)
+        try DurableFile.write(Array(key.publicKey.pemRepresentation.utf8), to: publicKey, mode: 0o644, overwrite: force)
+        return KeyReport(key.publicKey, privateKeyFile: privateKey, publicKeyFile: publicKey)
     }
 }
 

@@ -10,17 +10,37 @@ struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "A transparency log in a directory: RFC 6962 tree, C2SP tiles, signed checkpoints.",
+        discussion: """
+            EXAMPLES:
+              bulla log init /srv/log --origin log.example.com/release
+              bulla sign HOST/app@sha256:… --key release.key --log /srv/log
+              bulla log verify /srv/log --log-key /srv/log/log.pub
+            """,
         subcommands: LogCommand.always + LogCommand.served)
 
     struct Init: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "init", abstract: "Make an empty log; without --key, make its Ed25519 key as DIR/log.key and DIR/log.pub.")
+        static let configuration = CommandConfiguration(
+            commandName: "init",
+            abstract: "Make an empty log; without --log-signing-key, make its Ed25519 key as DIR/log.key and DIR/log.pub.",
+            discussion: """
+                EXAMPLES:
+                  bulla log init /srv/log --origin log.example.com/release
+                  bulla log init /srv/log --origin log.example.com/r --log-signing-key l.key
+                """)
 
         @Argument(help: "The log directory.") var directory: String
         @Option(help: ArgumentHelp("The log's name: the checkpoint origin and the key name.", valueName: "name")) var origin: String
-        @Option(help: ArgumentHelp("An existing private key to sign checkpoints with.", valueName: "key")) var key: String?
+        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("An existing private key to sign checkpoints with.", valueName: "key")) var logSigningKey: String?
+        @Option(name: .customLong("key"), help: .hidden) var oldKey: String?
+        @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
 
+        func validate() throws {
+            Deprecation.renamed("--key", to: "--log-signing-key", in: "bulla log init", used: oldKey != nil)
+        }
+
         func run() throws {
+            let key = logSigningKey ?? oldKey
             let signing: SigningKey
             if let key {
                 signing = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
@@ -33,17 +53,33 @@ struct LogCommand: ParsableCommand {
                 let secret = try passphrase.passphrase(for: "the new log key \(directory)/log.key", confirm: true)
                 try DurableFile.write(try signing.pemRepresentation(passphrase: secret), to: "\(directory)/log.key", mode: 0o600)
             }
-            print("log \(directory) for \(origin); key \(verifier.vkey ?? verifier.description)")
+            let vkey = verifier.vkey ?? verifier.description
+            let report = LogReport(directory: directory, origin: origin, verifierKey: vkey, keyID: signing.publicKey.keyID)
+            try Output.emit(report, confirmation: true) { "log \(directory) for \(origin); key \(vkey)" }
         }
     }
 
     struct Append: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "append", abstract: "Append each FILE (or standard input, -) as one entry, durably, in one batch.")
+        static let configuration = CommandConfiguration(
+            commandName: "append",
+            abstract: "Append each FILE (or standard input, -) as one entry, durably, in one batch.",
+            discussion: """
+                EXAMPLES:
+                  bulla log append /srv/log release-notes.txt sbom.json
+                  tail -f events.log | bulla log append /srv/log --lines
+                """)
 
         @Argument(help: "The log directory.") var directory: String
         @Argument(help: "Files whose bytes are the entries; - for standard input.") var files: [String] = ["-"]
         @Flag(help: "Append each line of standard input as it arrives, printing INDEX<TAB>LINE once it is durable.")
         var lines = false
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if lines && output.output == .json {
+                throw ValidationError("--lines acknowledges each line as INDEX<TAB>LINE as it becomes durable; it has no JSON form")
+            }
+        }
 
         func run() throws {
             if lines {
@@ -61,68 +97,110 @@ struct LogCommand: ParsableCommand {
             }
             let log = try TransparencyLog(opening: directory, forWriting: true)
             let indices = try log.append(entries)
-            for (index, file) in zip(indices, files) { print("\(index)\t\(file)") }
+            let report = AppendReport(directory: directory, entries: zip(indices, files).map { AppendReport.Entry(index: $0, source: $1) })
+            try Output.emit(report) { report.entries.map { "\($0.index)\t\($0.source)" }.joined(separator: "\n") }
         }
     }
 
     struct SignCheckpoint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "checkpoint", abstract: "Sign a checkpoint of the log as it is, consistent with the last one, and print it.")
+            commandName: "checkpoint",
+            abstract: "Sign a checkpoint of the log as it is, consistent with the last one, and print it.",
+            discussion: """
+                EXAMPLES:
+                  bulla log checkpoint /srv/log > checkpoint
+                  bulla log checkpoint /srv/log -o json | jq .size
+                """)
 
         @Argument(help: "The log directory.") var directory: String
-        @Option(help: ArgumentHelp("The log's private key (default DIR/log.key).", valueName: "key")) var key: String?
+        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The log's private key (default DIR/log.key).", valueName: "key")) var logSigningKey: String?
+        @Option(name: .customLong("key"), help: .hidden) var oldKey: String?
+        @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
 
+        func validate() throws {
+            Deprecation.renamed("--key", to: "--log-signing-key", in: "bulla log checkpoint", used: oldKey != nil)
+        }
+
         func run() throws {
-            let location = key ?? "\(directory)/log.key"
+            let location = logSigningKey ?? oldKey ?? "\(directory)/log.key"
             let signing = try KeyFile.signingKey(location) { try passphrase.passphrase(for: location) }
             let log = try TransparencyLog(opening: directory, forWriting: true)
-            print(String(decoding: try log.signCheckpoint(with: signing), as: UTF8.self), terminator: "")
+            let note = try log.signCheckpoint(with: signing)
+            let checkpoint = try Checkpoint(text: try SignedNote(parsing: note).text)
+            let report = CheckpointReport(origin: checkpoint.origin, size: checkpoint.size, root: Hex.encode(checkpoint.rootHash), note: String(decoding: note, as: UTF8.self))
+            try Output.emit(report) { String(report.note.dropLast()) }
         }
     }
 
     struct Prove: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "prove", abstract: "Print the inclusion proof of entry INDEX in the tree of SIZE entries (JSON, hex hashes).")
+        static let configuration = CommandConfiguration(
+            commandName: "prove",
+            abstract: "Print the inclusion proof of entry INDEX in the tree of SIZE entries (hex hashes).",
+            discussion: """
+                EXAMPLES:
+                  bulla log prove /srv/log --index 41 -o json
+                """)
 
         @Argument(help: "The log directory.") var directory: String
         @Option(help: "The entry's index.") var index: UInt64
         @Option(help: "The tree size (default: the log's).") var size: UInt64?
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             let log = try TransparencyLog(opening: directory, forWriting: false)
             let size = size ?? log.size
             let proof = try log.inclusionProof(index: index, size: size)
-            print(try Output.encode(ProofReport(
+            let report = ProofReport(
                 index: index, size: size, leafHash: Hex.encode(MerkleHash.leaf(try log.entry(at: index))),
-                root: Hex.encode(try log.root(size: size)), hashes: proof.hashes.map { Hex.encode($0) })))
+                root: Hex.encode(try log.root(size: size)), hashes: proof.hashes.map { Hex.encode($0) })
+            try Output.emit(report) {
+                (["entry \(report.index) of \(report.size): leaf \(report.leafHash), root \(report.root)"] + report.hashes.map { "  \($0)" }).joined(separator: "\n")
+            }
         }
     }
 
     struct Consistency: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "consistency", abstract: "Print the consistency proof between two tree sizes (JSON, hex hashes).")
+        static let configuration = CommandConfiguration(
+            commandName: "consistency",
+            abstract: "Print the consistency proof between two tree sizes (hex hashes).",
+            discussion: """
+                EXAMPLES:
+                  bulla log consistency /srv/log --from 40 -o json
+                """)
 
         @Argument(help: "The log directory.") var directory: String
         @Option(help: "The older size.") var from: UInt64
         @Option(help: "The newer size (default: the log's).") var to: UInt64?
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             let log = try TransparencyLog(opening: directory, forWriting: false)
             let to = to ?? log.size
             let proof = try log.consistencyProof(from: from, to: to)
-            print(try Output.encode(ConsistencyReport(
+            let report = ConsistencyReport(
                 from: from, to: to, oldRoot: Hex.encode(try log.root(size: from)), newRoot: Hex.encode(try log.root(size: to)),
-                hashes: proof.hashes.map { Hex.encode($0) })))
+                hashes: proof.hashes.map { Hex.encode($0) })
+            try Output.emit(report) {
+                (["\(report.from) → \(report.to): root \(report.oldRoot) → \(report.newRoot)"] + report.hashes.map { "  \($0)" }).joined(separator: "\n")
+            }
         }
     }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Audit the whole log: every tile recomputed from the entries, the checkpoint's signature and root, consistency with an earlier checkpoint.")
+            abstract: "Audit the whole log: every tile recomputed from the entries, the checkpoint's signature and root, consistency with an earlier checkpoint.",
+            discussion: """
+                EXAMPLES:
+                  bulla log verify /srv/log --log-key log.pub
+                  bulla log verify /srv/log --log-key log.pub --since last-checkpoint -o json
+                """)
 
         @Argument(help: "The log directory.") var directory: String
         @Option(name: .customLong("log-key"), help: ArgumentHelp("The log's public key.", valueName: "key")) var logKey: String
         @Option(help: ArgumentHelp("An earlier signed checkpoint the log must be consistent with.", valueName: "file")) var since: String?
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             let log = try TransparencyLog(opening: directory, forWriting: false)
@@ -131,9 +209,13 @@ struct LogCommand: ParsableCommand {
             let audit = try LogAuditor(log: log).audit(verifier: verifier, since: earlier)
             // A writer with a journal (`bulla serve --decision-log`) folds it into the tree later.
             let journaled = try log.journaledEntries()
-            print("verified \(directory): \(audit.size) entries, root \(Hex.encode(audit.root)), \(audit.tilesChecked) tiles recomputed"
-                  + (since.map { ", consistent with \($0)" } ?? "")
-                  + (journaled > 0 ? "; \(journaled) more journaled, not yet in the tree" : ""))
+            let report = LogAuditReport(directory: directory, size: audit.size, root: Hex.encode(audit.root), tilesChecked: audit.tilesChecked,
+                                        consistentWith: since, journaled: journaled)
+            try Output.emit(report) {
+                "verified \(directory): \(audit.size) entries, root \(report.root), \(audit.tilesChecked) tiles recomputed"
+                    + (since.map { ", consistent with \($0)" } ?? "")
+                    + (journaled > 0 ? "; \(journaled) more journaled, not yet in the tree" : "")
+            }
         }
     }
 }
@@ -149,18 +231,28 @@ extension LogCommand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
-            abstract: "Serve the log over HTTP: the C2SP tlog-tiles read paths, and POST /add, which answers once the entry is durable with its index, inclusion proof and signed checkpoint.")
+            abstract: "Serve the log over HTTP: the C2SP tlog-tiles read paths, and POST /add, which answers once the entry is durable with its index, inclusion proof and signed checkpoint.",
+            discussion: """
+                EXAMPLES:
+                  bulla log serve /srv/log --listen :8080
+                  bulla log serve /srv/log --log-signing-key /run/secrets/log.key
+                """)
 
         @Argument(help: "The log directory.") var directory: String
         @Option(help: ArgumentHelp("HOST:PORT, [IPv6]:PORT or :PORT (every interface); port 0 picks a free one.", valueName: "addr"))
         var listen = "127.0.0.1:8080"
-        @Option(help: ArgumentHelp("The log's private key (default DIR/log.key).", valueName: "key")) var key: String?
+        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The log's private key (default DIR/log.key).", valueName: "key")) var logSigningKey: String?
+        @Option(name: .customLong("key"), help: .hidden) var oldKey: String?
         @Option(help: ArgumentHelp("At most this many entries per durable batch.", valueName: "n")) var maxBatch = 4096
         @OptionGroup var passphrase: PassphraseOptions
 
+        func validate() throws {
+            Deprecation.renamed("--key", to: "--log-signing-key", in: "bulla log serve", used: oldKey != nil)
+        }
+
         func run() async throws {
             let address = try ListenAddress(parsing: listen)
-            let location = key ?? "\(directory)/log.key"
+            let location = logSigningKey ?? oldKey ?? "\(directory)/log.key"
             let signing = try KeyFile.signingKey(location) { try passphrase.passphrase(for: location) }
             let server = try LogServer(directory: directory, key: signing, maxBatch: max(1, maxBatch))
             try await server.run(address: address) { bound in
@@ -176,17 +268,3 @@ extension LogCommand {
     static let served: [any ParsableCommand.Type] = []
 }
 #endif
-
-struct ProofReport: Encodable {
-    let mediaType = "application/vnd.bulla.inclusion-proof.v1+json"
-    let index: UInt64, size: UInt64
-    let leafHash: String, root: String
-    let hashes: [String]
-}
-
-struct ConsistencyReport: Encodable {
-    let mediaType = "application/vnd.bulla.consistency-proof.v1+json"
-    let from: UInt64, to: UInt64
-    let oldRoot: String, newRoot: String
-    let hashes: [String]
-}

@@ -6,6 +6,12 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Judge images by a policy file.",
+        discussion: """
+            EXAMPLES:
+              bulla policy check --policy policy.yaml registry.example.com/app:1.0
+              bulla policy test --policy policy.yaml --type spdxjson \\
+                --predicate sbom.json --image HOST/app
+            """,
         subcommands: [PolicyCheckCommand.self, PolicyTestCommand.self])
 }
 
@@ -14,9 +20,11 @@ struct PolicyCheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Decide, as admission would, whether each image may run, and say why.",
         discussion: """
-            Every image is judged, even after one that cannot be read. Exit 0 when every image is
-            allowed, 1 when any is denied, and the error's status (3 for an image that cannot be
-            read) when any could not be judged: the worst result wins.
+            Every image is judged, even after one that cannot be read. Exit 0 when every image is allowed, 1 when any is denied, and the error's status (3 for an image that cannot be read) when any could not be judged: the worst result wins.
+
+            EXAMPLES:
+              bulla policy check --policy policy.yaml HOST/app:1.0 HOST/db:15
+              bulla policy check --policy policy.yaml oci:build/app --namespace pay -o json
             """)
 
     @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))
@@ -25,13 +33,12 @@ struct PolicyCheckCommand: ParsableCommand {
     @Argument(help: "Images: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REPO:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST].")
     var images: [String]
 
-    @OptionGroup var registry: RegistryFlags
-
     @Option(help: ArgumentHelp("Judge as for a pod in this namespace (rules with namespaces apply only then).", valueName: "name"))
     var namespace: String?
 
     @OptionGroup var platform: PlatformOption
     @OptionGroup var output: OutputOptions
+    @OptionGroup var registry: RegistryFlags
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
@@ -63,10 +70,12 @@ struct PolicyTestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Try a policy's attestation rules on a predicate file (an SBOM, a provenance), unsigned.",
         discussion: """
-            For writing policies: the file is judged by the age and content rules the policy has for
-            IMAGE and the type. Nothing is signed, so whether the rules' trusted keys attested it is
-            reported as not checked; this never stands in for `policy check`. Exit 0 when the
-            file meets those rules, 1 when it does not.
+            For writing policies: the file is judged by the age and content rules the policy has for IMAGE and the type. Nothing is signed, so whether the rules' trusted keys attested it is reported as not checked; this never stands in for `policy check`. Exit 0 when the file meets those rules, 1 when it does not.
+
+            EXAMPLES:
+              syft dir:. -o spdx-json > sbom.json
+              bulla policy test --policy policy.yaml --type spdxjson \\
+                --predicate sbom.json --image registry.example.com/payments/api
             """)
 
     @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))

@@ -6,13 +6,22 @@ struct SBOMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
         abstract: "Read SBOMs as policies see them.",
+        discussion: """
+            EXAMPLES:
+              bulla sbom packages sbom.spdx.json
+            """,
         subcommands: [SBOMPackagesCommand.self])
 }
 
 struct SBOMPackagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "packages",
-        abstract: "List the packages of an SPDX 2.x or CycloneDX 1.x JSON document: name, version, purl, licence, supplier.")
+        abstract: "List the packages of an SPDX 2.x or CycloneDX 1.x JSON document: name, version, purl, licence, supplier.",
+        discussion: """
+            EXAMPLES:
+              bulla sbom packages sbom.spdx.json
+              bulla sbom packages bom.cdx.json -o json | jq '.packages[].name'
+            """)
 
     @Argument(help: "The SBOM file.")
     var file: String

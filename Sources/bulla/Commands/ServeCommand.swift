@@ -12,16 +12,14 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "The Kubernetes admission webhook: answer AdmissionReview requests by a policy, over HTTPS.",
         discussion: """
-            POST /validate allows or denies a workload (Pod, Deployment, ReplicaSet, StatefulSet,
-            DaemonSet, Job, CronJob, ReplicationController) by the images of all its containers;
-            POST /mutate does the same and rewrites each allowed tag to the digest it verified.
-            Anything that cannot be shown allowed is denied with the reason: an image the
-            registry does not answer for, a deadline passed, an internal error. Decisions are
-            cached per image digest and policy; with --decision-log, each is appended to that
-            transparency log before it is answered. GET /healthz, /readyz and /metrics
-            (Prometheus) serve operations. The policy file is reloaded when it changes; a
-            change that does not load is logged and refused; so are the serving certificate and
-            key, which new connections then get. Logs are JSON lines on stderr.
+            POST /validate allows or denies a workload (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController) by the images of all its containers; POST /mutate does the same and rewrites each allowed tag to the digest it verified. Anything that cannot be shown allowed is denied with the reason: an image the registry does not answer for, a deadline passed, an internal error.
+
+            Decisions are cached per image digest and policy; with --decision-log, each is appended to that transparency log before it is answered. GET /healthz, /readyz and /metrics (Prometheus) serve operations. The policy file is reloaded when it changes; a change that does not load is logged and refused; so are the serving certificate and key, which new connections then get. Logs are JSON lines on stderr.
+
+            EXAMPLES:
+              bulla serve --policy policy.yaml --tls-cert tls.crt --tls-key tls.key
+              bulla serve --policy policy.yaml --tls-cert tls.crt --tls-key tls.key \\
+                --decision-log /var/lib/bulla/decisions --deadline 8s
             """)
 
     @Option(help: ArgumentHelp("The policy (YAML; spec/policy.md).", valueName: "file"))
@@ -69,8 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel = "info"
 
-    @OptionGroup var registry: RegistryFlags
     @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var registry: RegistryFlags
 
     func validate() throws {
         guard deadline.milliseconds > 0, reloadInterval.milliseconds > 0, foldInterval.milliseconds > 0 else {

@@ -28,7 +28,7 @@ struct SignCommand: ParsableCommand {
             EXAMPLES:
               bulla sign registry.example.com/app@sha256:… --key release.key
               bulla sign oci:build/app:1.0 --key release.key --log https://log.example.com
-              bulla sign docker-archive:app.tar --key release.key --output-bundle app.sig.json
+              bulla sign docker-archive:app.tar --key release.key --output-bundle s.json
               BULLA_PASSWORD=… bulla sign HOST/app:1 --key release.key -o json
             """)
 
@@ -50,10 +50,10 @@ struct SignCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The repository a legacy signature names (its docker-reference); a registry image's own by default.", valueName: "registry/repo"))
     var identity: String?
 
-    @OptionGroup(title: "Transparency log") var logOptions: LogOptions
+    @OptionGroup var logOptions: LogOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @OptionGroup(title: "Image") var image: ImageOptions
+    @OptionGroup var image: ImageOptions
 
     func validate() throws {
         _ = try Annotations.parse(annotation)
@@ -99,11 +99,9 @@ struct VerifyCommand: ParsableCommand {
             EXAMPLES:
               bulla verify registry.example.com/app:1.0 --key release.pub
               bulla verify oci:build/app --key a.pub --key b.pub --threshold 2
-              bulla verify HOST/app@sha256:… --key release.pub --log-key log.pub --require-log
+              bulla verify HOST/app@sha256:… --key a.pub --log-key log.pub --require-log
               bulla verify docker-archive:app.tar --key release.pub --bundle app.sig.json
             """)
-
-    @OptionGroup var trusted: TrustOptions
 
     @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation a signature must carry to count, key=value; repeatable.", valueName: "key=value"))
     var annotation: [String] = []
@@ -111,7 +109,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The repository legacy signatures must name.", valueName: "registry/repo"))
     var identity: String?
 
-    @OptionGroup(title: "Image") var image: ImageOptions
+    @OptionGroup var trusted: TrustOptions
+
+    @OptionGroup var image: ImageOptions
 
     func validate() throws {
         _ = try Annotations.parse(annotation)

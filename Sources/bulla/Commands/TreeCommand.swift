@@ -15,7 +15,7 @@ struct TreeCommand: ParsableCommand {
         aliases: ["discover"])
 
     @OptionGroup var output: OutputOptions
-    @OptionGroup(title: "Image") var image: ImageOptions
+    @OptionGroup var image: ImageOptions
 
     func run() throws {
         let tree = try AttachmentTree(source: try image.open(), platform: try image.selectedPlatform)

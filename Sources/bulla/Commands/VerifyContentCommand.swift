@@ -5,13 +5,19 @@ struct VerifyContentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-content",
         abstract: "Re-hash every blob reachable from an image and check it against its descriptor.",
-        discussion: "Exit 0 when every blob is intact, 1 naming each blob that is missing, truncated or altered.")
+        discussion: """
+            Exit 0 when every blob is intact, 1 naming each blob that is missing, truncated or altered.
 
-    @OptionGroup var image: ImageOptions
-    @OptionGroup var output: OutputOptions
+            EXAMPLES:
+              bulla verify-content oci:mirror/app
+              bulla verify-content registry.example.com/app:1.0 --jobs 8 -o json
+            """)
 
     @Option(help: ArgumentHelp("Threads that hash blobs in parallel; the default is the number of cores.", valueName: "n"))
     var jobs: Int = ContentVerifier.defaultJobs
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var image: ImageOptions
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
