@@ -51,7 +51,7 @@ export BULLA_PASSWORD=release-check
 "$bulla" key generate --output-prefix "$work/key" >/dev/null
 "$bulla" sign "oci:$work/layout:1" --key "$work/key.key" >/dev/null
 echo "a file to sign" > "$work/file"
-"$bulla" sign-blob "$work/file" --key "$work/key.key" --bundle "$work/file.sigstore.json" >/dev/null
+"$bulla" sign-blob "$work/file" --key "$work/key.key" --output-bundle "$work/file.sigstore.json" >/dev/null
 expected=$("$bulla" digest "oci:$work/layout:1")
 run() { chroot "$root" env -i PATH=/usr/bin:/bin /opt/bulla/bulla "$@"; }
 echo "release-check: $(run --version) in $root (debootstrap minbase + libssl3 + libarchive13)"

@@ -83,6 +83,6 @@ if [ -z "$key" ]; then
 fi
 "$binary" key public --key "$key" > dist/release.pub
 for file in "$name.tar.gz" "$name.spdx.json" SHA256SUMS; do
-  "$binary" sign-blob "dist/$file" --key "$key" --bundle "dist/$file.sigstore.json" >/dev/null
+  "$binary" sign-blob "dist/$file" --key "$key" --output-bundle "dist/$file.sigstore.json" >/dev/null
 done
 echo "release: dist/$name.tar.gz ($(stat -c %s "dist/$name.tar.gz") bytes; binary $(stat -c %s "dist/$name/bulla") bytes) in $(( $(date +%s) - started )) s"

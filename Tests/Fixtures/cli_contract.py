@@ -219,6 +219,7 @@ def scenario(fixtures):
     entries = json_result("policy check", ["--policy", "policy.yaml", "oci:lay:v1", "oci:lay:v2", "oci:missing:v1"], expect=3)
     if entries is not None and len(entries) != 3:
         problems.append(f"policy check of 3 images gave {len(entries)} verdicts")
+    json_result("verify-attestation", ["oci:lay:v1", "--key", "k.pub", "--type", "spdxjson", "--policy", "policy.yaml"])
     json_result("policy test", ["--policy", "policy.yaml", "--type", "spdxjson", "--predicate", "sbom.json", "--image", "oci:lay"], expect=0)
     json_result("log append", ["L", "blob"])
     json_result("log checkpoint", ["L"])
@@ -253,6 +254,21 @@ for name, out in walked.items():
         problems.append(f"{name} prints a result but takes no -o/--output")
     if name not in covered:
         problems.append(f"{name} was not run with -o json by this contract")
+
+# Every schema has a vector in spec/vectors/cli/ that matches it, and every media type was
+# printed by some command in this run.
+vectors = os.path.join(os.path.dirname(os.path.abspath(SCHEMAS)), "vectors", "cli")
+printed = set().union(*covered.values()) | {"application/vnd.bulla.error.v1+json"}
+for schema_file in sorted(os.listdir(SCHEMAS)):
+    name = schema_file.removesuffix(".schema.json")
+    vector = os.path.join(vectors, name + ".json")
+    if not os.path.exists(vector):
+        problems.append(f"{schema_file} has no vector {vector}")
+    else:
+        validate(name, json.load(open(vector)), f"spec/vectors/cli/{name}.json")
+    media_type = f"application/vnd.bulla.{name}+json"
+    if media_type not in printed:
+        problems.append(f"no command printed {media_type} in this run")
 
 for problem in problems:
     print(problem)

@@ -29,20 +29,15 @@ struct KeyCommand: ParsableCommand {
                   bulla key generate --output-prefix log --algorithm ed25519 -o json
                 """)
 
-        @Option(help: ArgumentHelp("Path prefix of the two files.", valueName: "prefix"))
-        var outputPrefix: String
+        @OptionGroup var files: KeyPairFiles
 
         @Option(help: "ecdsa-p256 (the default, as cosign), ecdsa-p384 or ed25519.")
         var algorithm: KeyAlgorithm = .ecdsaP256
-
-        @Flag(help: "Replace existing files.")
-        var force = false
 
         @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
-            let files = KeyPairFiles(prefix: outputPrefix, force: force)
             try files.checkFree()
             let secret = try passphrase.passphrase(for: "the new key \(files.privateKey)", confirm: true)
             let report = try files.write(try SigningKey.generate(algorithm), passphrase: secret)
@@ -65,17 +60,11 @@ struct KeyCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("cosign's private key file, or env://VAR.", valueName: "file"))
         var file: String
 
-        @Option(help: ArgumentHelp("Path prefix of the two files.", valueName: "prefix"))
-        var outputPrefix: String
-
-        @Flag(help: "Replace existing files.")
-        var force = false
-
+        @OptionGroup var files: KeyPairFiles
         @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
-            let files = KeyPairFiles(prefix: outputPrefix, force: force)
             try files.checkFree()
             // The cosign key is opened before the new passphrase is asked for: a wrong cosign
             // passphrase stops the command before anything is typed twice.
@@ -138,9 +127,12 @@ struct KeyCommand: ParsableCommand {
 }
 
 /// The two files a new or imported key is written to: PREFIX.key (encrypted, 0600) and PREFIX.pub.
-struct KeyPairFiles {
-    let prefix: String
-    let force: Bool
+struct KeyPairFiles: ParsableArguments {
+    @Option(name: .customLong("output-prefix"), help: ArgumentHelp("Path prefix of the two files.", valueName: "prefix"))
+    var prefix: String
+
+    @Flag(help: "Replace existing files.")
+    var force = false
 
     var privateKey: String { "\(prefix).key" }
     var publicKey: String { "\(prefix).pub" }
