@@ -24,6 +24,9 @@ final class RegistryTransport: Sendable {
     let options: RegistryOptions
     private let http: HTTPClient
     private let state = Mutex(AuthState())
+    /// Whether the registry has answered a request of this command: once it has, a refused
+    /// connection is a restart to wait out under --retries, not a registry that is not there.
+    private let answered = Atomic<Bool>(false)
 
     private struct AuthState {
         var login: RegistryLogin?
@@ -124,14 +127,15 @@ final class RegistryTransport: Sendable {
                 response = try http.execute(request: request, delegate: receiver, deadline: retry.deadline?.instant).futureResult.wait()
             } catch let error as BullaError {
                 throw error
-            } catch let error as HTTPClientError where error == .remoteConnectionClosed && resendable && retry.canRetry && !receiver.streamed {
-                try retry.wait(retryAfter: nil)
-                continue
             } catch let error as HTTPClientError where error == .deadlineExceeded {
                 throw retry.deadlinePassed(what)
+            } catch where resendable && retry.canRetry && !receiver.streamed && isTransient(error) {
+                try retry.wait(retryAfter: nil)
+                continue
             } catch {
                 throw BullaError(.unreachable, "cannot get \(what) from \(registry)", underlying: describe(error))
             }
+            answered.store(true, ordering: .relaxed)
             switch response.status.code {
             case 401 where !authenticated:
                 authenticated = true
@@ -275,7 +279,7 @@ final class RegistryTransport: Sendable {
                 throw error
             } catch let error as HTTPClientError where error == .deadlineExceeded {
                 throw retry.deadlinePassed("a token", from: realmHost)
-            } catch let error as HTTPClientError where error == .remoteConnectionClosed && retry.canRetry {
+            } catch where retry.canRetry && isTransient(error) {
                 try retry.wait(retryAfter: nil)
                 continue
             } catch {
@@ -326,6 +330,26 @@ final class RegistryTransport: Sendable {
             out.append(Character(Unicode.Scalar(byte)))
         }
         return out
+    }
+
+    /// Whether sending again can help: a connection reset or closed before the answer (a
+    /// registry's keep-alive closing, a proxy's reset), or a refused connection once the registry
+    /// has answered this command (it is restarting). A refused first connection and an unknown
+    /// host are reported at once: nothing is there to wait for.
+    private func isTransient(_ error: any Error) -> Bool {
+        let registryAnswered = answered.load(ordering: .relaxed)
+        func transient(errno: CInt) -> Bool {
+            errno == ECONNRESET || errno == EPIPE || (errno == ECONNREFUSED && registryAnswered)
+        }
+        switch error {
+        case let error as HTTPClientError: return error == .remoteConnectionClosed
+        case let error as IOError: return transient(errno: error.errnoCode)
+        case let error as ChannelError: return error == .ioOnClosedChannel || error == .eof || error == .alreadyClosed
+        case let error as NIOSSLError: return error == .uncleanShutdown
+        case let error as NIOConnectionError:
+            return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { ($0.error as? IOError).map { transient(errno: $0.errnoCode) } ?? false }
+        default: return false
+        }
     }
 
     private func describe(_ error: any Error) -> String {

@@ -32,8 +32,12 @@ struct RegistryFlags: ParsableArguments {
         }
         // Credentials named on purpose and missing are a mistake to report, not a reason to
         // carry on anonymously.
-        if let authFile, !FileManager.default.isReadableFile(atPath: authFile) {
-            throw ValidationError("--authfile \(authFile) cannot be read")
+        if let authFile {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: authFile, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  FileManager.default.isReadableFile(atPath: authFile) else {
+                throw ValidationError("--authfile \(authFile) cannot be read (it must be a file)")
+            }
         }
     }
 }

@@ -65,6 +65,16 @@ import Testing
         let pointStart = der.count - (algorithm == .ecdsaP256 ? 65 : 97)
         hybrid[pointStart] = 0x06 | (der.last! & 1)
         #expect(throws: BullaError(.unsupported)) { try VerifyingKey(derRepresentation: hybrid) }
+        var prefixed = der
+        prefixed[pointStart] = 0x02
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(derRepresentation: prefixed) }
+
+        // The same keys in a loose DER (the outer length in long form): the hybrid point is still
+        // refused by name, and the uncompressed one as not DER's one encoding, so no key has a
+        // second key ID.
+        func loose(_ der: [UInt8]) -> [UInt8] { [0x30, 0x81] + der.dropFirst(1) }
+        #expect(throws: BullaError(.unsupported)) { try VerifyingKey(derRepresentation: loose(hybrid)) }
+        #expect(throws: BullaError(.malformedInput)) { try VerifyingKey(derRepresentation: loose(der)) }
     }
 
     @Test(arguments: [

@@ -12,6 +12,8 @@ is rewritten to point at this proxy), except where the mode says otherwise:
   ok                    a plain proxy
   error500              every request gets 500 with a small registry-style error body, GET /v2/ too
   flaky500              the first 2 requests to each distinct path get 503, later ones are proxied
+  reset                 the first request to each distinct path (not /v2/) has its connection reset
+                        (RST, no answer); later ones are proxied
   retry-after           the first request to each distinct path gets 429 with `Retry-After: 1`
   bad-blob              GET .../blobs/<digest> bodies come back with one byte changed (same length,
                         same headers, Docker-Content-Digest included)
@@ -62,6 +64,8 @@ import json
 import os
 import re
 import select
+import socket
+import struct
 import sys
 import threading
 import time
@@ -71,7 +75,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixture_lifetime import watch_for_exit  # noqa: E402
 
 MODES = (
-    "ok", "error500", "flaky500", "retry-after", "bad-blob",
+    "ok", "error500", "flaky500", "reset", "retry-after", "bad-blob",
     "big-manifest", "big-manifest-chunked", "stall", "stall-headers", "patch-lost", "patch-refused",
     "redirect", "noisy-error", "drip", "many-referrers", "paged-referrers",
 )
@@ -197,6 +201,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             self.send_error_body(entry, 500, "injected fault: internal server error")
         elif mode == "flaky500" and not probe and count <= FLAKY_FAILURES:
             self.send_error_body(entry, 503, "injected fault: service unavailable")
+        elif mode == "reset" and not probe and count == 1:
+            self.reset_connection(entry)
         elif mode == "retry-after" and not probe and count == 1:
             self.send_error_body(entry, 429, "injected fault: too many requests", {"Retry-After": "1"})
         elif mode.startswith("big-manifest") and manifest and self.command in ("GET", "HEAD"):
@@ -335,6 +341,13 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         return value
 
     # --- Answers made up here ---------------------------------------------------------------------
+
+    def reset_connection(self, entry):
+        """Drops the connection with a TCP reset (SO_LINGER 0), answering nothing."""
+        entry["status"] = "reset"
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
 
     def send_error_body(self, entry, status, message, headers=None):
         """An injected error with a registry-style JSON body."""

@@ -46,6 +46,9 @@ struct RegistryFaultTests {
         let (dir, _, _) = try Self.pushed.get()
         let result = try RegistryTests.bulla(["digest", "--authfile", "/nonexistent/auth.json", "--insecure", "127.0.0.1:9/faults/app:1"], in: dir)
         #expect(result.status == 2 && result.stderr.contains("--authfile /nonexistent/auth.json cannot be read"), "\(result.stderr)")
+        // A directory is no credentials file either.
+        let directory = try RegistryTests.bulla(["digest", "--authfile", dir, "--insecure", "127.0.0.1:9/faults/app:1"], in: dir)
+        #expect(directory.status == 2 && directory.stderr.contains("--authfile \(dir) cannot be read (it must be a file)"), "\(directory.stderr)")
     }
 
     @Test func persistentServerErrorsFailAfterTheRetries() throws {
@@ -58,6 +61,16 @@ struct RegistryFaultTests {
         let (_, _, digest) = try Self.pushed.get()
         let (result, _, _) = try Self.through("flaky500", ["verify-content", "IMAGE"])
         #expect(result.status == 0 && result.stdout.contains(digest), "\(result.stderr)")
+    }
+
+    /// A connection reset before the answer is sent again (a proxy's or a load balancer's
+    /// reset): each path's first request is reset, and the command still succeeds.
+    @Test func aResetConnectionIsRetried() throws {
+        let (_, _, digest) = try Self.pushed.get()
+        let (result, _, proxy) = try Self.through("reset", ["verify-content", "IMAGE"])
+        #expect(result.status == 0 && result.stdout.contains(digest), "\(result.stderr)")
+        let resets = try proxy.log().filter { $0["status"] as? String == "reset" }
+        #expect(!resets.isEmpty, "the proxy reset no connection")
     }
 
     @Test func retryAfterIsHonoured() throws {

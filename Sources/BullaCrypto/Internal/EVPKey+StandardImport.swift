@@ -35,9 +35,7 @@ extension EVPKey {
         case .ed25519:
             pointer = key.withUnsafeBufferPointer { EVP_PKEY_new_raw_public_key_ex(nil, "ED25519", nil, $0.baseAddress, $0.count) }
         case .ecdsaP256, .ecdsaP384:
-            guard key.first == 0x04 else {
-                throw BullaError(.unsupported, "\(match.algorithm) key with a point in hybrid form; re-encode it with an uncompressed point")
-            }
+            guard key.first == 0x04 else { throw hybridPoint(match.algorithm, form: key.first ?? 0) }
             pointer = importEC(point: key, group: match.algorithm == .ecdsaP256 ? "P-256" : "P-384")
         }
         guard let pointer else {

@@ -34,18 +34,27 @@ final class EVPKey: @unchecked Sendable {
             throw error
         }
         // One key, one key ID: only the named-curve, uncompressed SubjectPublicKeyInfo is
-        // accepted, so the same key cannot arrive under two IDs.
-        let length = i2d_PUBKEY(pointer, nil)
-        guard length == Self.canonicalPublicKeyLength[algorithm] else {
+        // accepted, so the same key cannot arrive under two IDs. The key as OpenSSL would
+        // write it must be the standard header and, for EC, an uncompressed point: a private
+        // key's embedded point in hybrid form re-encodes at the standard length too.
+        let standard = Self.standardHeaders.first { $0.algorithm == algorithm }!
+        let encoded = try? Self.encodePublicKey(pointer)
+        guard let encoded, encoded.count == standard.header.count + standard.keyLength, encoded.starts(with: standard.header) else {
             throw BullaError(
-                .unsupported,
-                "\(algorithm) key in a non-standard encoding (\(length)-byte public key: explicit curve parameters or a compressed point); re-encode it with a named curve and uncompressed point")
+                encoded == nil ? .malformedInput : .unsupported,
+                "\(algorithm) key in a non-standard encoding (\(encoded?.count ?? 0)-byte public key: explicit curve parameters or a compressed point, or the point at infinity); re-encode it with a named curve and uncompressed point")
+        }
+        if algorithm != .ed25519, let form = encoded.dropFirst(standard.header.count).first, form != 0x04 {
+            throw Self.hybridPoint(algorithm, form: form)
         }
     }
 
-    /// DER SubjectPublicKeyInfo sizes of the standard encodings: each header and the key after it.
-    private static let canonicalPublicKeyLength = Dictionary(
-        uniqueKeysWithValues: standardHeaders.map { ($0.algorithm, Int32($0.header.count + $0.keyLength)) })
+    /// The refusal of an EC point in any form but uncompressed (0x04): hybrid (0x06, 0x07) by name.
+    static func hybridPoint(_ algorithm: KeyAlgorithm, form: UInt8) -> BullaError {
+        form == 0x06 || form == 0x07
+            ? BullaError(.unsupported, "\(algorithm) key with a point in hybrid form; re-encode it with an uncompressed point")
+            : BullaError(.malformedInput, "\(algorithm) key whose point starts with 0x\(String(form, radix: 16)), not an uncompressed point's 0x04")
+    }
 
     /// A key imported from its standard SubjectPublicKeyInfo `der`, whose algorithm the
     /// encoding's fixed header named.
@@ -129,7 +138,13 @@ final class EVPKey: @unchecked Sendable {
         guard let key else {
             throw BullaError(.malformedInput, "not a DER SubjectPublicKeyInfo", underlying: OpenSSLCall.drainErrorQueue())
         }
-        return try EVPKey(taking: key)
+        let parsed = try EVPKey(taking: key)
+        // A standard key reaches here only in a loose encoding (long-form lengths, unused bits
+        // in the BIT STRING): DER has one encoding of a key, and only that one is read.
+        guard try parsed.publicKeyDER() == der else {
+            throw BullaError(.malformedInput, "\(parsed.algorithm) key not in DER's one encoding of a SubjectPublicKeyInfo (long-form lengths or unused bits); re-encode it")
+        }
+        return parsed
     }
 
     // MARK: encodings
@@ -137,6 +152,11 @@ final class EVPKey: @unchecked Sendable {
     /// DER SubjectPublicKeyInfo.
     func publicKeyDER() throws -> [UInt8] {
         if let standardDER { return standardDER }
+        return try Self.encodePublicKey(pointer)
+    }
+
+    /// The SubjectPublicKeyInfo OpenSSL writes for `pointer`.
+    private static func encodePublicKey(_ pointer: OpaquePointer) throws -> [UInt8] {
         let length = i2d_PUBKEY(pointer, nil)
         guard length > 0 else { throw OpenSSLCall.failure("cannot encode the public key", code: .internalFailure) }
         var out = [UInt8](repeating: 0, count: Int(length))
