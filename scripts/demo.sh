@@ -86,6 +86,8 @@ run "$bulla" sbom packages demo.spdx.json
 run "$bulla" attest oci:layout:demo --key demo-key.key --predicate demo.spdx.json --type spdxjson --log demo-log
 "$bulla" verify-attestation oci:layout:demo --key demo-key.pub --type spdxjson --log-key demo-log/log.pub --require-log > verified.spdx.json
 echo "verified predicate: $(wc -c < verified.spdx.json) bytes, the same as syft wrote: $(cmp -s verified.spdx.json demo.spdx.json && echo yes || echo no)"
+echo "what is attached to the image now, found without a key:"
+run "$bulla" tree oci:layout:demo
 
 step "10. Policy: signed, a fresh SBOM, no Log4Shell, no AGPL — the image is admitted"
 cat > admit.yaml <<'YAML'
