@@ -23,6 +23,10 @@ public struct RegistryOptions: Sendable {
     /// How often a request answered 429 or 5xx is tried again (with backoff, or after the
     /// server's `Retry-After`).
     public var retries = 3
+    /// Whether a refused connection, once the registry has answered, is waited out under
+    /// `retries` (a registry restarting during a copy). The webhook turns it off: a review is
+    /// answered within its deadline, with the reason, and the API server asks again.
+    public var retriesRefusedConnections = true
     /// The longest `Retry-After` honoured; a server asking for more fails the request at once.
     public var maxRetryAfterSeconds = 60.0
     /// The first backoff; each retry doubles it.

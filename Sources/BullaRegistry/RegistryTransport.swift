@@ -337,7 +337,7 @@ final class RegistryTransport: Sendable {
     /// has answered this command (it is restarting). A refused first connection and an unknown
     /// host are reported at once: nothing is there to wait for.
     private func isTransient(_ error: any Error) -> Bool {
-        let registryAnswered = answered.load(ordering: .relaxed)
+        let registryAnswered = options.retriesRefusedConnections && answered.load(ordering: .relaxed)
         func transient(errno: CInt) -> Bool {
             errno == ECONNRESET || errno == EPIPE || (errno == ECONNREFUSED && registryAnswered)
         }

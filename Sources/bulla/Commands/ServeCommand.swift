@@ -98,6 +98,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.deadline = nil
         // A registry that does not answer must not hold a review past its deadline.
         options.timeoutSeconds = min(options.timeoutSeconds, max(1, deadline.milliseconds / 1000))
+        // A registry gone mid-run is a denial with its reason inside the deadline, not a wait.
+        options.retriesRefusedConnections = false
         let store = ImageStore(mirror.map { .mirror($0) } ?? .registries(options))
         let metrics = AdmissionMetrics()
         let log = try decisionLog.map { directory in
