@@ -59,4 +59,18 @@ static inline int bulla_sha256(const void *data, size_t length, unsigned char *o
 }
 #pragma clang diagnostic pop
 
+// Certificates (issue 20): X.509 extensions (GENERAL_NAME, key usage flags, EXFLAG_*) and the
+// chain verifier's store, context and parameters.
+#include <openssl/x509v3.h>
+#include <openssl/x509_vfy.h>
+
+/// `XN_FLAG_RFC2253` without `ASN1_STRFLGS_ESC_MSB`: a name printed as RFC 2253 text with its
+/// UTF-8 kept readable (openssl's `-nameopt rfc2253,-esc_msb`). The flag is an OR of macros
+/// Swift does not import.
+static inline unsigned long bulla_name_print_flags(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+
+// Timestamps (issue 20, BullaCrypto/Timestamps): RFC 3161 responses and tokens (TS_RESP,
+// TS_TST_INFO, TS_VERIFY_CTX) and the PKCS #7 signed data they travel in.
+#include <openssl/ts.h>
+
 #endif
