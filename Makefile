@@ -3,8 +3,10 @@ SWIFT ?= swift
 BULLA_RELEASE = .build/release/bulla
 # What make release ships: the Swift runtime and Foundation linked in.
 BULLA_STATIC = .build-static/release/bulla
+# The shared material beside the repository: third-party vectors and the Sigstore conformance suite.
+SHARED ?= $(CURDIR)/../shared
 
-.PHONY: all deps build static release release-check image image-check ci-example test load asan-build asan docs demo bench fuzz clean
+.PHONY: all deps build static release release-check image image-check ci-example conformance test load asan-build asan docs demo bench fuzz clean
 
 all: build
 
@@ -66,9 +68,9 @@ test: deps
 	$(MAKE) release
 	@# The image, its checks and the CI example wait on the network, podman and peers more than
 	@# on the processor: the ASan build runs beside them (its log in .build-asan/build.log).
-	@date +'== %T image and CI example, beside the ASan build'
+	@date +'== %T image, CI example and conformance, beside the ASan build'
 	@mkdir -p .build-asan; $(MAKE) asan-build > .build-asan/build.log 2>&1 & build=$$!; \
-	  bash scripts/image.sh && bash scripts/image-check.sh && python3 scripts/ci-example.py; status=$$?; \
+	  bash scripts/image.sh && bash scripts/image-check.sh && python3 scripts/ci-example.py && $(MAKE) conformance; status=$$?; \
 	  wait $$build; built=$$?; \
 	  if [ $$built -ne 0 ]; then cat .build-asan/build.log; exit $$built; fi; \
 	  tail -n 1 .build-asan/build.log; exit $$status
@@ -76,6 +78,11 @@ test: deps
 	$(MAKE) load
 	@date +'== %T asan'
 	$(MAKE) asan
+
+# The Sigstore client conformance suite's 140 verification tests, against the release binary
+# through scripts/conformance-client, each call in a network namespace with no interfaces.
+conformance: static
+	BULLA=$(CURDIR)/$(BULLA_STATIC) BULLA_CONFORMANCE_OFFLINE=1 bash $(SHARED)/sigstore-conformance/run.sh $(CURDIR)/scripts/conformance-client
 
 # The admission webhook under wrk, alone on the machine, with the binary a release ships.
 load: static

@@ -4,7 +4,8 @@
 set -euo pipefail
 need=()
 # libstdc++-12-dev and libgcc-12-dev: the static C++ runtime and unwinder make release links in.
-for pkg in libssl-dev libarchive-dev pkg-config libstdc++-12-dev libgcc-12-dev; do
+# python3-venv: the Sigstore conformance suite's runner makes its virtualenv with it.
+for pkg in libssl-dev libarchive-dev pkg-config libstdc++-12-dev libgcc-12-dev python3-venv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 for tool in skopeo umoci zstd gzip tar python3 openssl curl; do

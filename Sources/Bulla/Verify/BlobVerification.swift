@@ -13,6 +13,11 @@ public struct BlobVerification: Codable, Sendable {
     public var keyID: String
     /// That key's algorithm name: `ecdsa-p256`, `ecdsa-p384` or `ed25519`.
     public var algorithm: String
+    /// For a certificate: the OIDC issuer and identity it was verified for.
+    public var issuer: String?
+    public var subject: String?
+    /// For a bundle checked against a trusted root: the index of each verified log entry.
+    public var logIndices: [UInt64]?
 }
 
 extension Verifier {
@@ -22,6 +27,25 @@ extension Verifier {
         let bundle = try SigstoreBundle(bytes: try KeyFile.read(bundlePath, limit: Self.maxSignatureBundleBytes))
         let (key, digest) = try Self.signer(ofFileAt: path, bundle: bundle, keys: keys)
         return BlobVerification(file: path, digest: digest, keyID: key.keyID, algorithm: "\(key.algorithm)")
+    }
+
+    /// `bulla verify-blob` against a Sigstore trusted root: the artifact (a file, or its
+    /// `sha256:` digest) against the bundle at `bundlePath`, signed by a certificate for
+    /// `identity` or by `key`, with every log entry and timestamp verified offline.
+    public func verify(artifact: String, bundleAt bundlePath: String, root: TrustedRoot, identity: CertificateIdentity?, key: VerifyingKey?) throws -> BlobVerification {
+        let bytes = try KeyFile.read(bundlePath, limit: Self.maxSignatureBundleBytes)
+        let digest: Digest
+        if artifact.hasPrefix("sha256:") {
+            digest = try Digest(parsing: artifact)
+        } else {
+            digest = try FileDigester().digest(ofFileAt: artifact).digest
+        }
+        let result = try BundleVerifier(root: root).verify(bundle: bytes, artifactDigest: digest, identity: identity, key: key)
+        var verification = BlobVerification(file: artifact, digest: digest, keyID: result.keyID, algorithm: "\(result.algorithm)")
+        verification.issuer = result.issuer
+        verification.subject = result.subject
+        verification.logIndices = result.logEntries.map(\.logIndex)
+        return verification
     }
 
     /// Checks that `bundle` holds a signature over the file at `path` by one of `keys`, and

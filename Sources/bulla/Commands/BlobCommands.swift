@@ -47,30 +47,69 @@ struct SignBlobCommand: ParsableCommand {
 struct VerifyBlobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-blob",
-        abstract: "Verify a file against a Sigstore bundle and a public key.",
+        abstract: "Verify a file (or its sha256: digest) against a Sigstore bundle: a key's, or a keyless certificate's.",
         discussion: """
+            With --key, the bundle's signature must verify under one of the keys. With --certificate-identity (or -regexp) and --certificate-oidc-issuer, the bundle's certificate must chain to a CA of the trusted root at a verified time (a signed entry timestamp or an RFC 3161 timestamp), carry a verified SCT, and name that identity; every log entry and timestamp is verified offline. --trusted-root replaces the embedded Sigstore public-good root.
+
             EXAMPLES:
               bulla verify-blob app.tgz --key release.pub --bundle app.sig.json
-              bulla verify-blob app.tgz --key a.pub --key b.pub --bundle b.json -o json
+              bulla verify-blob app.tgz --bundle app.sigstore.json \\
+                --certificate-identity-regexp '^https://github.com/org/repo/' \\
+                --certificate-oidc-issuer https://token.actions.githubusercontent.com
+              bulla verify-blob sha256:… --key a.pub --bundle b.json --trusted-root r.json
             """)
 
-    @Argument(help: "The file that was signed.")
+    @Argument(help: "The file that was signed, or its digest as sha256:HEX.")
     var file: String
 
     @Option(help: ArgumentHelp("Public key file or env://VAR; repeat to accept any of several.", valueName: "key"))
-    var key: [String]
+    var key: [String] = []
 
     @Option(help: ArgumentHelp("The bundle to check.", valueName: "file"))
     var bundle: String
 
+    @Option(name: .customLong("certificate-identity"), help: ArgumentHelp("The identity a keyless certificate must name, exactly.", valueName: "identity"))
+    var certificateIdentity: String?
+
+    @Option(name: .customLong("certificate-identity-regexp"), help: ArgumentHelp("A regular expression the whole identity must match.", valueName: "regexp"))
+    var certificateIdentityRegexp: String?
+
+    @Option(name: .customLong("certificate-oidc-issuer"), help: ArgumentHelp("The OIDC issuer a keyless certificate must name.", valueName: "url"))
+    var certificateOIDCIssuer: String?
+
+    @Option(name: .customLong("trusted-root"), help: ArgumentHelp("A Sigstore trusted_root.json instead of the embedded public-good root.", valueName: "file"))
+    var trustedRoot: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard !key.isEmpty else { throw ValidationError("give at least one --key") }
+        let identity = certificateIdentity != nil || certificateIdentityRegexp != nil
+        guard !key.isEmpty || identity else { throw ValidationError("give --key, or --certificate-identity (or -regexp) with --certificate-oidc-issuer") }
+        guard !identity || certificateOIDCIssuer != nil else { throw ValidationError("--certificate-identity needs --certificate-oidc-issuer") }
+        guard key.isEmpty || !identity else { throw ValidationError("give --key or a certificate identity, not both") }
+        guard certificateIdentity == nil || certificateIdentityRegexp == nil else { throw ValidationError("give --certificate-identity or --certificate-identity-regexp, not both") }
     }
 
     func run() throws {
-        let result = try Verifier().verify(fileAt: file, bundleAt: bundle, keys: try key.map(KeyFile.verifyingKey))
-        try Output.emit(result) { "verified \(result.file): signed by \(result.algorithm) key \(result.keyID)" }
+        let result: BlobVerification
+        if let issuer = certificateOIDCIssuer, certificateIdentity != nil || certificateIdentityRegexp != nil {
+            let identity = CertificateIdentity(issuer: issuer, subject: certificateIdentity, subjectPattern: certificateIdentityRegexp)
+            result = try Verifier().verify(artifact: file, bundleAt: bundle, root: try root(), identity: identity, key: nil)
+        } else if trustedRoot != nil || file.hasPrefix("sha256:") {
+            guard key.count == 1 else { throw BullaError(.invalidArgument, "a bundle checked against a trusted root takes one --key") }
+            result = try Verifier().verify(artifact: file, bundleAt: bundle, root: try root(), identity: nil, key: try KeyFile.verifyingKey(key[0]))
+        } else {
+            result = try Verifier().verify(fileAt: file, bundleAt: bundle, keys: try key.map(KeyFile.verifyingKey))
+        }
+        try Output.emit(result) {
+            let who = result.subject.map { "\($0) (issuer \(result.issuer ?? "-"))" } ?? "\(result.algorithm) key \(result.keyID)"
+            return "verified \(result.file): signed by \(who)" + (result.logIndices.map { $0.isEmpty ? "" : "; log entries \($0.map(String.init).joined(separator: ", "))" } ?? "")
+        }
+    }
+
+    /// The trusted root: the file given, or the embedded public-good root.
+    private func root() throws -> TrustedRoot {
+        guard let trustedRoot else { return TrustedRoot.production }
+        return try TrustedRoot(bytes: try KeyFile.read(trustedRoot, limit: TrustedRoot.maxBytes))
     }
 }
