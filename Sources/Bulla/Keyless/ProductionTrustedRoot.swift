@@ -19,7 +19,7 @@ extension TrustedRoot {
         }
     }()
 
-    /// Lower-case hex SHA-256 of ``productionJSON``, as PROVENANCE.md records it.
+    /// Lower-case hex SHA-256 of the embedded root's JSON, as PROVENANCE.md records it.
     public static let productionSHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66"
 
     /// The production root's exact bytes (ends with a newline, as published).

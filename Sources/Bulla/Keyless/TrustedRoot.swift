@@ -160,7 +160,7 @@ public struct TrustedRoot: Sendable, Hashable {
     }
 
     /// Verifies an RFC 3161 timestamp over `signature` against this root's timestamp
-    /// authorities: one authority's chain must verify it (``TimestampToken/verify(over:chain:)``)
+    /// authorities: one authority's chain must verify it (`TimestampToken.verify(over:chain:)`)
     /// and its window must hold the time. Returns the time and the authority.
     public func verifiedTimestamp(_ token: TimestampToken, over signature: [UInt8]) throws -> (time: Int, authority: CertificateAuthority) {
         var reasons: [String] = []
