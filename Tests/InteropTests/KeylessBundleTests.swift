@@ -32,4 +32,19 @@ import Testing
         let error = #expect(throws: (any Error).self) { try SigstoreBundle(bytes: bytes) }
         #expect("\(error.map { "\($0)" } ?? "")".contains(reason), "\(String(describing: error))")
     }
+
+    /// Attacks an adversarial review made on a synthetic Sigstore PKI (Fixtures/keyless): an
+    /// intermediate from a retired authority supplied by the bundle, an unsigned integratedTime
+    /// used to judge the log key, a DSSE envelope of another payloadType, and identities equal
+    /// only under Unicode canonical equivalence. Each is refused; the control is accepted.
+    @Test func keylessAttacksAreRefused() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let assets = repository.deletingLastPathComponent().appendingPathComponent("shared/sigstore-conformance/test/assets/bundle-verify").path
+        let script = repository.appendingPathComponent("Tests/Fixtures/keyless/attacks.py").path
+        let work = try KeyInteropTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let result = try Command.run(["python3", script, Peers.bulla, assets, work])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("0 attack(s) not refused"), "\(result.stderr)")
+    }
 }

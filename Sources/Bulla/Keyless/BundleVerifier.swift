@@ -19,11 +19,12 @@ public struct CertificateIdentity: Sendable, Hashable, Codable {
 
     /// Whether `identity` is this one; the reason when it is not.
     func mismatch(_ identity: FulcioIdentity) throws -> String? {
-        guard identity.issuer == issuer else { return "the certificate's OIDC issuer is \(identity.issuer ?? "absent"), not \(issuer)" }
-        if let subject, identity.subject != subject { return "the certificate's identity is \(identity.subject), not \(subject)" }
+        // Bytes, not Swift's canonical equivalence: "é" and "e\u{301}" are different identities.
+        guard identity.issuer.map({ Array($0.utf8) }) == Array(issuer.utf8) else { return "the certificate's OIDC issuer is \(identity.issuer ?? "absent"), not \(issuer)" }
+        if let subject, Array(identity.subject.utf8) != Array(subject.utf8) { return "the certificate's identity is \(identity.subject), not \(subject)" }
         if let subjectPattern {
             let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(subjectPattern) } catch {
+            do { regex = try Regex(subjectPattern).matchingSemantics(.unicodeScalar) } catch {
                 throw BullaError(.invalidArgument, "--certificate-identity-regexp \(subjectPattern) is not a regular expression: \(error)")
             }
             if (try? regex.wholeMatch(in: identity.subject)) == nil { return "the certificate's identity \(identity.subject) does not match \(subjectPattern)" }
@@ -37,6 +38,10 @@ public struct CertificateIdentity: Sendable, Hashable, Codable {
 /// SCTs and identity, or a key the caller trusts), every transparency-log entry, and every RFC
 /// 3161 timestamp (spec/signatures.md, "Keyless bundles").
 public struct BundleVerifier: Sendable {
+    /// Most RFC 3161 timestamps, and most log entries, one bundle may carry: each costs a full
+    /// verification, and a real bundle has one or two.
+    public static let maxEvidence = 32
+
     /// The trusted root: CAs, transparency and CT logs, timestamp authorities.
     public var root: TrustedRoot
     /// The present, for "not in the future" (tests fix it).
@@ -79,6 +84,9 @@ public struct BundleVerifier: Sendable {
             signature = bytes
         case .dsse(let envelope):
             guard let first = envelope.signatures.first, envelope.signatures.count == 1 else { throw fail("a bundle's DSSE envelope carries exactly one signature") }
+            guard envelope.payloadType == InTotoStatement.payloadType else {
+                throw fail("the DSSE envelope's payloadType is \(envelope.payloadType), not \(InTotoStatement.payloadType)")
+            }
             let statement = try InTotoStatement(payload: envelope.payload)
             guard statement.names(digest) != nil else { throw fail("the in-toto statement's subjects do not include the artifact \(digest)") }
             content = .dsse(envelope)
@@ -103,7 +111,11 @@ public struct BundleVerifier: Sendable {
         try Self.checkSignature(content, signature: signature, key: signerKey)
         // Times: RFC 3161 timestamps over the signature, then the log's integration times.
         var times: [Int] = []
-        for token in try Self.timestamps(material) {
+        let tokens = try Self.timestamps(material)
+        guard tokens.count <= Self.maxEvidence, bundle.tlogEntries.count <= Self.maxEvidence else {
+            throw BullaError(.limitExceeded, "the bundle carries \(tokens.count) timestamps and \(bundle.tlogEntries.count) log entries; at most \(Self.maxEvidence) of each are read")
+        }
+        for token in tokens {
             times.append(try root.verifiedTimestamp(try TimestampToken(derRepresentation: token), over: signature).time)
         }
         let entries = bundle.tlogEntries
@@ -119,9 +131,8 @@ public struct BundleVerifier: Sendable {
         var result = Result(keyID: signerKey.keyID, algorithm: signerKey.algorithm, logEntries: logged, verifiedTimes: times)
         guard let leaf, let identity else { return result }
         guard !times.isEmpty else { throw fail("no verified time to check the certificate at: the bundle has neither a signed entry timestamp nor an RFC 3161 timestamp") }
-        let chain = try Self.certificates(material) ?? []
-        for time in times {
-            try verifyCertificate(leaf, intermediates: Array(chain.dropFirst()), at: time)
+        for time in Set(times).sorted() {
+            try verifyCertificate(leaf, at: time)
         }
         let found = try FulcioIdentity(certificate: leaf)
         if let reason = try identity.mismatch(found) { throw fail(reason) }
@@ -132,13 +143,15 @@ public struct BundleVerifier: Sendable {
 
     /// The certificate chains to a trusted CA valid at `time`, and one of its SCTs verifies
     /// against a trusted CT log.
-    private func verifyCertificate(_ leaf: Certificate, intermediates: [Certificate], at time: Int) throws {
+    private func verifyCertificate(_ leaf: Certificate, at time: Int) throws {
         var reasons: [String] = []
         for authority in root.certificateAuthorities where authority.validFor.contains(time) {
             do {
                 let certificates = try authority.certificates.map { try Certificate(derEncoded: $0) }
                 guard let anchor = certificates.last else { continue }
-                let chain = try CertificateChain.verify(leaf, roots: [anchor], intermediates: intermediates + certificates.dropLast(), at: Int64(time))
+                // Only the authority's own certificates: an intermediate the bundle supplies must
+                // not revive one whose authority's window has ended.
+                let chain = try CertificateChain.verify(leaf, roots: [anchor], intermediates: Array(certificates.dropLast()), at: Int64(time))
                 // A CT log whose key Bulla cannot use (RSA) vouches for nothing: its SCTs do not count.
                 let logs = root.ctlogs.compactMap { log in
                     (try? log.publicKey.verifyingKey()).map {

@@ -95,7 +95,7 @@ public struct RekorEntry: Sendable, Hashable {
         against root: TrustedRoot, content: SignedContent, signer: [UInt8], timestamp: Int? = nil,
         requireInclusionProof: Bool = true, now: Int = Timestamp.now
     ) throws -> VerifiedLogEntry {
-        let log = try self.log(in: root, at: integratedTime ?? timestamp)
+        let log = try self.log(in: root, at: provenTime(timestamp: timestamp))
         try verifyTime(log: log, timestamp: timestamp, now: now)
         try verifyBody(matches: content, signer: signer)
         if signedEntryTimestamp != nil { try verifyInclusionPromise(log: log) }
@@ -117,13 +117,20 @@ public struct RekorEntry: Sendable, Hashable {
         return time.flatMap { t in logs.first { $0.publicKey.validFor.contains(t) } } ?? first
     }
 
-    /// The entry's time (its integration time, else `timestamp`) is not ahead of `now` by more
-    /// than ``maxClockSkew`` and lies in the log key's validity, ends included.
+    /// The time the entry's log key is judged at: its integration time only when a signed entry
+    /// timestamp (verified with it) vouches for it, else `timestamp`, a verified RFC 3161 time.
+    /// An unsigned `integratedTime` proves nothing and is never used.
+    public func provenTime(timestamp: Int?) -> Int? {
+        signedEntryTimestamp != nil ? integratedTime : timestamp
+    }
+
+    /// The entry's proven time (``provenTime(timestamp:)``) lies in the log key's validity, ends
+    /// included, and no integration time is ahead of `now` by more than ``maxClockSkew``.
     public func verifyTime(log: TrustedRoot.LogInstance, timestamp: Int?, now: Int = Timestamp.now) throws {
         if let integratedTime, integratedTime > now + Self.maxClockSkew {
             throw fail("integratedTime \(Timestamp.rfc3339(integratedTime)) is in the future (now \(Timestamp.rfc3339(now)))")
         }
-        guard let time = integratedTime ?? timestamp else {
+        guard let time = provenTime(timestamp: timestamp) else {
             throw fail("has no integration time and no timestamp to judge the log key's validity at")
         }
         guard log.publicKey.validFor.contains(time) else {

@@ -38,10 +38,15 @@ struct ProtoJSONObject {
     /// Protobuf `bytes`: base64, standard or URL-safe, line breaks ignored (as Go's protojson),
     /// of at most `max` bytes.
     func bytes(_ name: String, max: Int = TrustedRoot.maxObjectBytes) throws -> [UInt8] {
-        let text = try string(name).filter { $0 != "\n" && $0 != "\r" }
+        let text = Self.unwrapped(try string(name))
         guard text.utf8.count <= (max + 2) / 3 * 4 else { throw BullaError(.limitExceeded, "\(path).\(name) is more than \(max) bytes") }
         guard let decoded = Self.base64(text) else { throw error(name, "is not base64") }
         return decoded
+    }
+
+    /// `text` without line breaks, by scalar: a CRLF pair is one Swift Character, neither "\r" nor "\n".
+    static func unwrapped(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }))
     }
 
     /// A list of protobuf `bytes` (an inclusion proof's hashes); absent means empty.
@@ -50,7 +55,7 @@ struct ProtoJSONObject {
         guard case .array(let items) = found else { throw error(name, "is not an array") }
         guard items.count <= max else { throw BullaError(.limitExceeded, "\(path).\(name) has \(items.count) entries, more than the limit of \(max)") }
         return try items.enumerated().map { index, item in
-            guard case .string(let text) = item, text.utf8.count <= 4 * max, let bytes = Self.base64(text.filter { $0 != "\n" && $0 != "\r" }) else {
+            guard case .string(let text) = item, text.utf8.count <= 4 * max, let bytes = Self.base64(Self.unwrapped(text)) else {
                 throw error("\(name)[\(index)]", "is not base64")
             }
             return bytes
