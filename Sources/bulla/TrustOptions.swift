@@ -13,7 +13,9 @@ struct TrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A trusted public key (file or env://VAR); repeatable.", valueName: "key"))
     var key: [String] = []
 
-    @Option(help: "How many distinct trusted keys are required.")
+    @OptionGroup(title: "Certificates") var certificates: CertificateTrustOptions
+
+    @Option(help: "How many distinct trusted keys and identities are required.")
     var threshold: Int = 1
 
     @Option(help: ArgumentHelp("Verify this detached bundle instead of what is stored with the image; repeatable.", valueName: "file"))
@@ -32,7 +34,7 @@ struct TrustOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        guard !key.isEmpty else { throw ValidationError("give at least one --key") }
+        guard !key.isEmpty || certificates.isGiven else { throw ValidationError("give at least one --key, or --certificate-identity with --certificate-oidc-issuer, or --ca-roots") }
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
         guard !requireLog || !logKey.isEmpty else { throw ValidationError("--require-log needs a --log-key") }
     }
@@ -43,8 +45,10 @@ struct TrustOptions: ParsableArguments {
 
     /// The trust these options give, with `annotations` and `identity` from the command.
     func policy(requiredAnnotations: [String: String] = [:], identity: String? = nil) throws -> TrustPolicy {
-        TrustPolicy(keys: try keys, threshold: threshold, requiredAnnotations: requiredAnnotations, identity: identity,
-                    logKeys: try logKey.map(KeyFile.verifyingKey), requireLog: requireLog)
+        var policy = TrustPolicy(keys: try keys, threshold: threshold, requiredAnnotations: requiredAnnotations, identity: identity,
+                                 logKeys: try logKey.map(KeyFile.verifyingKey), requireLog: requireLog)
+        try certificates.apply(to: &policy)
+        return policy
     }
 }
 

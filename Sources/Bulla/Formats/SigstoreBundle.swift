@@ -29,6 +29,9 @@ public struct SigstoreBundle: Sendable {
     public var tlogEntries: [JSONValue]
     /// Certificate-based material (keyless bundles): kept so such bundles parse.
     public var certificate: JSONValue?
+    /// The whole `verificationMaterial` as read (certificates, timestamps, entries), for
+    /// ``SigstoreEvidence``; empty for a bundle made here.
+    public var material: JSONValue = .object([])
     /// The signed content, the part verification checks against trusted keys.
     public var content: Content
 
@@ -95,6 +98,7 @@ public struct SigstoreBundle: Sendable {
             throw BullaError(.malformedInput, "bundle has no verificationMaterial")
         }
         self.mediaType = mediaType
+        self.material = material
         keyHint = material["publicKey"]?["hint"]?.stringValue
         certificate = material["certificate"] ?? material["x509CertificateChain"]
         if case .array(let entries)? = material["tlogEntries"] { tlogEntries = entries } else { tlogEntries = [] }

@@ -154,6 +154,29 @@ public struct TrustedRoot: Sendable, Hashable {
         timestampAuthorities = try field.list("timestampAuthorities").map(Self.authority)
     }
 
+    /// An enterprise PKI as a root (`--ca-roots`, `--ca-intermediates`, a policy's `roots:`):
+    /// one authority per root certificate, each with every intermediate given, trusted for as
+    /// long as the certificates themselves say; no logs. Refuses no root, and a "root" that is
+    /// not a self-issued CA certificate.
+    public init(enterpriseRoots roots: [Certificate], intermediates: [Certificate] = []) throws {
+        guard !roots.isEmpty else { throw BullaError(.invalidArgument, "no CA root certificate given") }
+        guard roots.count <= Self.maxEntries, intermediates.count < Self.maxChainLength else {
+            throw BullaError(.limitExceeded, "\(roots.count) roots and \(intermediates.count) intermediates: at most \(Self.maxEntries) and \(Self.maxChainLength - 1)")
+        }
+        if let odd = roots.first(where: { !$0.isCA || $0.subject != $0.issuer }) {
+            throw BullaError(.invalidArgument, "\(odd.subject) is not a root: a CA root is a self-issued CA certificate")
+        }
+        mediaType = "application/vnd.bulla.enterprise-ca"
+        tlogs = []
+        ctlogs = []
+        timestampAuthorities = []
+        certificateAuthorities = roots.map { root in
+            CertificateAuthority(organization: nil, commonName: root.subject, uri: nil,
+                                 certificates: intermediates.map(\.derRepresentation) + [root.derRepresentation],
+                                 validFor: ValidityPeriod(start: Int(root.notBefore), end: Int(root.notAfter)), operatorName: nil)
+        }
+    }
+
     /// The trusted logs whose log ID is `id` (a bundle entry's `logId.keyId`).
     public func transparencyLogs(withID id: [UInt8]) -> [LogInstance] {
         tlogs.filter { $0.logID == id }

@@ -57,8 +57,8 @@ public struct PolicyEvaluator: Sendable {
             do {
                 let result = try evidence.signatures(trustedBy: trust)
                 findings.append(result.verified
-                    ? finding(.met, "signed by \(result.trustedKeysSatisfied.count) trusted key(s), \(trust.threshold) required")
-                    : finding(.failed, "image signatures: \(result.trustedKeysSatisfied.count) of \(trust.threshold) required trusted key(s) signed" + Self.summary(result)))
+                    ? finding(.met, "signed by " + Self.signers(result) + ", \(trust.threshold) required")
+                    : finding(.failed, "image signatures: \(result.signersSatisfied) of \(trust.threshold) required trusted \(trust.signerNoun) signed" + Self.summary(result)))
             } catch {
                 findings.append(finding(.failed, "image signatures cannot be verified: \(BullaError.describe(error))"))
             }
@@ -103,14 +103,14 @@ public struct PolicyEvaluator: Sendable {
             case .fresh(let violations):
                 fresh += 1
                 failed += violations
-                if violations.isEmpty, let keyID = check.keyID { keys.insert(keyID) }
+                if violations.isEmpty, let signer = check.countedAs { keys.insert(signer) }
             }
         }
         guard fresh > 0 else { return (stale, []) }
         guard keys.count >= result.threshold else {
-            return (failed + stale + ["\(keys.count) of \(result.threshold) required trusted key(s) attested \(type) in a way that meets every requirement of the rule"], [])
+            return (failed + stale + ["\(keys.count) of \(result.threshold) required trusted \(requirement.trust.signerNoun) attested \(type) in a way that meets every requirement of the rule"], [])
         }
-        let met = failed.isEmpty ? ["\(fresh) \(type) attestation(s) by \(keys.count) of the rule's trusted keys meet the rule"] : []
+        let met = failed.isEmpty ? ["\(fresh) \(type) attestation(s) by \(keys.count) of the rule's trusted \(requirement.trust.signerNoun == "key(s)" ? "keys" : "signers") meet the rule"] : []
         return (failed, met)
     }
 
@@ -142,6 +142,12 @@ public struct PolicyEvaluator: Sendable {
             }
         }
         return .fresh(content(of: predicate, sbom: sbom, requirement, origin: origin))
+    }
+
+    /// Who counted, in words: "2 trusted key(s)", each identity by name.
+    static func signers(_ result: VerificationResult) -> String {
+        let keys = result.trustedKeysSatisfied.isEmpty ? [] : ["\(result.trustedKeysSatisfied.count) trusted key(s)"]
+        return (keys + result.identitiesSatisfied.map(\.description)).joined(separator: " and ")
     }
 
     static func summary(_ result: VerificationResult) -> String {

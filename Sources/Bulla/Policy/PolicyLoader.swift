@@ -75,23 +75,21 @@ extension Policy {
 
     private static func rule(_ node: PolicyNode) throws -> Rule {
         let map = try node.mapping(
-            ["name", "images", "namespaces", "mode", "keys", "threshold", "annotations", "log", "attestations"], required: ["name", "images"])
+            ["name", "images", "namespaces", "mode"] + PolicySigners.fields + ["threshold", "annotations", "log", "attestations"], required: ["name", "images"])
         let images = try map["images"]!.strings(nonEmpty: true).map(ImageGlob.init)
         let namespaces = try map["namespaces"]?.strings(nonEmpty: true).map(ImageGlob.init) ?? []
-        let keys = try map["keys"].map { try $0.keys() }
+        let signers = try PolicySigners.read(map, at: node)
         let annotations = try map["annotations"]?.stringMap() ?? [:]
         let logKeys = try map["log"].map { try $0.mapping(["keys"], required: ["keys"])["keys"]!.keys() } ?? []
         var signatures: TrustPolicy?
-        if let keys {
-            signatures = TrustPolicy(
-                keys: keys, threshold: try threshold(map["threshold"], keys: keys), requiredAnnotations: annotations,
-                logKeys: logKeys, requireLog: !logKeys.isEmpty)
+        if let signers {
+            signatures = try signers.trust(threshold: map["threshold"], annotations: annotations, logKeys: logKeys)
         } else if let extra = map["threshold"] ?? map["annotations"] {
-            throw extra.fail("applies to image signatures, which need keys on the rule")
+            throw extra.fail("applies to image signatures, which need keys, identities or roots on the rule")
         }
-        let attestations = try map["attestations"]?.list().map { try attestation($0, ruleKeys: keys, logKeys: logKeys) } ?? []
+        let attestations = try map["attestations"]?.list().map { try attestation($0, ruleSigners: signers, logKeys: logKeys) } ?? []
         guard signatures != nil || !attestations.isEmpty else {
-            throw node.fail("requires nothing: give keys (image signatures) or attestations")
+            throw node.fail("requires nothing: give keys, identities or roots (image signatures) or attestations")
         }
         return Rule(
             name: try map["name"]!.string(), images: images, namespaces: namespaces,
@@ -99,26 +97,16 @@ extension Policy {
             signatures: signatures, attestations: attestations, line: node.line)
     }
 
-    private static func threshold(_ node: PolicyNode?, keys: [VerifyingKey]) throws -> Int {
-        guard let node else { return 1 }
-        let value = try node.int()
-        let distinct = Set(keys).count
-        guard (1...max(distinct, 1)).contains(value), distinct > 0 else {
-            throw node.fail("threshold \(value) cannot be met by \(distinct) distinct key(s)")
-        }
-        return value
-    }
-
     /// `logKeys`: the rule's trusted logs; when there are any, only attestations whose log entry
     /// verifies against one of them count, as for the rule's image signatures.
-    private static func attestation(_ node: PolicyNode, ruleKeys: [VerifyingKey]?, logKeys: [VerifyingKey]) throws -> AttestationRequirement {
+    private static func attestation(_ node: PolicyNode, ruleSigners: PolicySigners?, logKeys: [VerifyingKey]) throws -> AttestationRequirement {
         let map = try node.mapping(
-            ["type", "keys", "threshold", "maxAge", "deniedPackages", "deniedLicenses", "requiredFields"], required: ["type"])
+            ["type"] + PolicySigners.fields + ["threshold", "maxAge", "deniedPackages", "deniedLicenses", "requiredFields"], required: ["type"])
         let typeNode = map["type"]!
         let type: PredicateType
         do { type = try PredicateType(parsing: try typeNode.string()) } catch let error as BullaError { throw typeNode.fail(error.message) }
-        guard let keys = try map["keys"].map({ try $0.keys() }) ?? ruleKeys else {
-            throw node.fail("an attestation needs keys: on the attestation or on its rule")
+        guard let signers = try PolicySigners.read(map, at: node) ?? ruleSigners else {
+            throw node.fail("an attestation needs signers: keys, identities or roots on the attestation or on its rule")
         }
         var maxAge: Int?
         if let ageNode = map["maxAge"] {
@@ -134,8 +122,7 @@ extension Policy {
         } ?? []
         let fields = try map["requiredFields"]?.list().map(fieldRequirement) ?? []
         return AttestationRequirement(
-            type: type,
-            trust: TrustPolicy(keys: keys, threshold: try threshold(map["threshold"], keys: keys), logKeys: logKeys, requireLog: !logKeys.isEmpty),
+            type: type, trust: try signers.trust(threshold: map["threshold"], logKeys: logKeys),
             maxAge: maxAge, deniedPackages: denied, deniedLicenses: licenses, requiredFields: fields, line: node.line)
     }
 

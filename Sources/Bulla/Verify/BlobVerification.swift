@@ -32,7 +32,8 @@ extension Verifier {
     /// `bulla verify-blob` against a Sigstore trusted root: the artifact (a file, or its
     /// `sha256:` digest) against the bundle at `bundlePath`, signed by a certificate for
     /// `identity` or by `key`, with every log entry and timestamp verified offline.
-    public func verify(artifact: String, bundleAt bundlePath: String, root: TrustedRoot, identity: CertificateIdentity?, key: VerifyingKey?) throws -> BlobVerification {
+    public func verify(artifact: String, bundleAt bundlePath: String, root: TrustedRoot, authority: BundleVerifier.Authority = .sigstore,
+                       identity: CertificateIdentity?, key: VerifyingKey?) throws -> BlobVerification {
         let bytes = try KeyFile.read(bundlePath, limit: Self.maxSignatureBundleBytes)
         let digest: Digest
         if artifact.hasPrefix("sha256:") {
@@ -40,7 +41,7 @@ extension Verifier {
         } else {
             digest = try FileDigester().digest(ofFileAt: artifact).digest
         }
-        let result = try BundleVerifier(root: root).verify(bundle: bytes, artifactDigest: digest, identity: identity, key: key)
+        let result = try BundleVerifier(root: root, authority: authority).verify(bundle: bytes, artifactDigest: digest, identity: identity, key: key)
         var verification = BlobVerification(file: artifact, digest: digest, keyID: result.keyID, algorithm: "\(result.algorithm)")
         verification.issuer = result.issuer
         verification.subject = result.subject

@@ -16,10 +16,26 @@ public struct TrustPolicy: Sendable {
     public var logKeys: [VerifyingKey]
     /// Count only signatures whose log entry verifies.
     public var requireLog: Bool
+    /// Sigstore certificate identities trusted (keyless signing); each distinct identity counts
+    /// once toward `threshold`.
+    public var identities: [CertificateIdentity] = []
+    /// The Sigstore trusted root identities are verified against; nil means the embedded
+    /// public-good root.
+    public var sigstoreRoot: TrustedRoot?
+    /// Enterprise CAs (``TrustedRoot/init(enterpriseRoots:intermediates:)``) whose certified
+    /// keys are trusted; each distinct certified key counts once.
+    public var certificateAuthorities: TrustedRoot?
+
+    /// What the trusted signers are called in messages: "key(s)" when only keys are trusted.
+    public var signerNoun: String { identities.isEmpty && certificateAuthorities == nil ? "key(s)" : "signer(s)" }
 
     /// Trust in `keys`, one of which must sign by default; logs are checked only when given.
     public init(keys: [VerifyingKey], threshold: Int = 1, requiredAnnotations: [String: String] = [:], identity: String? = nil,
-                logKeys: [VerifyingKey] = [], requireLog: Bool = false) {
+                logKeys: [VerifyingKey] = [], requireLog: Bool = false, identities: [CertificateIdentity] = [],
+                sigstoreRoot: TrustedRoot? = nil, certificateAuthorities: TrustedRoot? = nil) {
+        self.identities = identities
+        self.sigstoreRoot = sigstoreRoot
+        self.certificateAuthorities = certificateAuthorities
         self.keys = keys
         self.threshold = threshold
         self.requiredAnnotations = requiredAnnotations
@@ -54,8 +70,14 @@ public struct ImageVerifier: Sendable {
         // The same key given twice is one signer: it must not make a threshold look reachable.
         var seen: Set<VerifyingKey> = []
         trust.keys = trust.keys.filter { seen.insert($0).inserted }
-        guard !trust.keys.isEmpty else { throw BullaError(.invalidArgument, "no trusted key: give at least one --key") }
-        guard (1...trust.keys.count).contains(trust.threshold) else {
+        var identities: Set<CertificateIdentity> = []
+        trust.identities = trust.identities.filter { identities.insert($0).inserted }
+        guard !trust.keys.isEmpty || !trust.identities.isEmpty || trust.certificateAuthorities != nil else {
+            throw BullaError(.invalidArgument, "nothing is trusted: give a --key, a --certificate-identity or --ca-roots")
+        }
+        // Keys alone bound the signers; an identity pattern or a CA does not.
+        let bounded = trust.identities.isEmpty && trust.certificateAuthorities == nil
+        guard trust.threshold >= 1, !bounded || trust.threshold <= trust.keys.count else {
             throw BullaError(.invalidArgument, "threshold \(trust.threshold) cannot be met by \(trust.keys.count) distinct key(s)")
         }
         self.trust = trust
@@ -65,24 +87,38 @@ public struct ImageVerifier: Sendable {
     public func verify(_ image: Digest, reference: String, signatures: [FoundSignature], unreadable: [(origin: String, reason: String)] = []) -> VerificationResult {
         var checks = unreadable.map { SignatureCheck(origin: $0.origin, format: nil, keyID: nil, counted: false, reason: "unreadable: \($0.reason)") }
         var counted: Set<String> = []
+        var keys: Set<String> = []
+        var identities: [SignerIdentity] = []
         for signature in signatures {
             var check = self.check(signature, image: image)
-            if check.counted, let keyID = check.keyID, !counted.insert(keyID).inserted {
-                check.counted = false
-                check.reason = "valid, but key \(keyID.prefix(16))… is already counted"
+            if check.counted, let keyID = check.keyID, let signer = check.countedAs {
+                // A Fulcio identity counts once however many ephemeral keys it signed with.
+                let fulcio = check.identity.flatMap { $0.issuer == nil ? nil : $0 }
+                if !counted.insert(signer).inserted {
+                    check.counted = false
+                    check.reason = "valid, but " + (fulcio.map { "identity \($0) is" } ?? "key \(keyID.prefix(16))… is") + " already counted"
+                } else if let fulcio {
+                    identities.append(fulcio)
+                } else {
+                    keys.insert(keyID)
+                }
             }
             checks.append(check)
         }
-        return VerificationResult(
+        var result = VerificationResult(
             reference: reference, digest: image, verified: counted.count >= trust.threshold, threshold: trust.threshold,
-            trustedKeysSatisfied: counted.sorted(), signatures: checks)
+            trustedKeysSatisfied: keys.sorted(), signatures: checks)
+        result.identitiesSatisfied = identities
+        return result
     }
 
     func check(_ signature: FoundSignature, image: Digest) -> SignatureCheck {
         var check = SignatureCheck(origin: signature.origin, format: signature.format, keyID: nil, counted: false, reason: "")
         do {
-            let (key, annotations, statement) = try verifiedPayload(signature, image: image)
-            check.keyID = key.keyID
+            let (signer, annotations, statement) = try verifiedPayload(signature, image: image)
+            check.keyID = signer.keyID
+            check.identity = signer.identity
+            check.logEntries = signer.logEntries.isEmpty ? nil : signer.logEntries
             if case .attestation = expectation, let statement {
                 check.predicateType = statement.predicateType
                 check.predicate = statement.predicate
@@ -90,10 +126,10 @@ public struct ImageVerifier: Sendable {
             for (name, value) in trust.requiredAnnotations.sorted(by: { $0.key < $1.key }) where annotations[name] != value {
                 throw BullaError(.signatureInvalid, "annotation \(name) is \(annotations[name].map { "\"\($0)\"" } ?? "missing"), required \"\(value)\"")
             }
-            let logged = try logStatus(signature, signer: key)
+            let logged = try signer.key.map { try logStatus(signature, signer: $0) } ?? nil
             check.counted = true
             check.verified = true
-            check.reason = "valid signature by trusted key \(key.keyID.prefix(16))…" + (logged.map { "; \($0)" } ?? "")
+            check.reason = signer.description + (logged.map { "; \($0)" } ?? "")
         } catch let error as BullaError {
             check.reason = error.message
         } catch {
@@ -125,22 +161,27 @@ public struct ImageVerifier: Sendable {
         return "not verified in a log: " + reasons.joined(separator: "; ")
     }
 
-    /// The key that signed, and the annotations the signed payload carries.
-    private func verifiedPayload(_ signature: FoundSignature, image: Digest) throws -> (VerifyingKey, [String: String], InTotoStatement?) {
+    /// Who signed, and the annotations the signed payload carries.
+    private func verifiedPayload(_ signature: FoundSignature, image: Digest) throws -> (CountedSigner, [String: String], InTotoStatement?) {
         let envelope: DSSEEnvelope
+        var certified: SigstoreEvidence?
         switch signature.content {
         case .bundle(let bundle):
             guard case .dsse(let inside) = bundle.content else {
                 throw BullaError(.malformedInput, "bundle holds a message signature, not a DSSE image signature")
             }
             envelope = inside
+            if bundle.material["certificate"] != nil || bundle.material["x509CertificateChain"] != nil {
+                certified = try SigstoreEvidence(bundle: bundle)
+            }
         case .envelope(let inside):
             envelope = inside
         case .legacy(let payload, let signatureBytes):
             guard case .signature = expectation else {
                 throw BullaError(.signatureInvalid, "a simple-signing signature, not an attestation")
             }
-            let key = try signer(of: payload, signatures: [signatureBytes])
+            let evidence = try SigstoreEvidence(legacyPayload: payload, signature: signatureBytes, annotations: signature.annotations)
+            let key = try signer(of: evidence) { try CountedSigner(key: self.signer(of: payload, signatures: [signatureBytes])) }
             let parsed = try SimpleSigningPayload(parsing: payload)
             guard parsed.manifestDigest == image else {
                 throw BullaError(.signatureInvalid, "signs \(parsed.manifestDigest), not this image \(image)")
@@ -156,7 +197,7 @@ public struct ImageVerifier: Sendable {
         guard envelope.payloadType == InTotoStatement.payloadType else {
             throw BullaError(.signatureInvalid, "payloadType is \(envelope.payloadType), not \(InTotoStatement.payloadType)")
         }
-        let key = try signer(of: envelope, hint: signature.keyHint)
+        let key = try signer(of: certified) { try CountedSigner(key: self.signer(of: envelope, hint: signature.keyHint)) }
         let statement = try InTotoStatement(payload: envelope.payload)
         switch expectation {
         case .signature:
@@ -200,64 +241,3 @@ public struct ImageVerifier: Sendable {
     }
 }
 
-/// One signature's outcome.
-public struct SignatureCheck: Codable, Sendable {
-    /// Where the signature was (`referrer…`, `tag …sig layer N`, `bundle FILE`), so a user can find it.
-    public var origin: String
-    /// `bundle` or `legacy`; nil for a signature that could not be read.
-    public var format: SignatureFormat?
-    /// The trusted key that verified it, when one did.
-    public var keyID: String?
-    /// Whether it counts toward the threshold.
-    public var counted: Bool
-    /// Whether it verified, counted or not (a second signature by a key already counted).
-    public var verified = false
-    /// Why it counted or not, in words (spec/signatures.md, "Checks, in order").
-    public var reason: String
-    /// For a verified attestation: its predicate type and predicate.
-    public var predicateType: String?
-    /// The signed predicate of a verified attestation, what policies and `verify-attestation` read.
-    public var predicate: RawJSON?
-
-    /// A check's outcome; the verifier fills in the attestation fields when they apply.
-    public init(origin: String, format: SignatureFormat?, keyID: String?, counted: Bool, reason: String) {
-        self.origin = origin
-        self.format = format
-        self.keyID = keyID
-        self.counted = counted
-        self.reason = reason
-    }
-}
-
-/// The versioned result of `bulla verify --output json` (spec/signatures.md).
-public struct VerificationResult: Codable, Sendable {
-    /// The result's versioned media type; a change that breaks readers gets a new version.
-    public static let mediaType = "application/vnd.bulla.verification.v1+json"
-    /// Always ``mediaType``, so a reader can check the version first.
-    public var mediaType = VerificationResult.mediaType
-    /// The image reference as printed (spec/image-references.md, "Parsing").
-    public var reference: String
-    /// The manifest digest every signature had to name.
-    public var digest: Digest
-    /// True exactly when enough distinct trusted keys counted: the answer exit codes follow.
-    public var verified: Bool
-    /// How many distinct trusted keys had to count (`--threshold`).
-    public var threshold: Int
-    /// Full key IDs of the trusted keys with a counted signature, sorted.
-    public var trustedKeysSatisfied: [String]
-    /// One check per signature: unreadable ones first, then the rest in the order found.
-    public var signatures: [SignatureCheck]
-    /// Where signatures were looked for, in words (referrers, tags, bundle files): what a
-    /// failure with nothing found points the user to.
-    public var searched: [String] = []
-
-    /// A result from its parts, as ``ImageVerifier/verify(_:reference:signatures:unreadable:)`` makes it.
-    public init(reference: String, digest: Digest, verified: Bool, threshold: Int, trustedKeysSatisfied: [String], signatures: [SignatureCheck]) {
-        self.reference = reference
-        self.digest = digest
-        self.verified = verified
-        self.threshold = threshold
-        self.trustedKeysSatisfied = trustedKeysSatisfied
-        self.signatures = signatures
-    }
-}

@@ -17,6 +17,9 @@ public struct FoundSignature: Sendable {
     public var format: SignatureFormat
     /// The signature with what it signs, exactly as read, for the verifier to check.
     public var content: Content
+    /// A legacy layer's annotations: where cosign keeps a keyless signature's certificate,
+    /// chain, Rekor bundle and timestamp (``SigstoreEvidence/LegacyAnnotation``).
+    public var annotations: [String: String] = [:]
 
     /// The signer's key hint, if the container names one (a bundle's `publicKey.hint`).
     public var keyHint: String? {
@@ -25,10 +28,11 @@ public struct FoundSignature: Sendable {
     }
 
     /// A found signature from its parts, as the finder or a detached bundle file gives them.
-    public init(origin: String, format: SignatureFormat, content: Content) {
+    public init(origin: String, format: SignatureFormat, content: Content, annotations: [String: String] = [:]) {
         self.origin = origin
         self.format = format
         self.content = content
+        self.annotations = annotations
     }
 }
 
@@ -128,7 +132,7 @@ public struct SignatureFinder: Sendable {
                     // Signers of one image share one payload blob, each with its own signature
                     // annotation: the blob is read once and kept for the others.
                     if let payload = payloads[layer.digest] {
-                        found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature)))
+                        found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature), annotations: layer.annotations ?? [:]))
                         continue
                     }
                     guard try reads.admit(layer, roleLimit: source.limits.maxManifestBytes) else {
@@ -139,7 +143,7 @@ public struct SignatureFinder: Sendable {
                     do {
                         let payload = try source.contents(of: layer, limit: source.limits.maxManifestBytes)
                         payloads[layer.digest] = payload
-                        found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature)))
+                        found.append(FoundSignature(origin: origin, format: .legacy, content: .legacy(payload: payload, signature: signature), annotations: layer.annotations ?? [:]))
                     } catch {
                         unreadable.append((origin, "\(error)"))
                     }

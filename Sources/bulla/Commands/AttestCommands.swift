@@ -122,8 +122,9 @@ struct VerifyAttestationCommand: ParsableCommand {
         let (verifier, subject) = try image.subject()
         // The policy applies its own trust (each rule's keys and threshold) to the same
         // attestations, besides its age and content rules; --key must be met too.
+        let trust = try trusted.policy()
         let report = try verifier.verify(
-            attestationsOf: type, subject, trust: try trusted.policy(), bundles: trusted.bundle, policy: try policy.map(Policy.load))
+            attestationsOf: type, subject, trust: trust, bundles: trusted.bundle, policy: try policy.map(Policy.load))
         let (result, decision) = (report.verification, report.policy)
         if !Output.json {
             for check in result.signatures { Terminal.note(check.line) }
@@ -136,7 +137,7 @@ struct VerifyAttestationCommand: ParsableCommand {
             try Output.emit(result, text: text)
         }
         guard result.verified else {
-            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) attested \(type), \(trusted.threshold) required (\(result.signatures.count) attestation(s) found)" + result.whereLooked)
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.signersSatisfied) trusted \(trust.signerNoun) attested \(type), \(trusted.threshold) required (\(result.signatures.count) attestation(s) found)" + result.whereLooked)
         }
         if let decision, !decision.allowed {
             throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): denied by \(policy!): " + decision.violations.map(\.description).joined(separator: "; "))

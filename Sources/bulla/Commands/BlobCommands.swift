@@ -68,48 +68,30 @@ struct VerifyBlobCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The bundle to check.", valueName: "file"))
     var bundle: String
 
-    @Option(name: .customLong("certificate-identity"), help: ArgumentHelp("The identity a keyless certificate must name, exactly.", valueName: "identity"))
-    var certificateIdentity: String?
-
-    @Option(name: .customLong("certificate-identity-regexp"), help: ArgumentHelp("A regular expression the whole identity must match.", valueName: "regexp"))
-    var certificateIdentityRegexp: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer"), help: ArgumentHelp("The OIDC issuer a keyless certificate must name.", valueName: "url"))
-    var certificateOIDCIssuer: String?
-
-    @Option(name: .customLong("trusted-root"), help: ArgumentHelp("A Sigstore trusted_root.json instead of the embedded public-good root.", valueName: "file"))
-    var trustedRoot: String?
+    @OptionGroup(title: "Certificates") var certificates: CertificateTrustOptions
 
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        let identity = certificateIdentity != nil || certificateIdentityRegexp != nil
-        guard !key.isEmpty || identity else { throw ValidationError("give --key, or --certificate-identity (or -regexp) with --certificate-oidc-issuer") }
-        guard !identity || certificateOIDCIssuer != nil else { throw ValidationError("--certificate-identity needs --certificate-oidc-issuer") }
-        guard key.isEmpty || !identity else { throw ValidationError("give --key or a certificate identity, not both") }
-        guard certificateIdentity == nil || certificateIdentityRegexp == nil else { throw ValidationError("give --certificate-identity or --certificate-identity-regexp, not both") }
+        guard !key.isEmpty || certificates.isGiven else { throw ValidationError("give --key, or --certificate-identity (or -regexp) with --certificate-oidc-issuer, or --ca-roots") }
+        guard key.isEmpty || !certificates.isGiven else { throw ValidationError("give --key or a certificate trust, not both") }
     }
 
     func run() throws {
         let result: BlobVerification
-        if let issuer = certificateOIDCIssuer, certificateIdentity != nil || certificateIdentityRegexp != nil {
-            let identity = CertificateIdentity(issuer: issuer, subject: certificateIdentity, subjectPattern: certificateIdentityRegexp)
-            result = try Verifier().verify(artifact: file, bundleAt: bundle, root: try root(), identity: identity, key: nil)
-        } else if trustedRoot != nil || file.hasPrefix("sha256:") {
+        if let identity = try certificates.identity {
+            result = try Verifier().verify(artifact: file, bundleAt: bundle, root: try certificates.sigstoreRoot(), identity: identity, key: nil)
+        } else if let authorities = try certificates.certificateAuthorities() {
+            result = try Verifier().verify(artifact: file, bundleAt: bundle, root: authorities, authority: .enterprise, identity: nil, key: nil)
+        } else if certificates.trustedRoot != nil || file.hasPrefix("sha256:") {
             guard key.count == 1 else { throw BullaError(.invalidArgument, "a bundle checked against a trusted root takes one --key") }
-            result = try Verifier().verify(artifact: file, bundleAt: bundle, root: try root(), identity: nil, key: try KeyFile.verifyingKey(key[0]))
+            result = try Verifier().verify(artifact: file, bundleAt: bundle, root: try certificates.sigstoreRoot(), identity: nil, key: try KeyFile.verifyingKey(key[0]))
         } else {
             result = try Verifier().verify(fileAt: file, bundleAt: bundle, keys: try key.map(KeyFile.verifyingKey))
         }
         try Output.emit(result) {
-            let who = result.subject.map { "\($0) (issuer \(result.issuer ?? "-"))" } ?? "\(result.algorithm) key \(result.keyID)"
+            let who = result.subject.map { "\($0)\(result.issuer.map { " (issuer \($0))" } ?? ", certified by a trusted CA")" } ?? "\(result.algorithm) key \(result.keyID)"
             return "verified \(result.file): signed by \(who)" + (result.logIndices.map { $0.isEmpty ? "" : "; log entries \($0.map(String.init).joined(separator: ", "))" } ?? "")
         }
-    }
-
-    /// The trusted root: the file given, or the embedded public-good root.
-    private func root() throws -> TrustedRoot {
-        guard let trustedRoot else { return TrustedRoot.production }
-        return try TrustedRoot(bytes: try KeyFile.read(trustedRoot, limit: TrustedRoot.maxBytes))
     }
 }

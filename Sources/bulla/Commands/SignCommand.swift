@@ -124,12 +124,12 @@ struct VerifyCommand: ParsableCommand {
         try Output.emit(result) {
             var lines = result.signatures.map(\.line)
             if result.verified {
-                lines.append("verified \(result.reference) \(result.digest): \(result.trustedKeysSatisfied.count) of \(trusted.threshold) required trusted key(s)")
+                lines.append("verified \(result.reference) \(result.digest): \(result.signersSatisfied) of \(trusted.threshold) required trusted \(trust.signerNoun)")
             }
             return lines.joined(separator: "\n")
         }
         guard result.verified else {
-            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.trustedKeysSatisfied.count) trusted key(s) signed, \(trusted.threshold) required (\(result.signatures.count) signature(s) found)" + result.whereLooked)
+            throw VerificationFailed(message: "\(result.reference) \(result.digest.abbreviated): \(result.signersSatisfied) trusted \(trust.signerNoun) signed, \(trusted.threshold) required (\(result.signatures.count) signature(s) found)" + result.whereLooked)
         }
     }
 }
