@@ -65,3 +65,27 @@ struct CertificateTrustOptions: ParsableArguments {
         policy.certificateAuthorities = try certificateAuthorities()
     }
 }
+
+/// `--certificate` and `--certificate-chain` for `sign`, `attest` and `sign-blob`: a key an
+/// enterprise CA certified, whose certificate (and chain) every signature then carries.
+struct SigningCertificateOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The signing key's certificate (PEM): signatures carry it, for verifiers that trust the CA.", valueName: "file"))
+    var certificate: String?
+
+    @Option(name: .customLong("certificate-chain"), help: ArgumentHelp("The certificate's chain (PEM, intermediates first, root optional), carried with it.", valueName: "file"))
+    var certificateChain: String?
+
+    func validate() throws {
+        guard certificateChain == nil || certificate != nil else { throw ValidationError("--certificate-chain needs --certificate") }
+    }
+
+    /// The leaf then its chain, without a self-signed root (a verifier takes roots from its own trust).
+    func certificates() throws -> [Certificate] {
+        guard let certificate else { return [] }
+        let read = { (path: String) in try Certificate.certificates(pem: try KeyFile.read(path, limit: 1 << 20)) }
+        let leaf = try read(certificate)
+        guard leaf.count == 1 else { throw BullaError(.invalidArgument, "\(certificate) holds \(leaf.count) certificates; give the signing key's own, and its chain with --certificate-chain") }
+        let chain = try certificateChain.map(read) ?? []
+        return leaf + chain.filter { !($0.isCA && $0.subject == $0.issuer) }
+    }
+}

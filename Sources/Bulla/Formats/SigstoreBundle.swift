@@ -48,7 +48,8 @@ public struct SigstoreBundle: Sendable {
     public var json: JSONValue {
         var material: [(String, JSONValue)] = []
         if let certificate {
-            material.append(("certificate", certificate))
+            // A chain (`certificates`) is v0.1/v0.2's x509CertificateChain; a leaf is v0.3's certificate.
+            material.append((certificate["certificates"] == nil ? "certificate" : "x509CertificateChain", certificate))
         } else {
             material.append(("publicKey", .object(keyHint.map { [("hint", .string($0))] } ?? [])))
         }
@@ -64,6 +65,26 @@ public struct SigstoreBundle: Sendable {
             ])))
         }
         return .object(members)
+    }
+
+    /// The media type of a bundle carrying a certificate chain: `x509CertificateChain` is
+    /// v0.2's field (v0.3 carries the leaf alone).
+    public static let mediaTypeV02 = "application/vnd.dev.sigstore.bundle+json;version=0.2"
+
+    /// Carries `certificates` (leaf first) instead of the key hint, so a verifier trusting the
+    /// CA can check the signer: the leaf alone as a v0.3 `certificate`, a leaf with its chain as
+    /// a v0.2 `x509CertificateChain`.
+    public mutating func carry(_ certificates: [Certificate]) {
+        guard let leaf = certificates.first else { return }
+        let raw = { (certificate: Certificate) in JSONValue.object([("rawBytes", .string(Base64.encode(certificate.derRepresentation)))]) }
+        if certificates.count == 1 {
+            certificate = raw(leaf)
+            mediaType = Self.mediaTypeV03
+        } else {
+            certificate = .object([("certificates", .array(certificates.map(raw)))])
+            mediaType = Self.mediaTypeV02
+        }
+        keyHint = nil
     }
 
     /// The compact bytes of `json`: what is stored as a referrer's layer or a detached file.

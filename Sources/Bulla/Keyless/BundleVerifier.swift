@@ -178,7 +178,7 @@ public struct BundleVerifier: Sendable {
             }
         }
         if reasons.isEmpty { reasons = ["no trusted certificate authority"] }
-        throw fail("the certificate \(leaf.subject.isEmpty ? "(no subject name)" : leaf.subject) does not chain to a trusted CA at \(Timestamp.rfc3339(time)): " + reasons.joined(separator: "; "))
+        throw fail("the certificate for \((try? FulcioIdentity(certificate: leaf))?.subject ?? leaf.subject) does not chain to a trusted CA at \(Timestamp.rfc3339(time)): " + reasons.joined(separator: "; "))
     }
 
     private static func checkSignature(_ evidence: SigstoreEvidence, key: VerifyingKey) throws {

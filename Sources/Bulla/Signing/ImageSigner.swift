@@ -24,6 +24,16 @@ public struct ImageSigner: Sendable {
     /// entry with its inclusion proof and signed checkpoint.
     public var log: (any SignatureLog)?
 
+    /// The key's certificate and its chain (leaf first), carried by every signature so a verifier
+    /// trusting the CA (`--ca-roots`) can check the signer; empty for a bare key.
+    public private(set) var certificates: [Certificate] = []
+
+    /// Sets the certificates every signature carries; refuses a leaf for another key.
+    public mutating func certify(with certificates: [Certificate]) throws {
+        try BlobSigning.checkCertificates(certificates, key: key)
+        self.certificates = certificates
+    }
+
     /// A signer with `key`; set `log` to have each bundle's signature recorded in a log.
     public init(key: SigningKey, annotations: [String: String] = [:], identity: String? = nil) {
         self.key = key
@@ -80,7 +90,9 @@ public struct ImageSigner: Sendable {
     public func bundle(for descriptor: Descriptor, claim: Claim = .signature) throws -> SigstoreBundle {
         let envelope = try envelope(for: descriptor, claim: claim)
         let entries = try log.map { [try $0.record(envelope, signer: key.publicKey)] } ?? []
-        return SigstoreBundle(keyHint: key.publicKey.hint, content: .dsse(envelope), tlogEntries: entries)
+        var bundle = SigstoreBundle(keyHint: key.publicKey.hint, content: .dsse(envelope), tlogEntries: entries)
+        bundle.carry(certificates)
+        return bundle
     }
 
     /// The legacy payload and its DER signature.
@@ -152,6 +164,10 @@ public struct ImageSigner: Sendable {
             case .legacySignature(let payload, let signature):
                 var layer = try destination.putBlob(payload, mediaType: SimpleSigningPayload.mediaType)
                 layer.annotations = [SimpleSigningPayload.signatureAnnotation: Base64.encode(signature)]
+                if let leaf = certificates.first {
+                    layer.annotations?[SigstoreEvidence.LegacyAnnotation.certificate] = leaf.pemRepresentation
+                    if certificates.count > 1 { layer.annotations?[SigstoreEvidence.LegacyAnnotation.chain] = certificates.dropFirst().map(\.pemRepresentation).joined() }
+                }
                 let stored = try appendLegacyLayer(layer, tag: CosignStorage.tag(for: target.digest, suffix: ".sig"), to: destination)
                 written.append(SignedItem(subject: subject, stored: stored.digest.description))
             case .legacyAttestation(let envelope):

@@ -37,6 +37,7 @@ struct AttestCommand: ParsableCommand {
     @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation for the bundle or layer, key=value; repeatable.", valueName: "key=value"))
     var annotation: [String] = []
 
+    @OptionGroup(title: "Certificates") var signingCertificate: SigningCertificateOptions
     @OptionGroup var logOptions: LogOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var passphrase: PassphraseOptions
@@ -74,6 +75,7 @@ struct AttestCommand: ParsableCommand {
         let target = try source.resolve(platform: try image.selectedPlatform).descriptor
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
         var signer = ImageSigner(key: signingKey, annotations: try Annotations.parse(annotation))
+        try signer.certify(with: try signingCertificate.certificates())
         signer.log = try logOptions.recorder(passphrase: passphrase)
         let report: SigningReport
         if let outputBundle {

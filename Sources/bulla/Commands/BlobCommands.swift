@@ -24,6 +24,7 @@ struct SignBlobCommand: ParsableCommand {
     @Option(name: .customLong("bundle"), help: .hidden)
     var oldBundle: String?
 
+    @OptionGroup(title: "Certificates") var signingCertificate: SigningCertificateOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var passphrase: PassphraseOptions
 
@@ -35,7 +36,7 @@ struct SignBlobCommand: ParsableCommand {
     func run() throws {
         let bundle = (outputBundle ?? oldBundle)!
         let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
-        let signed = try BlobSigning.bundle(forFileAt: file, key: signingKey)
+        let signed = try BlobSigning.bundle(forFileAt: file, key: signingKey, certificates: try signingCertificate.certificates())
         try DurableFile.write(signed.serialized, to: bundle, mode: 0o644, overwrite: true)
         guard case .messageSignature(let digest, _) = signed.content else { throw BullaError(.internalFailure, "a blob bundle without a message signature") }
         let report = SigningReport(key: signingKey, predicateType: nil, format: "detached", location: bundle,

@@ -50,6 +50,7 @@ struct SignCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The repository a legacy signature names (its docker-reference); a registry image's own by default.", valueName: "registry/repo"))
     var identity: String?
 
+    @OptionGroup(title: "Certificates") var signingCertificate: SigningCertificateOptions
     @OptionGroup var logOptions: LogOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var passphrase: PassphraseOptions
@@ -72,6 +73,7 @@ struct SignCommand: ParsableCommand {
         var identity = identity
         if identity == nil, case .registry(let image) = source.reference { identity = image.name }
         var signer = ImageSigner(key: signingKey, annotations: try Annotations.parse(annotation), identity: identity)
+        try signer.certify(with: try signingCertificate.certificates())
         signer.log = try logOptions.recorder(passphrase: passphrase)
         let report: SigningReport
         if let outputBundle {
