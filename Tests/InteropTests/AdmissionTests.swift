@@ -400,6 +400,53 @@ struct AdmissionTests {
         #expect(Self.message(results[2]).contains("the mirror \(mirror) has no layout for \(f.host)/adm/unsigned"), "\(results[2])")
     }
 
+    /// Keyless signing as GitHub Actions does it, on a synthetic Sigstore PKI
+    /// (Fixtures/keyless/keyless_image.py: a Fulcio-like certificate with the workflow's claims, a
+    /// Rekor entry with its signed timestamp and proof): a policy naming the release workflow
+    /// admits the image; one naming another workflow of the same repository denies it, and the
+    /// denial names the identity that did sign.
+    @Test func aKeylessImageIsAdmittedForItsWorkflowOnly() throws {
+        let f = try Self.fixture()
+        let mirror = "\(f.dir)/keyless-mirror"
+        let layout = "\(mirror)/\(f.host.replacingOccurrences(of: ":", with: "_"))/adm/unsigned"
+        let copied = try RegistryTests.bulla(["copy", "--insecure", f.image("adm/unsigned"), "oci:\(layout):1"], in: f.dir)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let script = Webhook.root.appendingPathComponent("Tests/Fixtures/keyless/keyless_image.py").path
+        let made = try Command.succeed(["python3", script, layout, "1", "\(f.dir)/keyless"]).split(separator: "\n").map(String.init)
+        let (root, identity) = (made[0], made[1])
+        func policy(_ workflow: String) throws -> String {
+            let path = "\(f.dir)/keyless-\(workflow).yaml"
+            try """
+                version: 1
+                noMatch: deny
+                rules:
+                  - name: release-workflow
+                    images: ["\(f.host)/adm/**"]
+                    identities:
+                      - issuer: https://token.actions.githubusercontent.com
+                        subject: https://github.com/acme/payments/.github/workflows/\(workflow)@refs/heads/main
+                        claims:
+                          githubWorkflowRepository: acme/payments
+                          sourceRepositoryRef: refs/heads/main
+                    trustedRoot: \(root)
+
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let pod: [String: Any] = ["kind": "Pod", "images": [f.image("adm/unsigned")]]
+        let allowed = try Webhook(policy: try policy("release.yml"), in: f.dir, arguments: ["--mirror", mirror])
+        let admitted = try allowed.review([pod])[0]
+        allowed.stop()
+        #expect(Self.response(admitted)["allowed"] as? Bool == true, "\(admitted)")
+        let other = try Webhook(policy: try policy("deploy.yml"), in: f.dir, arguments: ["--mirror", mirror])
+        defer { other.stop() }
+        let denied = try other.review([pod])[0]
+        #expect(Self.response(denied)["allowed"] as? Bool == false, "\(denied)")
+        let message = Self.message(denied)
+        #expect(message.contains("the certificate is for \(identity) (issuer https://token.actions.githubusercontent.com), which no trusted identity allows")
+                && message.contains("workflows/deploy.yml@refs/heads/main"), "\(message)")
+    }
+
     /// deploy/ as a cluster would get it: `kubectl kustomize` renders the example overlay,
     /// the Kubernetes schemas accept every document offline (kubernetes-validate, strict), the
     /// official client's models load them and the operating rules hold (a StatefulSet of 2

@@ -52,6 +52,36 @@ import Testing
         }
     }
 
+    /// `policy check` with a rule's `identities:`: the real keyless signature meets a rule for
+    /// its signer and fails one for anyone else, named in the reason; a rule may also ask for
+    /// two distinct signers, which one identity cannot be.
+    @Test func policiesNameIdentities() throws {
+        let dir = try KeyInteropTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let image = try Self.layout("dir-img-cosign-fulcio-rekor-valid", in: dir)
+        func check(_ identities: String, threshold: Int = 1) throws -> Command.Result {
+            try """
+                version: 1
+                rules:
+                  - name: keyless
+                    images: ["**"]
+                    threshold: \(threshold)
+                    identities:
+                \(identities)
+                """.write(toFile: "\(dir)/policy.yaml", atomically: true, encoding: .utf8)
+            return try Command.run([Peers.bulla, "policy", "check", "--policy", "\(dir)/policy.yaml", image])
+        }
+        let mitr = "      - {issuer: https://github.com/login/oauth, subject: mitr@redhat.com}\n"
+        let allowed = try check(mitr)
+        #expect(allowed.status == 0 && allowed.stdout.contains("signed by mitr@redhat.com (issuer https://github.com/login/oauth)"), "\(allowed.stdout)\(allowed.stderr)")
+        let denied = try check("      - {issuer: https://github.com/login/oauth, subjectRegExp: '^release@'}\n")
+        #expect(denied.status == 1 && denied.stdout.contains("the certificate is for mitr@redhat.com"), "\(denied.stdout)\(denied.stderr)")
+        let two = try check(mitr + "      - {issuer: https://github.com/login/oauth, subject: other@redhat.com}\n", threshold: 2)
+        #expect(two.status == 1 && two.stdout.contains("1 of 2 required trusted signer(s)"), "\(two.stdout)\(two.stderr)")
+        let unknownClaim = try check("      - {issuer: https://github.com/login/oauth, subject: mitr@redhat.com, claims: {workflow: x}}\n")
+        #expect(unknownClaim.status == 3 && unknownClaim.stderr.contains("workflow is not a Fulcio claim"), "\(unknownClaim.stderr)")
+    }
+
     /// Each part of the keyless evidence is bound: changing the payload, the certificate, the
     /// Rekor bundle's time or body, or removing the Rekor bundle, refuses the signature.
     @Test func tamperedKeylessEvidenceIsRefused() throws {
