@@ -24,7 +24,7 @@ let package = Package(
         // put the two side by side in one run.
         .executableTarget(
             name: "bulla-speed",
-            dependencies: ["BenchSupport", .product(name: "BullaCrypto", package: "Bulla")],
+            dependencies: ["BenchSupport", .product(name: "Bulla", package: "Bulla"), .product(name: "BullaCrypto", package: "Bulla")],
             path: "Sources/bulla-speed"
         ),
         // What the benchmark executables share (their clock).

@@ -10,6 +10,8 @@ python3 scripts/bench.py "$bulla" "$speed"
 python3 scripts/bench_sbom.py "$bulla"
 # bulla verify as a whole process beside openssl dgst -verify.
 python3 scripts/bench_verify.py "$bulla"
+# Keyless verify-blob beside sigstore-python and openssl verify; the library's keyless verifications/s.
+python3 scripts/bench_keyless.py "$bulla" 30 "$speed"
 # The transparency log: appends beside the fsync rate, proofs, memory, audit (BENCH_LOG_ENTRIES).
 swift build -c release --package-path Benchmarks --product bulla-logbench
 "$(swift build -c release --package-path Benchmarks --show-bin-path)/bulla-logbench" "${BENCH_DIR:-/tmp/bulla-bench}/log" "${BENCH_LOG_ENTRIES:-1000000}" 10000

@@ -4,7 +4,13 @@ SCT, signed entry timestamp, inclusion proof and checkpoint) beside sigstore-pyt
 same bundle offline with the same trusted root, and `openssl verify` of the same chain at the
 same time, all measured by hyperfine in one run.
 
-usage: bench_keyless.py BULLA [RUNS]
+usage: bench_keyless.py BULLA [RUNS] [BULLA_SPEED]
+
+With BULLA_SPEED (Benchmarks' bulla-speed), also the library's throughput: keyless verifications
+per second on one thread (BundleVerifier over the same bundle, parsed each time), beside
+`openssl speed ecdsap256`'s verifications per second in the same run (a keyless check makes
+five ECDSA verifications: signature, intermediate, leaf, SCT, signed entry timestamp, plus the
+checkpoint's).
 
 The bundle is the Sigstore conformance suite's happy-path-v0.3 (../shared/sigstore-conformance).
 Prints each median and the ratios; the goal is bulla at most 30 ms and faster than sigstore-python.
@@ -18,6 +24,7 @@ import tempfile
 
 BULLA = os.path.abspath(sys.argv[1])
 RUNS = sys.argv[2] if len(sys.argv) > 2 else "30"
+SPEED = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUITE = os.path.join(HERE, "..", "..", "shared", "sigstore-conformance")
 ASSETS = os.path.join(SUITE, "test", "assets", "bundle-verify")
@@ -79,6 +86,16 @@ def main():
     bulla = medians["bulla verify-blob"]
     print(f"bulla / sigstore-python = {bulla / medians['sigstore-python verify']:.3f}; bulla / openssl verify = {bulla / medians['openssl verify (chain only)']:.2f}")
     print(f"goal: <= 30 ms and faster than sigstore-python: {'met' if bulla <= 30 and bulla < medians['sigstore-python verify'] else 'NOT met'}")
+    if SPEED:
+        import hashlib
+        digest = "sha256:" + hashlib.sha256(open(artifact, "rb").read()).hexdigest()
+        line = subprocess.run(["taskset", "-c", "0", SPEED, "keyless", bundle_path, ROOT, IDENTITY, ISSUER, digest, "5"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        keyless = float(line.split()[1])
+        speed = subprocess.run(["taskset", "-c", "0", "openssl", "speed", "-seconds", "5", "ecdsap256"], check=True, capture_output=True, text=True).stdout
+        verify = float([l for l in speed.splitlines() if "nistp256" in l and "ecdsa" in l][-1].split()[-1])
+        print(f"library: {keyless:.0f} keyless verifications/s on one core; openssl speed ecdsap256 {verify:.0f} verify/s; "
+              f"one keyless verification costs {verify / keyless:.1f} ECDSA verifications")
 
 
 if __name__ == "__main__":

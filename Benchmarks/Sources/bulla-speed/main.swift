@@ -2,8 +2,13 @@
 // run.
 //   bulla-speed [BLOCK_BYTES] [SECONDS] [sha256|sha384|sha512]   digest throughput, bytes/s
 //   bulla-speed ecdsa-p256|ecdsa-p384|ed25519 [SECONDS]           signs/s and verifies/s
+//   bulla-speed keyless BUNDLE ROOT IDENTITY ISSUER sha256:HEX [SECONDS]
+//                                 keyless bundle verifications/s on this thread (BundleVerifier:
+//                                 signature, chain, SCT, SET, inclusion proof, identity)
 import BenchSupport
+import Bulla
 import BullaCrypto
+import Foundation
 
 /// Runs `body` in batches until `seconds` pass; returns operations per second.
 func rate(_ seconds: Double, _ body: () throws -> Void) rethrows -> Double {
@@ -19,7 +24,18 @@ func rate(_ seconds: Double, _ body: () throws -> Void) rethrows -> Double {
 }
 
 let arguments = CommandLine.arguments
-if arguments.count > 1, let algorithm = KeyAlgorithm(rawValue: arguments[1]) {
+if arguments.count > 6, arguments[1] == "keyless" {
+    let bundle = Array(try Data(contentsOf: URL(fileURLWithPath: arguments[2])))
+    let root = try TrustedRoot(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: arguments[3]))))
+    let identity = try CertificateIdentity(issuer: arguments[5], subject: arguments[4])
+    let digest = try Digest(parsing: arguments[6])
+    let seconds = arguments.count > 7 ? Double(arguments[7]) ?? 3 : 3
+    let verifier = BundleVerifier(root: root)
+    // Each round reads the bundle from its bytes, as a webhook or CLI call does.
+    _ = try verifier.verify(bundle: bundle, artifactDigest: digest, identity: identity, key: nil)
+    let perSecond = try rate(seconds) { _ = try verifier.verify(bundle: bundle, artifactDigest: digest, identity: identity, key: nil) }
+    print("keyless: \(Int(perSecond)) verify/s")
+} else if arguments.count > 1, let algorithm = KeyAlgorithm(rawValue: arguments[1]) {
     let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 3 : 3
     let key = try SigningKey.generate(algorithm)
     // As openssl speed does for ECDSA: sign and verify a digest (Ed25519: a 32-byte message).

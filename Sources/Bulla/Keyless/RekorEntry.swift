@@ -296,11 +296,11 @@ public struct RekorEntry: Sendable, Hashable {
         }
     }
 
-    private static func base64(_ value: JSONValue?) -> [UInt8]? { value?.stringValue.flatMap { ProtoJSONObject.base64($0) } }
+    private static func base64(_ value: JSONValue?) -> [UInt8]? { value?.stringValue.flatMap { ProtoJSONObject.base64(Array($0.utf8)) } }
 
     /// intoto 0.0.2 stores the envelope's (already base64) payload and signatures base64 again.
     private static func base64Twice(_ value: JSONValue?) -> [UInt8]? {
-        base64(value).flatMap { ProtoJSONObject.base64(String(decoding: $0, as: UTF8.self)) }
+        base64(value).flatMap { ProtoJSONObject.base64($0) }
     }
 
     /// A base64 PEM `CERTIFICATE` or `PUBLIC KEY` (Rekor v1 bodies) as DER.

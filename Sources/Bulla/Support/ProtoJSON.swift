@@ -39,14 +39,16 @@ struct ProtoJSONObject {
     /// of at most `max` bytes.
     func bytes(_ name: String, max: Int = TrustedRoot.maxObjectBytes) throws -> [UInt8] {
         let text = Self.unwrapped(try string(name))
-        guard text.utf8.count <= (max + 2) / 3 * 4 else { throw BullaError(.limitExceeded, "\(path).\(name) is more than \(max) bytes") }
+        guard text.count <= (max + 2) / 3 * 4 else { throw BullaError(.limitExceeded, "\(path).\(name) is more than \(max) bytes") }
         guard let decoded = Self.base64(text) else { throw error(name, "is not base64") }
         return decoded
     }
 
-    /// `text` without line breaks, by scalar: a CRLF pair is one Swift Character, neither "\r" nor "\n".
-    static func unwrapped(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }))
+    /// The UTF-8 of `text` without line breaks. Bytes 0x0A and 0x0D are only ever those two
+    /// characters in UTF-8, so this is the same as filtering scalars (a CRLF pair is one Swift
+    /// Character, neither "\r" nor "\n"), without building a String scalar by scalar.
+    static func unwrapped(_ text: String) -> [UInt8] {
+        text.utf8.filter { $0 != 0x0A && $0 != 0x0D }
     }
 
     /// A list of protobuf `bytes` (an inclusion proof's hashes); absent means empty.
@@ -74,11 +76,9 @@ struct ProtoJSONObject {
         }
     }
 
-    static func base64(_ text: String) -> [UInt8]? {
-        var text = text
-        return text.withUTF8 { buffer in
-            let raw = UnsafeRawBufferPointer(buffer)
-            return Base64.decode(raw) ?? Base64.decode(raw, alphabet: .urlSafe, paddingRequired: false)
+    static func base64(_ text: [UInt8]) -> [UInt8]? {
+        text.withUnsafeBytes { raw in
+            Base64.decode(raw) ?? Base64.decode(raw, alphabet: .urlSafe, paddingRequired: false)
         }
     }
 
