@@ -8,7 +8,8 @@ need=()
 for pkg in libssl-dev libarchive-dev pkg-config libstdc++-12-dev libgcc-12-dev python3-venv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
-for tool in skopeo umoci zstd gzip tar python3 openssl curl; do
+# jq: the spec vectors' make.sh scripts read expected.json with it (their peer checks run in the suite).
+for tool in skopeo umoci zstd gzip tar python3 openssl curl jq; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 # Debian's docker-registry: the real registry the registry tests and the demo run on 127.0.0.1.

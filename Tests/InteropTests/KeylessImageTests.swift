@@ -82,6 +82,48 @@ import Testing
         #expect(unknownClaim.status == 3 && unknownClaim.stderr.contains("workflow is not a Fulcio claim"), "\(unknownClaim.stderr)")
     }
 
+    /// A keyless SBOM attestation (as GitHub artifact attestations are made), on the synthetic
+    /// Sigstore PKI: `verify-attestation` with the identity prints its predicate, and a policy
+    /// whose rule names the workflow judges the SBOM's packages; a vulnerable one is denied.
+    @Test func keylessAttestationsAreJudgedByPolicy() throws {
+        let dir = try KeyInteropTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let predicates = Webhook.root.appendingPathComponent("spec/vectors/policy/predicates").path
+        let issuer = "https://token.actions.githubusercontent.com"
+        func image(_ name: String, sbom: String) throws -> (String, String, String) {
+            let image = try Self.layout("dir-img-cosign-key-rekor-valid", in: "\(dir)/\(name)")
+            let path = "\(dir)/\(name)/dir-img-cosign-key-rekor-valid"
+            _ = try Command.succeed(["python3", "\(Self.script)/keyless_image.py", path, "v1", dir])
+            let made = try Command.succeed(["python3", "\(Self.script)/keyless_image.py", path, "v1", dir, "release.yml", "https://spdx.dev/Document", "\(predicates)/\(sbom)"])
+                .split(separator: "\n").map(String.init)
+            return (image, made[0], made[1])
+        }
+        let (clean, root, identity) = try image("clean", sbom: "log4j-2.17.1.spdx.json")
+        let (vulnerable, _, _) = try image("vulnerable", sbom: "log4j-2.14.1.spdx.json")
+        let attested = try Command.run([Peers.bulla, "verify-attestation", clean, "--type", "spdxjson", "--certificate-identity", identity,
+                                        "--certificate-oidc-issuer", issuer, "--trusted-root", root])
+        #expect(attested.status == 0 && attested.stdout.contains("SPDX"), "\(attested.stdout)\(attested.stderr)")
+        #expect(attested.stderr.contains("valid signature by \(identity)"), "\(attested.stderr)")
+        try """
+            version: 1
+            rules:
+              - name: keyless-sbom
+                images: ["**"]
+                identities:
+                  - {issuer: "\(issuer)", subjectRegExp: '^https://github\\.com/acme/payments/\\.github/workflows/release\\.yml@', claims: {githubWorkflowRepository: acme/payments}}
+                trustedRoot: \(root)
+                attestations:
+                  - type: spdxjson
+                    deniedPackages:
+                      - {purl: pkg:maven/org.apache.logging.log4j/log4j-core, versions: "< 2.17.1", reason: Log4Shell}
+
+            """.write(toFile: "\(dir)/policy.yaml", atomically: true, encoding: .utf8)
+        let allowed = try Command.run([Peers.bulla, "policy", "check", "--policy", "\(dir)/policy.yaml", clean])
+        #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
+        let denied = try Command.run([Peers.bulla, "policy", "check", "--policy", "\(dir)/policy.yaml", vulnerable])
+        #expect(denied.status == 1 && denied.stdout.contains("Log4Shell"), "\(denied.stdout)\(denied.stderr)")
+    }
+
     /// Each part of the keyless evidence is bound: changing the payload, the certificate, the
     /// Rekor bundle's time or body, or removing the Rekor bundle, refuses the signature.
     @Test func tamperedKeylessEvidenceIsRefused() throws {

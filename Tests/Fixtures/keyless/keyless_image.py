@@ -4,8 +4,10 @@ log, a Rekor v1 log): a short-lived certificate for a GitHub Actions workflow id
 Fulcio claims, a DSSE bundle v0.3 over the cosign image-signature statement, logged with a signed
 entry timestamp and an inclusion proof, stored as an OCI 1.1 referrer in the layout's index.
 
-usage: keyless_image.py LAYOUT TAG WORKDIR [WORKFLOW]   (WORKFLOW default: release.yml)
-Prints the trusted root's path (WORKDIR/syn/trusted_root.json) and the identity signed as.
+usage: keyless_image.py LAYOUT TAG WORKDIR [WORKFLOW [PREDICATE_TYPE PREDICATE_FILE]]
+(WORKFLOW default: release.yml). With a predicate, an attestation of that type is made instead
+of a signature. Prints the trusted root's path (WORKDIR/syn/trusted_root.json) and the identity
+signed as.
 """
 import hashlib, json, os, sys
 layout, tag, work = sys.argv[1:4]
@@ -32,8 +34,11 @@ claims = [('1.3.6.1.4.1.57264.1.5', REPO.encode()), ('1.3.6.1.4.1.57264.1.6', b'
           ('1.3.6.1.4.1.57264.1.12', utf8str(f'https://github.com/{REPO}')), ('1.3.6.1.4.1.57264.1.14', utf8str('refs/heads/main')),
           ('1.3.6.1.4.1.57264.1.9', utf8str(IDENTITY))]
 cert = leaf(signer, NOW - 300, NOW + 300, sans=[x509.UniformResourceIdentifier(IDENTITY)], iss8=ISSUER, extra_ext=claims)
+predicate_type, predicate = 'https://sigstore.dev/cosign/sign/v1', {}
+if len(sys.argv) > 6:
+    predicate_type, predicate = sys.argv[5], json.load(open(sys.argv[6]))
 statement = json.dumps({'_type': 'https://in-toto.io/Statement/v1', 'subject': [{'name': 'image', 'digest': {'sha256': digest.split(':')[1]}}],
-                        'predicateType': 'https://sigstore.dev/cosign/sign/v1', 'predicate': {}}).encode()
+                        'predicateType': predicate_type, 'predicate': predicate}).encode()
 ptype = 'application/vnd.in-toto+json'
 sig = ecsign(signer, pae(ptype, statement))
 bundle = {'mediaType': 'application/vnd.dev.sigstore.bundle.v0.3+json',
@@ -44,7 +49,8 @@ empty = put(b'{}') | {'mediaType': 'application/vnd.oci.empty.v1+json'}
 bundle_type = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 manifest = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json', 'artifactType': bundle_type, 'config': empty,
                        'layers': [layer], 'subject': {'mediaType': image['mediaType'], 'digest': digest, 'size': image['size']}}).encode()
-index['manifests'].append(put(manifest) | {'mediaType': 'application/vnd.oci.image.manifest.v1+json', 'artifactType': bundle_type})
+index['manifests'].append(put(manifest) | {'mediaType': 'application/vnd.oci.image.manifest.v1+json', 'artifactType': bundle_type,
+                                            'annotations': {'dev.sigstore.bundle.predicateType': predicate_type}})
 json.dump(index, open(f'{layout}/index.json', 'w'))
 root = write('trusted_root.json', trusted_root())
 print(root)
