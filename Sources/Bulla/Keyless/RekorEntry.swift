@@ -319,9 +319,9 @@ public struct RekorEntry: Sendable, Hashable {
 public struct VerifiedLogEntry: Sendable, Hashable, Codable {
     /// The entry's index in its log.
     public var logIndex: UInt64
-    /// The log's ID in hex.
+    /// The log's ID in hex (for a Bulla log, the ID of the log key that signed its checkpoint).
     public var logKeyID: String
-    /// The log's `baseUrl` in the trusted root.
+    /// Where the log is: its `baseUrl` in the trusted root, or a Bulla log's checkpoint origin.
     public var baseURL: String
     /// The integration time the log signed (a verified SET); nil for Rekor v2 and proof-only entries.
     public var integratedTime: Int?

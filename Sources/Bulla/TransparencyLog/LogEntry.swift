@@ -54,7 +54,7 @@ public enum LogEntry {
     /// envelope's payload and signature by `signer`, the inclusion proof leads from the body's
     /// leaf hash to the checkpoint's root, and the checkpoint is signed by one of `logKeys`.
     /// Returns where the entry is, for the report.
-    public static func verify(_ entry: JSONValue, envelope: DSSEEnvelope, signer: VerifyingKey, logKeys: [VerifyingKey]) throws -> String {
+    public static func verify(_ entry: JSONValue, envelope: DSSEEnvelope, signer: VerifyingKey, logKeys: [VerifyingKey]) throws -> VerifiedLogEntry {
         func fail(_ reason: String) -> BullaError { BullaError(.signatureInvalid, "log entry: \(reason)") }
         guard let body = entry["canonicalizedBody"]?.stringValue.flatMap(Base64.decode) else { throw fail("no canonicalizedBody") }
         let recorded = try JSONValue(parsing: body, what: "log entry body")
@@ -80,18 +80,25 @@ public enum LogEntry {
         }
         let signed = try SignedNote(parsing: Array(note.utf8))
         let checkpoint = try Checkpoint(text: signed.text)
-        let verifiers = logKeys.compactMap { try? NoteVerifier(name: checkpoint.origin, key: $0) }
-        do {
-            try signed.verify(by: verifiers)
-        } catch let error as BullaError {
-            throw fail("checkpoint of \(checkpoint.origin): \(error.message)")
+        // The key that signed is named in the result: each is tried alone, and when none
+        // verifies, all together give the reason.
+        let logKey = logKeys.first { key in
+            (try? NoteVerifier(name: checkpoint.origin, key: key)).map { (try? signed.verify(by: [$0])) != nil } ?? false
+        }
+        guard let logKey else {
+            do {
+                try signed.verify(by: logKeys.compactMap { try? NoteVerifier(name: checkpoint.origin, key: $0) })
+            } catch let error as BullaError {
+                throw fail("checkpoint of \(checkpoint.origin): \(error.message)")
+            }
+            throw fail("checkpoint of \(checkpoint.origin): no trusted log key signs it")
         }
         guard checkpoint.size == size else { throw fail("the proof is for size \(size), the checkpoint signs \(checkpoint.size)") }
         if let stated = inclusion["rootHash"]?.stringValue {
             guard Base64.decode(stated) == checkpoint.rootHash else { throw fail("the proof's rootHash is not the checkpoint's root") }
         }
         try InclusionProof(index: index, treeSize: size, hashes: hashes).verify(leafHash: MerkleHash.leaf(body), root: checkpoint.rootHash)
-        return "logged at index \(index) of \(checkpoint.origin) (checkpoint size \(size)), inclusion verified offline"
+        return VerifiedLogEntry(logIndex: index, logKeyID: logKey.keyID, baseURL: checkpoint.origin, integratedTime: nil, treeSize: size)
     }
 }
 

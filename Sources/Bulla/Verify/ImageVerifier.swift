@@ -127,9 +127,10 @@ public struct ImageVerifier: Sendable {
                 throw BullaError(.signatureInvalid, "annotation \(name) is \(annotations[name].map { "\"\($0)\"" } ?? "missing"), required \"\(value)\"")
             }
             let logged = try signer.key.map { try logStatus(signature, signer: $0) } ?? nil
+            if let entry = logged?.entry { check.logEntries = (check.logEntries ?? []) + [entry] }
             check.counted = true
             check.verified = true
-            check.reason = signer.description + (logged.map { "; \($0)" } ?? "")
+            check.reason = signer.description + (logged.map { "; \($0.text)" } ?? "")
         } catch let error as BullaError {
             check.reason = error.message
         } catch {
@@ -140,13 +141,15 @@ public struct ImageVerifier: Sendable {
 
     /// What the trusted logs say of a verified signature: where it is logged, or (when no log
     /// is required) why no entry verified. Throws when a log is required and none verifies.
-    private func logStatus(_ signature: FoundSignature, signer: VerifyingKey) throws -> String? {
+    private func logStatus(_ signature: FoundSignature, signer: VerifyingKey) throws -> (text: String, entry: VerifiedLogEntry?)? {
         guard !trust.logKeys.isEmpty || trust.requireLog else { return nil }
         var reasons: [String] = []
         if case .bundle(let bundle) = signature.content, case .dsse(let envelope) = bundle.content {
             for entry in bundle.tlogEntries {
                 do {
-                    return try LogEntry.verify(entry, envelope: envelope, signer: signer, logKeys: trust.logKeys)
+                    let verified = try LogEntry.verify(entry, envelope: envelope, signer: signer, logKeys: trust.logKeys)
+                    let size = verified.treeSize.map { " (checkpoint size \($0))" } ?? ""
+                    return ("logged at index \(verified.logIndex) of \(verified.baseURL)\(size), inclusion verified offline", verified)
                 } catch let error as BullaError {
                     reasons.append(error.message)
                 }
@@ -158,7 +161,7 @@ public struct ImageVerifier: Sendable {
         if trust.requireLog {
             throw BullaError(.signatureInvalid, "not in a trusted log, and one is required: " + reasons.joined(separator: "; "))
         }
-        return "not verified in a log: " + reasons.joined(separator: "; ")
+        return ("not verified in a log: " + reasons.joined(separator: "; "), nil)
     }
 
     /// Who signed, and the annotations the signed payload carries.
