@@ -15,12 +15,14 @@ extension SigningReport {
 }
 
 extension Attachment {
-    /// One line for `tree` and `inspect`: kind, format, digest, size, type, where, the claimed key.
+    /// One line for `tree` and `inspect`: kind, format, digest, size, type, where, the claimed key or identity.
     var line: String {
         var parts = [kind.rawValue, format, digest.description, Terminal.bytes(size)]
         if let type = predicateType ?? (format == "artifact" ? artifactType : nil) { parts.append(type) }
         parts.append("in \(foundIn)")
-        if let claimedKeyID {
+        if let claimedIdentity {
+            parts.append("certificate for \(claimedIdentity) (claimed, not verified)")
+        } else if let claimedKeyID {
             parts.append("key \(claimedKeyID.prefix(16))… (claimed, not verified)")
         } else if let claimedKeyHint {
             parts.append("key hint \(claimedKeyHint) (claimed, not verified)")

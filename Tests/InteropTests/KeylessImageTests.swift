@@ -34,6 +34,12 @@ import Testing
         #expect((check["logEntries"] as? [[String: Any]])?.first?["baseURL"] as? String == "https://rekor.sigstore.dev")
         let regexp = try Command.run([Peers.bulla, "verify", image, "--certificate-identity-regexp", "^mitr@redhat\\.com$", "--certificate-oidc-issuer", "https://github.com/login/oauth"])
         #expect(regexp.status == 0, "\(regexp.stderr)")
+        // tree lists the identity the certificate claims, labelled unverified, without any trust.
+        let tree = try Command.run([Peers.bulla, "tree", image, "-o", "json"])
+        let listed = try #require((try Self.json(tree.stdout)["attachments"] as? [[String: Any]])?.first)
+        #expect((listed["claimedIdentity"] as? [String: Any])?["subject"] as? String == "mitr@redhat.com", "\(tree.stdout)")
+        let text = try Command.run([Peers.bulla, "tree", image])
+        #expect(text.stdout.contains("certificate for mitr@redhat.com (issuer https://github.com/login/oauth) (claimed, not verified)"), "\(text.stdout)")
 
         let staging = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("shared/sigstore-conformance/trust-roots/staging/trusted_root.json").path

@@ -28,6 +28,17 @@ public struct Attachment: Codable, Sendable, Hashable {
     public var claimedKeyHint: String?
     /// The key ID (spec/keys.md) the hint names, when it is the base64 of one: unverified too.
     public var claimedKeyID: String?
+    /// Who the signature's certificate names (keyless, or a CA-certified key): unverified, only
+    /// what the certificate says until `verify` checks it.
+    public var claimedIdentity: SignerIdentity?
+
+    /// The identity a certificate names, unverified: Fulcio's issuer and subject, else the
+    /// subject name.
+    static func claimedIdentity(of leaf: Certificate?) -> SignerIdentity? {
+        guard let leaf else { return nil }
+        let fulcio = try? FulcioIdentity(certificate: leaf)
+        return SignerIdentity(issuer: fulcio?.issuer, subject: fulcio?.subject ?? leaf.subject)
+    }
 }
 
 /// Everything attached to one image, from every place Bulla looks (`bulla tree`): found, listed
@@ -135,6 +146,7 @@ public struct AttachmentTree: Codable, Sendable {
                     let bundle = try SigstoreBundle(bytes: try source.contents(of: layer, limit: source.limits.maxAttestationBytes), limits: source.limits)
                     item.claimedKeyHint = bundle.keyHint
                     if let bytes = bundle.keyHint.flatMap(Base64.decode), bytes.count == 32 { item.claimedKeyID = Hex.encode(bytes) }
+                    item.claimedIdentity = Attachment.claimedIdentity(of: (try? SigstoreEvidence(bundle: bundle))?.certificates?.first)
                     if item.predicateType == nil, case .dsse(let envelope) = bundle.content {
                         item.predicateType = (try? InTotoStatement(payload: envelope.payload))?.predicateType
                     }
@@ -154,8 +166,13 @@ public struct AttachmentTree: Codable, Sendable {
             let attestations = tag.hasSuffix(".att")
             return manifest.layers.map { layer in
                 let predicate = attestations ? layer.annotations?["predicateType"] : nil
-                return Attachment(kind: attestations ? Self.kind(ofPredicate: predicate) : .signature, format: "legacy", digest: layer.digest,
-                                  mediaType: layer.mediaType, predicateType: predicate, size: layer.size, foundIn: "tag \(tag)")
+                var item = Attachment(kind: attestations ? Self.kind(ofPredicate: predicate) : .signature, format: "legacy", digest: layer.digest,
+                                      mediaType: layer.mediaType, predicateType: predicate, size: layer.size, foundIn: "tag \(tag)")
+                // The certificate annotation is read without the payload: what it claims, not a verification.
+                if let pem = layer.annotations?[SigstoreEvidence.LegacyAnnotation.certificate] {
+                    item.claimedIdentity = Attachment.claimedIdentity(of: (try? Certificate.certificates(pem: Array(pem.utf8)))?.first)
+                }
+                return item
             }
         }
 
