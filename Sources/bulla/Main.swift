@@ -52,9 +52,9 @@ enum Main {
                 try command.run()
             }
         } catch let error as BullaError {
-            fail(code: error.code.name, message: error.description, status: ExitStatus.for(error))
+            fail(code: error.code.name, message: error.description.printable, status: ExitStatus.for(error))
         } catch let failed as VerificationFailed {
-            fail(code: "verificationFailed", message: failed.message, status: ExitStatus.verificationFailed)
+            fail(code: "verificationFailed", message: failed.message.printable, status: ExitStatus.verificationFailed)
         } catch {
             // ArgumentParser's own errors: help, version, usage. Usage is exit 2 here.
             let code = BullaCommand.exitCode(for: error)

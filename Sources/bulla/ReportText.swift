@@ -27,7 +27,8 @@ extension Attachment {
         } else if let claimedKeyHint {
             parts.append("key hint \(claimedKeyHint) (claimed, not verified)")
         }
-        return parts.joined(separator: "  ")
+        // Types, places and names come from the registry and certificates: one printable line.
+        return parts.map(\.printable).joined(separator: "  ")
     }
 }
 
@@ -36,7 +37,7 @@ extension AttachmentTree {
     var lines: String {
         var lines = ["\(reference) \(digest)"]
         lines += attachments.enumerated().map { n, item in (n == attachments.count - 1 ? "└─ " : "├─ ") + item.line }
-        lines += unreadable.map { "unreadable: \($0.origin): \($0.reason)" }
+        lines += unreadable.map { "unreadable: \($0.origin): \($0.reason)".printable }
         if attachments.isEmpty { lines.append("nothing attached; looked in " + searched.joined(separator: ", ")) }
         return lines.joined(separator: "\n")
     }

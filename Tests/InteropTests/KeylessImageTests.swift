@@ -130,6 +130,18 @@ import Testing
         #expect(denied.status == 1 && denied.stdout.contains("Log4Shell"), "\(denied.stdout)\(denied.stderr)")
     }
 
+    /// Attacks an adversarial review made (Fixtures/keyless/image_attacks.py): a keyless
+    /// signature under a rule requiring Bulla's log, certificate text that would forge output
+    /// lines, a flood of log entries for an untrusted identity, one key counted twice through two
+    /// certificates, a bundle naming two signers. Each is refused; the control is accepted.
+    @Test func imageAttacksAreRefused() throws {
+        let work = try KeyInteropTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let result = try Command.run(["python3", "\(Self.script)/image_attacks.py", Peers.bulla, Self.legacy, work])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("0 attack(s) not refused"), "\(result.stderr)")
+    }
+
     /// Each part of the keyless evidence is bound: changing the payload, the certificate, the
     /// Rekor bundle's time or body, or removing the Rekor bundle, refuses the signature.
     @Test func tamperedKeylessEvidenceIsRefused() throws {

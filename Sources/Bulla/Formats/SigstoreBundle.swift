@@ -119,6 +119,11 @@ public struct SigstoreBundle: Sendable {
             throw BullaError(.malformedInput, "bundle has no verificationMaterial")
         }
         self.mediaType = mediaType
+        // protobuf-specs makes these one oneof: a bundle naming two signers is refused, not read by whichever comes first.
+        let signers = ["publicKey", "certificate", "x509CertificateChain"].filter { material[$0] != nil }
+        guard signers.count <= 1 else {
+            throw BullaError(.malformedInput, "bundle verificationMaterial has both \(signers.joined(separator: " and ")); it names one signer")
+        }
         self.material = material
         keyHint = material["publicKey"]?["hint"]?.stringValue
         certificate = material["certificate"] ?? material["x509CertificateChain"]

@@ -86,6 +86,12 @@ public struct BundleVerifier: Sendable {
             if authority == .sigstore, certificates.contains(where: { $0.isCA && $0.subject == $0.issuer }) {
                 throw fail("the bundle's certificate chain contains a root certificate")
             }
+            // A certificate for nobody trusted is refused before its evidence costs anything:
+            // the full identity check still runs after the chain verifies.
+            if authority == .sigstore, !identities.isEmpty, let claimed = try? FulcioIdentity(certificate: first),
+               identities.allSatisfy({ $0.mismatch(claimed) != nil }) {
+                throw fail(Self.noTrustedIdentity(claimed, identities))
+            }
             leaf = first
             signerDER = first.derRepresentation
             signerKey = try first.publicKey
@@ -100,13 +106,16 @@ public struct BundleVerifier: Sendable {
         }
         // Times: RFC 3161 timestamps over the signature, then the log's integration times.
         var times: [Int] = []
-        for token in evidence.timestamps where authority == .sigstore || !root.timestampAuthorities.isEmpty {
+        // The same timestamp or entry given twice proves nothing more: each is checked once.
+        var seenTokens: Set<[UInt8]> = []
+        var seenEntries: Set<[UInt8]> = []
+        for token in evidence.timestamps where (authority == .sigstore || !root.timestampAuthorities.isEmpty) && seenTokens.insert(token).inserted {
             times.append(try root.verifiedTimestamp(try TimestampToken(derRepresentation: token), over: evidence.signature).time)
         }
         var logged: [VerifiedLogEntry] = []
         if authority == .sigstore {
             guard !evidence.tlogEntries.isEmpty else { throw fail("the bundle has no transparency-log entry") }
-            for entry in evidence.tlogEntries {
+            for entry in evidence.tlogEntries where seenEntries.insert(entry.serialized).inserted {
                 let verified = try RekorEntry(json: entry).verify(against: root, content: evidence.content, signer: signerDER, timestamp: times.first,
                                                                   requireInclusionProof: evidence.requiresInclusionProof, now: now)
                 logged.append(verified)
@@ -122,10 +131,7 @@ public struct BundleVerifier: Sendable {
             let found = try FulcioIdentity(certificate: leaf)
             let identity = SignerIdentity(issuer: found.issuer, subject: found.subject, claims: found.claims)
             guard !identities.isEmpty else { throw fail("the signature is by a certificate for \(identity), and no identity is trusted") }
-            if identities.allSatisfy({ $0.mismatch(found) != nil }) {
-                let reasons = identities.map { "\($0.summary): \($0.mismatch(found) ?? "")" }
-                throw fail("the certificate is for \(identity), which no trusted identity allows (\(reasons.joined(separator: "; ")))")
-            }
+            if identities.allSatisfy({ $0.mismatch(found) != nil }) { throw fail(Self.noTrustedIdentity(found, identities)) }
             result.identity = identity
         case .enterprise:
             let at = times.isEmpty ? [now] : Set(times).sorted()
@@ -179,6 +185,13 @@ public struct BundleVerifier: Sendable {
         }
         if reasons.isEmpty { reasons = ["no trusted certificate authority"] }
         throw fail("the certificate for \((try? FulcioIdentity(certificate: leaf))?.subject ?? leaf.subject) does not chain to a trusted CA at \(Timestamp.rfc3339(time)): " + reasons.joined(separator: "; "))
+    }
+
+    /// Why a certificate's identity is not trusted: who it names, and each rule's mismatch.
+    private static func noTrustedIdentity(_ found: FulcioIdentity, _ identities: [CertificateIdentity]) -> String {
+        let identity = SignerIdentity(issuer: found.issuer, subject: found.subject)
+        let reasons = identities.map { "\($0.summary): \($0.mismatch(found) ?? "")" }
+        return "the certificate is for \(identity), which no trusted identity allows (\(reasons.joined(separator: "; ")))"
     }
 
     private static func checkSignature(_ evidence: SigstoreEvidence, key: VerifyingKey) throws {

@@ -44,7 +44,8 @@ public struct Finding: Codable, Sendable, Hashable, CustomStringConvertible {
         self.mode = mode
         self.requirement = requirement
         self.outcome = outcome
-        self.message = message
+        // Messages carry text from images and certificates; one finding is one printable line.
+        self.message = message.printable
     }
 
     /// A failure that denies: failed, in an enforced rule.

@@ -95,6 +95,7 @@ public struct PolicyEvaluator: Sendable {
         // A key counts toward the threshold only through an attestation that meets every
         // requirement: trusted, of the type, fresh enough, and with content the rule allows.
         var keys: Set<String> = []
+        var signingKeys: Set<String> = []
         var fresh = 0
         for check in verified {
             switch assess(check.predicate!, origin: check.origin, requirement) {
@@ -103,7 +104,8 @@ public struct PolicyEvaluator: Sendable {
             case .fresh(let violations):
                 fresh += 1
                 failed += violations
-                if violations.isEmpty, let signer = check.countedAs { keys.insert(signer) }
+                // One private key is one signer, whichever certificate it came with.
+                if violations.isEmpty, let signer = check.countedAs, let keyID = check.keyID, signingKeys.insert(keyID).inserted { keys.insert(signer) }
             }
         }
         guard fresh > 0 else { return (stale, []) }

@@ -48,7 +48,9 @@ extension ImageVerifier {
         if !trust.identities.isEmpty {
             do {
                 let result = try BundleVerifier(root: trust.sigstoreRoot ?? .production).verify(evidence, identities: trust.identities, key: nil)
-                return CountedSigner(result, key: nil)
+                // The certificate's key stands for the signer in Bulla's own logs, so a rule's
+                // `log` (--require-log) applies to keyless signatures too.
+                return CountedSigner(result, key: try leaf.publicKey)
             } catch let error as BullaError {
                 reasons.append(error.message)
             }

@@ -85,8 +85,9 @@ public struct ImageVerifier: Sendable {
 
     /// Checks every signature of `image` in the steps above and counts distinct keys against the threshold.
     public func verify(_ image: Digest, reference: String, signatures: [FoundSignature], unreadable: [(origin: String, reason: String)] = []) -> VerificationResult {
-        var checks = unreadable.map { SignatureCheck(origin: $0.origin, format: nil, keyID: nil, counted: false, reason: "unreadable: \($0.reason)") }
+        var checks = unreadable.map { SignatureCheck(origin: $0.origin.printable, format: nil, keyID: nil, counted: false, reason: "unreadable: \($0.reason)".printable) }
         var counted: Set<String> = []
+        var signingKeys: Set<String> = []
         var keys: Set<String> = []
         var identities: [SignerIdentity] = []
         for signature in signatures {
@@ -94,15 +95,19 @@ public struct ImageVerifier: Sendable {
             if check.counted, let keyID = check.keyID, let signer = check.countedAs {
                 // A Fulcio identity counts once however many ephemeral keys it signed with.
                 let fulcio = check.identity.flatMap { $0.issuer == nil ? nil : $0 }
-                if !counted.insert(signer).inserted {
+                // One private key is one signer, whichever certificate (Fulcio's, a CA's) it came with.
+                if counted.contains(signer) || signingKeys.contains(keyID) {
                     check.counted = false
                     check.reason = "valid, but " + (fulcio.map { "identity \($0) is" } ?? "key \(keyID.prefix(16))… is") + " already counted"
-                } else if let fulcio {
-                    identities.append(fulcio)
                 } else {
-                    keys.insert(keyID)
+                    counted.insert(signer)
+                    signingKeys.insert(keyID)
+                    if let fulcio { identities.append(fulcio) } else { keys.insert(keyID) }
                 }
             }
+            // Reasons and origins carry text from certificates and payloads: one line each.
+            check.reason = check.reason.printable
+            check.origin = check.origin.printable
             checks.append(check)
         }
         var result = VerificationResult(
