@@ -11,7 +11,7 @@ public struct CertificateIdentity: Sendable, Hashable, Codable {
     public var subject: String?
     /// A regular expression the identity must contain a match of (anchor it to match it all).
     public var subjectPattern: String?
-    /// Fulcio claims, by ``FulcioIdentity`` claim name, that must equal these values.
+    /// Fulcio claims, by claim name (BullaCrypto's `FulcioIdentity.knownClaims`), that must equal these values.
     public var claims: [String: String]
 
     /// An identity rule; give `subject` or `subjectPattern`. Throws for a pattern that is not a
