@@ -1,10 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Layers (see DESIGN.md): COpenSSL/CArchive → BullaCrypto → Bulla → BullaRegistry/BullaServer
+// Layers (see DESIGN.md): COpenSSL/CArchive/CPKCS11 → BullaCrypto → Bulla → BullaRegistry/BullaServer
 // → the `bulla` CLI. Bulla reads policies with Yams (YAML) and does no networking; AsyncHTTPClient
 // is only in BullaRegistry and Hummingbird only in BullaServer, so the core builds fast.
-// Only BullaCrypto imports COpenSSL; only Bulla/Archive imports CArchive.
+// Only BullaCrypto imports COpenSSL and CPKCS11; only Bulla/Archive imports CArchive.
 // The AddressSanitizer pass (`make asan`, BULLA_SANITIZED=1) is there for the core's memory
 // safety: it builds the CLI without the two network layers (Swift over SwiftNIO), which would
 // otherwise double CI's build time; the plain pass builds and tests everything.
@@ -84,9 +84,15 @@ let package = Package(
             name: "CArchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // p11-kit's pkcs11.h for the standard's types and constants; no `link`: a PKCS #11
+        // module is a library the user names, opened with dlopen (Sources/CPKCS11/shim.h).
+        .systemLibrary(
+            name: "CPKCS11",
+            providers: [.apt(["libp11-kit-dev"])]
+        ),
         .target(
             name: "BullaCrypto",
-            dependencies: ["COpenSSL"]
+            dependencies: ["COpenSSL", "CPKCS11"]
         ),
         .target(
             name: "Bulla",

@@ -5,7 +5,9 @@ set -euo pipefail
 need=()
 # libstdc++-12-dev and libgcc-12-dev: the static C++ runtime and unwinder make release links in.
 # python3-venv: the Sigstore conformance suite's runner makes its virtualenv with it.
-for pkg in libssl-dev libarchive-dev pkg-config libstdc++-12-dev libgcc-12-dev python3-venv; do
+# libp11-kit-dev: pkcs11.h, the PKCS #11 types (BullaCrypto opens modules itself); softhsm2: the
+# real PKCS #11 token the tests sign with; opensc: pkcs11-tool, the peer that reads the token's objects.
+for pkg in libssl-dev libarchive-dev pkg-config libstdc++-12-dev libgcc-12-dev python3-venv libp11-kit-dev softhsm2 opensc; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # jq: the spec vectors' make.sh scripts read expected.json with it (their peer checks run in the suite).

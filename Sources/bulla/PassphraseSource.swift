@@ -12,6 +12,19 @@ struct PassphraseOptions: ParsableArguments {
     var passphraseFile: String?
 
     /// `confirm` asks twice on a TTY (for a new key).
+    /// The private key at `location` (a file, `env://VAR` or a `pkcs11:` URI): a file's
+    /// passphrase as ``passphrase(for:confirm:)`` finds it, a token's PIN from the URI,
+    /// BULLA_PKCS11_PIN or the terminal.
+    func signingKey(_ location: String) throws -> SigningKey {
+        try KeyFile.signingKey(location, passphrase: { try passphrase(for: location) }, pin: { Self.pinPrompt(location) })
+    }
+
+    /// The PIN typed at the terminal, when there is one.
+    static func pinPrompt(_ location: String) -> Passphrase? {
+        let token = (try? PKCS11URI(parsing: location))?.token.map { "token \"\($0)\"" } ?? "the token"
+        return TTYPrompt.read("PIN for \(token): ")
+    }
+
     func passphrase(for purpose: String, confirm: Bool = false) throws -> Passphrase {
         if let value = getenv("BULLA_PASSWORD") {
             return Passphrase(String(cString: value), source: "BULLA_PASSWORD")

@@ -24,6 +24,8 @@ struct KeyReport: Encodable {
     /// The files written, for the commands that write them.
     var privateKeyFile: String?
     var publicKeyFile: String?
+    /// For a key made in a PKCS #11 token, the URI it is found by (never with a PIN).
+    var token: String?
 
     init(_ key: VerifyingKey, privateKeyFile: String? = nil, publicKeyFile: String? = nil) {
         keyID = key.keyID

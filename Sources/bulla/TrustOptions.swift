@@ -79,9 +79,9 @@ extension PassphraseOptions {
     /// A transparency log's private key; its passphrase comes from BULLA_LOG_PASSWORD, else
     /// as any key's.
     func logSigningKey(_ location: String) throws -> SigningKey {
-        try KeyFile.signingKey(location) {
+        try KeyFile.signingKey(location, passphrase: {
             if let secret = ProcessInfo.processInfo.environment["BULLA_LOG_PASSWORD"] { return Passphrase(secret, source: "BULLA_LOG_PASSWORD") }
             return try passphrase(for: location)
-        }
+        }, pin: { Self.pinPrompt(location) })
     }
 }

@@ -18,8 +18,10 @@ public enum KeyFile {
         return try FileIO.read(location, limit: limit)
     }
 
-    /// A private key from a path or `env://VAR`; `passphrase` is asked only if the key is encrypted.
-    public static func signingKey(_ location: String, passphrase: () throws -> Passphrase?) throws -> SigningKey {
+    /// A private key from a path, `env://VAR` or a `pkcs11:` URI; `passphrase` is asked only if
+    /// a key file is encrypted, `pin` only when a token needs a PIN no other source gives.
+    public static func signingKey(_ location: String, passphrase: () throws -> Passphrase?, pin: () throws -> Passphrase? = { nil }) throws -> SigningKey {
+        if TokenKey.isURI(location) { return try TokenKey.signingKey(location, pin: pin) }
         let pem = try read(location)
         if SigningKey.isCosignKey(pem) {
             throw BullaError(.malformedInput, "\(location): this is a cosign key: run `bulla key import-cosign \(location) --output-prefix NEW`")

@@ -73,7 +73,7 @@ struct AttestCommand: ParsableCommand {
         let claim = try claim()
         let source = try image.open()
         let target = try source.resolve(platform: try image.selectedPlatform).descriptor
-        let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
+        let signingKey = try passphrase.signingKey(key)
         var signer = ImageSigner(key: signingKey, annotations: try Annotations.parse(annotation))
         try signer.certify(with: try signingCertificate.certificates())
         signer.log = try logOptions.recorder(passphrase: passphrase)

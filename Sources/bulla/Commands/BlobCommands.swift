@@ -35,7 +35,7 @@ struct SignBlobCommand: ParsableCommand {
 
     func run() throws {
         let bundle = (outputBundle ?? oldBundle)!
-        let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
+        let signingKey = try passphrase.signingKey(key)
         let signed = try BlobSigning.bundle(forFileAt: file, key: signingKey, certificates: try signingCertificate.certificates())
         try DurableFile.write(signed.serialized, to: bundle, mode: 0o644, overwrite: true)
         guard case .messageSignature(let digest, _) = signed.content else { throw BullaError(.internalFailure, "a blob bundle without a message signature") }

@@ -22,12 +22,19 @@ struct KeyCommand: ParsableCommand {
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate",
-            abstract: "Write a new key pair: PREFIX.key (encrypted PKCS#8, mode 0600) and PREFIX.pub.",
+            abstract: "Write a new key pair: PREFIX.key (encrypted PKCS#8, mode 0600) and PREFIX.pub, or make it in a PKCS #11 token.",
             discussion: """
+                With --pkcs11 URI the key pair is made inside the token (private key sensitive and not extractable) and only PREFIX.pub is written; sign with --key URI. The token's PIN comes from the URI's pin-source, BULLA_PKCS11_PIN, or the terminal; the module from module-path= or BULLA_PKCS11_MODULE (docs/keys.md).
+
                 EXAMPLES:
                   bulla key generate --output-prefix release
                   bulla key generate --output-prefix log --algorithm ed25519 -o json
+                  BULLA_PKCS11_MODULE=/usr/lib/softhsm/libsofthsm2.so bulla key generate \\
+                    --output-prefix release --pkcs11 'pkcs11:token=ci;object=release'
                 """)
+
+        @Option(help: ArgumentHelp("Make the key pair inside this PKCS #11 token (object=LABEL names it); only PREFIX.pub is written.", valueName: "uri"))
+        var pkcs11: String?
 
         @OptionGroup var files: KeyPairFiles
 
@@ -38,6 +45,16 @@ struct KeyCommand: ParsableCommand {
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
+            if let pkcs11 {
+                try files.checkFree(publicOnly: true)
+                let key = try TokenKey.generate(pkcs11, algorithm: algorithm, pin: { PassphraseOptions.pinPrompt(pkcs11) })
+                var report = try files.writePublic(key)
+                report.token = key.tokenURI?.description
+                try Output.emit(report, confirmation: true) {
+                    "made a \(algorithm) key pair in \(report.token ?? pkcs11) (private key sensitive, not extractable); wrote \(files.publicKey); key ID \(report.keyID)"
+                }
+                return
+            }
             try files.checkFree()
             let secret = try passphrase.passphrase(for: "the new key \(files.privateKey)", confirm: true)
             let report = try files.write(try SigningKey.generate(algorithm), passphrase: secret)
@@ -86,14 +103,14 @@ struct KeyCommand: ParsableCommand {
                   bulla key public --key release.key > release.pub
                 """)
 
-        @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
+        @Option(help: ArgumentHelp("Private key file, env://VAR or pkcs11: URI.", valueName: "key"))
         var key: String
 
         @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
 
         func run() throws {
-            let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
+            let signingKey = try passphrase.signingKey(key)
             try Output.emit(KeyReport(signingKey.publicKey)) { String(signingKey.publicKey.pemRepresentation.dropLast()) }
         }
     }
@@ -108,7 +125,7 @@ struct KeyCommand: ParsableCommand {
                   bulla key id --key release.key -o json
                 """)
 
-        @Option(help: ArgumentHelp("Public or private key file, or env://VAR.", valueName: "key"))
+        @Option(help: ArgumentHelp("Public or private key file, env://VAR, or pkcs11: URI.", valueName: "key"))
         var key: String
 
         @OptionGroup var output: OutputOptions
@@ -116,10 +133,14 @@ struct KeyCommand: ParsableCommand {
 
         func run() throws {
             let publicKey: VerifyingKey
-            do {
-                publicKey = try KeyFile.verifyingKey(key)
-            } catch let error as BullaError where error.code == .malformedInput {
-                publicKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }.publicKey
+            if TokenKey.isURI(key) {
+                publicKey = try passphrase.signingKey(key).publicKey
+            } else {
+                do {
+                    publicKey = try KeyFile.verifyingKey(key)
+                } catch let error as BullaError where error.code == .malformedInput {
+                    publicKey = try passphrase.signingKey(key).publicKey
+                }
             }
             try Output.emit(KeyReport(publicKey)) { publicKey.keyID }
         }
@@ -139,10 +160,16 @@ struct KeyPairFiles: ParsableArguments {
 
     /// Refuses before anything is asked or written when either file exists and `force` is not
     /// set, so a refusal leaves no stray key file behind.
-    func checkFree() throws {
-        for path in [privateKey, publicKey] where !force && FileManager.default.fileExists(atPath: path) {
+    func checkFree(publicOnly: Bool = false) throws {
+        for path in publicOnly ? [publicKey] : [privateKey, publicKey] where !force && FileManager.default.fileExists(atPath: path) {
             throw BullaError(.invalidArgument, "\(path) exists; pass --force to replace it")
         }
+    }
+
+    /// Writes only the public key of `key` (one in a token, whose private key stays there).
+    func writePublic(_ key: SigningKey) throws -> KeyReport {
+        try DurableFile.write(Array(key.publicKey.pemRepresentation.utf8), to: publicKey, mode: 0o644, overwrite: force)
+        return KeyReport(key.publicKey, publicKeyFile: publicKey)
     }
 
     /// Writes `key` encrypted under `passphrase`, and its public key; reports both.

@@ -43,7 +43,7 @@ struct LogCommand: ParsableCommand {
             let key = logSigningKey ?? oldKey
             let signing: SigningKey
             if let key {
-                signing = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
+                signing = try passphrase.signingKey(key)
             } else {
                 signing = try SigningKey.generate(.ed25519)
             }
@@ -124,7 +124,7 @@ struct LogCommand: ParsableCommand {
 
         func run() throws {
             let location = logSigningKey ?? oldKey ?? "\(directory)/log.key"
-            let signing = try KeyFile.signingKey(location) { try passphrase.passphrase(for: location) }
+            let signing = try passphrase.signingKey(location)
             let log = try TransparencyLog(opening: directory, forWriting: true)
             let note = try log.signCheckpoint(with: signing)
             let checkpoint = try Checkpoint(text: try SignedNote(parsing: note).text)
@@ -253,7 +253,7 @@ extension LogCommand {
         func run() async throws {
             let address = try ListenAddress(parsing: listen)
             let location = logSigningKey ?? oldKey ?? "\(directory)/log.key"
-            let signing = try KeyFile.signingKey(location) { try passphrase.passphrase(for: location) }
+            let signing = try passphrase.signingKey(location)
             let server = try LogServer(directory: directory, key: signing, maxBatch: max(1, maxBatch))
             try await server.run(address: address) { bound in
                 // The one line a script waits for, on standard output.

@@ -69,7 +69,7 @@ struct SignCommand: ParsableCommand {
     func run() throws {
         let source = try image.open()
         let root = try source.resolve(platform: try image.selectedPlatform)
-        let signingKey = try KeyFile.signingKey(key) { try passphrase.passphrase(for: key) }
+        let signingKey = try passphrase.signingKey(key)
         var identity = identity
         if identity == nil, case .registry(let image) = source.reference { identity = image.name }
         var signer = ImageSigner(key: signingKey, annotations: try Annotations.parse(annotation), identity: identity)
