@@ -9,12 +9,23 @@
 
 #include <dlfcn.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <p11-kit-1/p11-kit/pkcs11.h>
 
 /// Opens the module at `path` and returns its function list, or NULL with `problem` set to why:
 /// dlopen's own message, or that the library exports no C_GetFunctionList (not a PKCS#11
 /// module). The library stays open for the life of the process: modules keep state.
 static inline CK_FUNCTION_LIST_PTR bulla_pkcs11_load(const char *path, const char **problem) {
+    // Only a regular file is handed to dlopen: a FIFO or a device would block or be read whole.
+    struct stat info;
+    if (stat(path, &info) != 0) {
+        *problem = "No such file or it cannot be read";
+        return NULL;
+    }
+    if (!S_ISREG(info.st_mode)) {
+        *problem = "it is not a regular file";
+        return NULL;
+    }
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) {
         *problem = dlerror();

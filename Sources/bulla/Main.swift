@@ -77,6 +77,8 @@ enum Main {
 
     /// Reports a failure on stderr, and as a JSON object on stdout under `-o json`, and exits.
     private static func fail(code: String, message: String, status: Int32) -> Never {
+        // A mistyped pkcs11: URI can carry its PIN anywhere in the text a message quotes.
+        let message = PKCS11URI.redacting(message)
         Terminal.error(message)
         Output.reportFailure(code: code, message: message, exitStatus: status)
         Terminal.exit(status)

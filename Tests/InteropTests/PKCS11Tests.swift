@@ -53,7 +53,7 @@ import Testing
         #expect(objects.stdout.contains("never extractable") && objects.stdout.contains("sensitive"), "\(objects.stdout)")
         // The same label again is refused: a key is never shadowed.
         let again = try token.bulla(["key", "generate", "--pkcs11", token.uri("release"), "--output-prefix", "again"])
-        #expect(again.status == 2 && again.stderr.contains("already has a key labelled \"release\""), "\(again.stderr)")
+        #expect(again.status == 2 && again.stderr.contains("already has an object labelled \"release\""), "\(again.stderr)")
     }
 
     @Test func tokenKeysSignWhatPeersVerify() throws {
@@ -117,7 +117,12 @@ import Testing
             (token.uri("release", module: "\(token.dir)/fake.so"), [:], 3, "cannot be loaded"),
             (token.uri("release", module: "\(token.dir)/absent.so"), [:], 3, "cannot be loaded"),
             ("pkcs11:token=bulla-test;object=release", [:], 2, "names no module"),
-            ("pkcs11:token=bulla-test;object=release;colour=red?module-path=\(Self.module)", [:], 2, "\"colour\" is not a path attribute of RFC 7512"),
+            ("pkcs11:token=bulla-test;object=release;colour=red?module-path=\(Self.module)", [:], 2, "\"colour\" is not a path attribute Bulla reads"),
+            // Text that is not UTF-8 would match as if absent, selecting another token's key.
+            ("pkcs11:token=bulla-test%FF;object=release?module-path=\(Self.module)", [:], 2, "token is not UTF-8 text without NUL bytes"),
+            ("pkcs11:token=bulla-test;object=release?module-path=\(Self.module)%00.evil", [:], 2, "module-path is not UTF-8 text without NUL bytes"),
+            ("pkcs11:token=bulla-test;object=release;type=public?module-path=\(Self.module)", [:], 2, "Bulla signs with private keys"),
+            ("pkcs11:token=bulla-test;object=release;library-description=x?module-path=\(Self.module)", [:], 2, "Bulla does not match on library-description"),
         ]
         for (uri, environment, status, reason) in cases {
             let result = try token.bulla(["sign-blob", "blob.bin", "--key", uri, "--output-bundle", "x.json"], environment: environment)
@@ -136,5 +141,60 @@ import Testing
         let wrongValue = try Command.run([Peers.bulla, "sign-blob", "blob.bin", "--key", token.uri("release") + "&pin-value=999999", "--output-bundle", "z.json"],
                                          in: token.dir, environment: ["SOFTHSM2_CONF": "\(token.dir)/softhsm2.conf"])
         #expect(wrongValue.status == 3 && !wrongValue.stderr.contains("999999"), "\(wrongValue.stderr)")
+        // A mistyped separator must not print the PIN either, wherever the text is quoted.
+        for uri in ["pkcs11:token=bulla-test;object=release;type=private&pin-value=SECRET99?module-path=\(Self.module)",
+                    "pkcs11:token=bulla-test;object=release?module-path=\(token.dir)/absent.so;pin-value=SECRET99"] {
+            let mistyped = try token.bulla(["sign-blob", "blob.bin", "--key", uri, "--output-bundle", "w.json", "-o", "json"])
+            #expect(mistyped.status != 0 && !(mistyped.stdout + mistyped.stderr).contains("SECRET99"), "\(mistyped.stdout)\(mistyped.stderr)")
+        }
+        // Only the PIN file's first line is the PIN.
+        try "\(Self.pin)\nsecond line\n".write(toFile: "\(token.dir)/pin2", atomically: true, encoding: .utf8)
+        let firstLine = try Command.run([Peers.bulla, "key", "id", "--key", token.uri("release") + "&pin-source=file://\(token.dir)/pin2"],
+                                        in: token.dir, environment: ["SOFTHSM2_CONF": "\(token.dir)/softhsm2.conf"])
+        #expect(firstLine.status == 0, "\(firstLine.stderr)")
+    }
+
+    /// A label or id already on the token is never used again for a new key, and a private key
+    /// whose public key object does not pair up with it is refused, never published under the
+    /// wrong key ID.
+    @Test func keysAreNeverShadowedOrMispaired() throws {
+        let token = try Token()
+        defer { try? FileManager.default.removeItem(atPath: token.dir) }
+        let made = try token.bulla(["key", "generate", "--pkcs11", "pkcs11:token=bulla-test;object=first;id=%0A%0B?module-path=\(Self.module)", "--output-prefix", "first"])
+        #expect(made.status == 0, "\(made.stderr)")
+        for uri in ["pkcs11:token=bulla-test;object=first;id=%99?module-path=\(Self.module)", "pkcs11:token=bulla-test;object=second;id=%0A%0B?module-path=\(Self.module)"] {
+            let shadow = try token.bulla(["key", "generate", "--pkcs11", uri, "--output-prefix", "shadow"])
+            #expect(shadow.status == 2 && shadow.stderr.contains("already has an object"), "\(uri): \(shadow.stderr)")
+        }
+        // Two pairs made by pkcs11-tool under one label, then each pair's other half deleted.
+        let tool = ["pkcs11-tool", "--module", Self.module, "--token-label", "bulla-test", "--login", "--pin", Self.pin]
+        for id in ["01", "02"] {
+            try Command.succeed(tool + ["--keypairgen", "--key-type", "EC:prime256v1", "--label", "mixed", "--id", id], in: token.dir, environment: token.environment)
+        }
+        try Command.succeed(tool + ["--delete-object", "--type", "pubkey", "--id", "01"], in: token.dir, environment: token.environment)
+        try Command.succeed(tool + ["--delete-object", "--type", "privkey", "--id", "02"], in: token.dir, environment: token.environment)
+        let mixed = try token.bulla(["key", "public", "--key", token.uri("mixed")])
+        #expect(mixed.status == 3 && mixed.stderr.contains("no public key object with the private key's id 01"), "\(mixed.stdout)\(mixed.stderr)")
+        // The generated private key is for signing only.
+        let objects = try Command.run(tool + ["--list-objects", "--type", "privkey"], in: token.dir, environment: token.environment)
+        let lines = objects.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let first = try #require(lines.firstIndex(of: "label:      first"), "\(objects.stdout)")
+        #expect(lines[first...].first { $0.hasPrefix("Usage:") } == "Usage:      sign", "\(objects.stdout)")
+    }
+
+    /// A module that lies about lengths and counts, or signs garbage, is refused with a reason:
+    /// Bulla never reads past what it gave the module, and never publishes a signature that does
+    /// not verify (Fixtures/pkcs11/hostile_module.c, built here with the system's C compiler).
+    @Test(arguments: [("slots-grow", "reported 100000 slots"), ("attr-grow", "wrote 1048576 bytes"),
+                      ("find-huge", "has more than one private key"), ("sign-huge", "-byte signature in 512 bytes"),
+                      ("", "does not verify with its public key")])
+    func aLyingModuleIsRefused(_ mode: String, _ reason: String) throws {
+        let dir = try KeyInteropTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/pkcs11/hostile_module.c").path
+        try Command.succeed(["cc", "-shared", "-fPIC", source, "-o", "\(dir)/hostile.so"])
+        let result = try Command.run([Peers.bulla, "key", "id", "--key", "pkcs11:token=hostile;object=k?module-path=\(dir)/hostile.so"],
+                                     in: dir, environment: ["HOSTILE": mode, "BULLA_PKCS11_PIN": "0000"])
+        #expect(result.status != 0 && result.status < 64 && result.stderr.contains(reason), "\(mode): \(result.status) \(result.stderr)")
     }
 }

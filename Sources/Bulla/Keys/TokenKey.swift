@@ -35,11 +35,18 @@ public enum TokenKey {
             var path = source.hasPrefix("file:") ? String(source.dropFirst("file:".count)) : source
             if path.hasPrefix("///") { path.removeFirst(2) }
             var bytes = try FileIO.read(path, limit: maxPINBytes)
-            while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
+            // The first line is the PIN; anything after it is not sent to the token.
+            if let end = bytes.firstIndex(of: UInt8(ascii: "\n")) {
+                let tail = bytes.count - end
+                bytes.withUnsafeMutableBytes { memset($0.baseAddress! + end, 0, tail) }
+                bytes.removeSubrange(end...)
+            }
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
             return Passphrase(consuming: &bytes, source: "pin-source \(source)")
         }
         if var bytes = uri.pinValue { return Passphrase(consuming: &bytes, source: "the URI's pin-value") }
-        if let value = getenv(pinVariable) { return Passphrase(String(cString: value), source: pinVariable) }
+        // An empty variable is unset, not an empty PIN sent to the token.
+        if let value = getenv(pinVariable), value.pointee != 0 { return Passphrase(String(cString: value), source: pinVariable) }
         return try prompt()
     }
 

@@ -10,17 +10,31 @@ final class PKCS11Key: Sendable {
     /// The public half, read from the token's public key object.
     let publicKey: VerifyingKey
 
-    /// The key `uri` names in the module at `modulePath`; its public key object (same label or
-    /// id) must be on the token too. Refuses keys of other types and curves by name.
+    /// The key `uri` names in the module at `modulePath`. Its public half is read from the one
+    /// public key object with the private key's own `CKA_ID` and label, and a test signature must
+    /// verify under it: a token whose objects do not pair up is refused, never published under
+    /// the wrong key ID. Refuses keys of other types and curves by name.
     init(uri: PKCS11URI, modulePath: String, pin: Passphrase?) throws {
         token = PKCS11Token(module: try PKCS11Module.open(modulePath), uri: uri, pin: pin)
         (algorithm, publicKey) = try token.withSession { [token] session in
-            _ = try token.findObject(session, CKO_PRIVATE_KEY, what: "private key")
-            let object = try token.findObject(session, CKO_PUBLIC_KEY, what: "public key object (Bulla reads the public half from it)")
-            let params = try token.attribute(session, object, CKA_EC_PARAMS) ?? []
-            let point = try token.attribute(session, object, CKA_EC_POINT) ?? []
+            let privateKey = try token.findObject(session, CKO_PRIVATE_KEY, what: "private key")
+            guard let id = try token.attribute(session, privateKey, CKA_ID), !id.isEmpty else {
+                throw BullaError(.invalidArgument, "the private key on \(token.name) has no CKA_ID, so its public key object cannot be told apart: give it one")
+            }
+            var template = [PKCS11Token.Attribute(CKA_CLASS, ulong: CKO_PUBLIC_KEY), PKCS11Token.Attribute(CKA_ID, id)]
+            if let label = try token.attribute(session, privateKey, CKA_LABEL) { template.append(PKCS11Token.Attribute(CKA_LABEL, label)) }
+            let found = try token.objects(session, template, max: 2)
+            guard found.count == 1 else {
+                throw BullaError(found.isEmpty ? .notFound : .invalidArgument,
+                                 "\(token.name) has \(found.isEmpty ? "no" : "more than one") public key object with the private key's id \(Hex.encode(id)) and label: Bulla reads the public half from it")
+            }
+            let params = try token.attribute(session, found[0], CKA_EC_PARAMS) ?? []
+            let point = try token.attribute(session, found[0], CKA_EC_POINT) ?? []
             return try Self.publicKey(params: params, point: point, on: token.name)
         }
+        // The pair must sign and verify before anything is signed for real.
+        let probe = Array("bulla: does this token key pair up with its public key?".utf8)
+        _ = try signature(for: probe)
     }
 
     /// The token's flags on the private key object: whether it may leave the token
@@ -44,6 +58,7 @@ final class PKCS11Key: Sendable {
         guard raw.count == (algorithm == .ecdsaP256 ? 64 : 96), let der = ECDSASignature.der(fromRaw: raw) else {
             throw BullaError(.malformedInput, "\(token.name) returned a \(raw.count)-byte ECDSA signature for a \(algorithm) key")
         }
+        try checked(publicKey.isValidSignature(der, forDigest: digest))
         return der
     }
 
@@ -54,7 +69,16 @@ final class PKCS11Key: Sendable {
             try token.sign(session, key: try token.findObject(session, CKO_PRIVATE_KEY, what: "private key"), mechanism: CKM_EDDSA, data: message)
         }
         guard signature.count == 64 else { throw BullaError(.malformedInput, "\(token.name) returned a \(signature.count)-byte Ed25519 signature") }
+        try checked(publicKey.isValidSignature(signature, for: message))
         return signature
+    }
+
+    /// Every signature the token makes is verified under the public key Bulla reports before it
+    /// is used: a token that signs with another key, or returns garbage, fails loudly.
+    private func checked(_ valid: Bool) throws {
+        guard valid else {
+            throw BullaError(.signatureInvalid, "\(token.name) made a signature that does not verify with its public key \(publicKey.keyID.prefix(16))…: the token's key objects do not pair up, or it is faulty")
+        }
     }
 
     // MARK: Public key

@@ -21,19 +21,22 @@ extension SigningKey {
         case .ed25519: (CKM_EC_EDWARDS_KEY_PAIR_GEN, PKCS11Key.ed25519)
         }
         try token.withSession(readWrite: true) { session in
-            for objectClass in [CKO_PRIVATE_KEY, CKO_PUBLIC_KEY] {
-                do {
-                    _ = try token.findObject(session, objectClass, what: "key")
-                } catch let error as BullaError where error.code == .notFound {
-                    continue
-                }
-                throw BullaError(.invalidArgument, "\(token.name) already has a key labelled \"\(label)\"\(uri.id.map { " or with id \(Hex.encode($0))" } ?? ""): Bulla never replaces a key; choose another object=")
+            // A label or an id already in use, on any object, is refused: a second key under either
+            // would make every URI naming the first one ambiguous, or select the new one.
+            for (what, attribute) in [("labelled \"\(label)\"", PKCS11Token.Attribute(CKA_LABEL, Array(label.utf8))), ("with id \(Hex.encode(id))", PKCS11Token.Attribute(CKA_ID, id))]
+            where !(try token.objects(session, [attribute], max: 1)).isEmpty {
+                throw BullaError(.invalidArgument, "\(token.name) already has an object \(what): Bulla never replaces or shadows a key; choose another object= (or id=)")
             }
             let common = [PKCS11Token.Attribute(CKA_TOKEN, bool: true), PKCS11Token.Attribute(CKA_LABEL, Array(label.utf8)), PKCS11Token.Attribute(CKA_ID, id)]
-            let publicTemplate = common + [PKCS11Token.Attribute(CKA_EC_PARAMS, params), PKCS11Token.Attribute(CKA_VERIFY, bool: true)]
+            let publicTemplate = common + [
+                PKCS11Token.Attribute(CKA_EC_PARAMS, params), PKCS11Token.Attribute(CKA_VERIFY, bool: true),
+                PKCS11Token.Attribute(CKA_ENCRYPT, bool: false), PKCS11Token.Attribute(CKA_WRAP, bool: false),
+            ]
+            // For signing only: no decryption, unwrapping or derivation with a release key.
             let privateTemplate = common + [
                 PKCS11Token.Attribute(CKA_PRIVATE, bool: true), PKCS11Token.Attribute(CKA_SENSITIVE, bool: true),
                 PKCS11Token.Attribute(CKA_EXTRACTABLE, bool: false), PKCS11Token.Attribute(CKA_SIGN, bool: true),
+                PKCS11Token.Attribute(CKA_DECRYPT, bool: false), PKCS11Token.Attribute(CKA_UNWRAP, bool: false), PKCS11Token.Attribute(CKA_DERIVE, bool: false),
             ]
             let generate = try token.function(\.C_GenerateKeyPair, "C_GenerateKeyPair")
             var chosen = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(mechanism), pParameter: nil, ulParameterLen: 0)

@@ -4,13 +4,13 @@ import Synchronization
 /// A PKCS #11 module loaded into this process: one per library path, initialised once (a
 /// module's state is process-wide) with OS locking, and never unloaded.
 final class PKCS11Module: @unchecked Sendable {
-    /// The library's path, for messages.
+    /// The library's path, for messages (any `pin-value=` a mistyped URI put in it hidden).
     let path: String
     /// The module's function list: every call goes through it.
     let functions: CK_FUNCTION_LIST_PTR
 
     private init(path: String, functions: CK_FUNCTION_LIST_PTR) {
-        self.path = path
+        self.path = PKCS11URI.redacting(path)
         self.functions = functions
     }
 
@@ -23,18 +23,18 @@ final class PKCS11Module: @unchecked Sendable {
             if let module = modules[path] { return module }
             var problem: UnsafePointer<CChar>?
             guard let list = bulla_pkcs11_load(path, &problem) else {
-                let why = problem.map { String(cString: $0) } ?? "unknown"
+                let why = PKCS11URI.redacting(problem.map { String(cString: $0) } ?? "unknown")
                 let code: BullaError.Code = why.contains("No such file") ? .notFound : .unsupported
-                throw BullaError(code, "the PKCS #11 module \(path) cannot be loaded: \(why)")
+                throw BullaError(code, "the PKCS #11 module \(PKCS11URI.redacting(path)) cannot be loaded: \(why)")
             }
             guard let initialize = list.pointee.C_Initialize else {
-                throw BullaError(.unsupported, "the PKCS #11 module \(path) has no C_Initialize")
+                throw BullaError(.unsupported, "the PKCS #11 module \(PKCS11URI.redacting(path)) has no C_Initialize")
             }
             var arguments = CK_C_INITIALIZE_ARGS()
             arguments.flags = CK_FLAGS(CKF_OS_LOCKING_OK)
             let rv = initialize(&arguments)
             guard rv == CKR_OK || rv == CKR_CRYPTOKI_ALREADY_INITIALIZED else {
-                throw PKCS11Module.error(rv, "C_Initialize of \(path)")
+                throw PKCS11Module.error(rv, "C_Initialize of \(PKCS11URI.redacting(path))")
             }
             let module = PKCS11Module(path: path, functions: list)
             modules[path] = module

@@ -47,16 +47,25 @@ extension PKCS11Token {
         guard uri.object != nil || uri.id != nil else {
             throw BullaError(.invalidArgument, "\(uri) names no key: add object=LABEL or id=%XX… to the URI")
         }
-        let (initialize, find, final) = (try function(\.C_FindObjectsInit, "C_FindObjectsInit"), try function(\.C_FindObjects, "C_FindObjects"), try function(\.C_FindObjectsFinal, "C_FindObjectsFinal"))
-        try Self.withTemplate(searchTemplate(objectClass)) { try check(initialize(session, $0, $1), "C_FindObjectsInit") }
-        defer { _ = final(session) }
-        var found = [CK_OBJECT_HANDLE](repeating: 0, count: 2)
-        var count = CK_ULONG(0)
-        try check(find(session, &found, 2, &count), "C_FindObjects")
         let named = [uri.object.map { "labelled \"\($0)\"" }, uri.id.map { "with id \(Hex.encode($0))" }].compactMap { $0 }.joined(separator: " and ")
-        guard count > 0 else { throw BullaError(.notFound, "\(name) has no \(what) \(named)") }
-        guard count == 1 else { throw BullaError(.invalidArgument, "\(name) has more than one \(what) \(named): add id= to the URI") }
-        return found[0]
+        let found = try objects(session, searchTemplate(objectClass), max: 2)
+        guard let first = found.first else { throw BullaError(.notFound, "\(name) has no \(what) \(named)") }
+        guard found.count == 1 else {
+            throw BullaError(.invalidArgument, "\(name) has more than one \(what) \(named)" + (uri.id == nil ? ": add id= to the URI" : ""))
+        }
+        return first
+    }
+
+    /// The objects matching `template`, at most `max` of them.
+    func objects(_ session: CK_SESSION_HANDLE, _ template: [Attribute], max: Int) throws -> [CK_OBJECT_HANDLE] {
+        let (initialize, find, final) = (try function(\.C_FindObjectsInit, "C_FindObjectsInit"), try function(\.C_FindObjects, "C_FindObjects"), try function(\.C_FindObjectsFinal, "C_FindObjectsFinal"))
+        try Self.withTemplate(template) { try check(initialize(session, $0, $1), "C_FindObjectsInit") }
+        defer { _ = final(session) }
+        var found = [CK_OBJECT_HANDLE](repeating: 0, count: max)
+        var count = CK_ULONG(0)
+        try check(find(session, &found, CK_ULONG(max), &count), "C_FindObjects")
+        // A module answering with more than it was given room for is held to the room.
+        return Array(found.prefix(Int(min(count, CK_ULONG(max)))))
     }
 
     /// The value of attribute `type` of `object`, at most 64 KiB; nil when the object has none.
@@ -69,11 +78,13 @@ extension PKCS11Token {
         guard probe.ulValueLen != CK_ULONG(bitPattern: -1) else { return nil }
         guard probe.ulValueLen <= 64 << 10 else { throw BullaError(.limitExceeded, "\(name): an attribute of \(probe.ulValueLen) bytes") }
         var value = [UInt8](repeating: 0, count: Int(probe.ulValueLen))
-        try value.withUnsafeMutableBytes { buffer in
+        let length = try value.withUnsafeMutableBytes { buffer in
             var attribute = CK_ATTRIBUTE(type: CK_ATTRIBUTE_TYPE(type), pValue: buffer.baseAddress, ulValueLen: CK_ULONG(buffer.count))
             try check(get(session, object, &attribute, 1), "C_GetAttributeValue")
+            return attribute.ulValueLen
         }
-        return value
+        guard length <= CK_ULONG(value.count) else { throw BullaError(.malformedInput, "\(name): C_GetAttributeValue wrote \(length) bytes into \(value.count)") }
+        return Array(value.prefix(Int(length)))
     }
 
     /// A CK_BBOOL attribute of `object`; nil when the object has none.
@@ -90,6 +101,7 @@ extension PKCS11Token {
         var length = CK_ULONG(signature.count)
         var input = data
         try check(sign(session, &input, CK_ULONG(input.count), &signature, &length), "C_Sign")
+        guard length <= CK_ULONG(signature.count) else { throw BullaError(.malformedInput, "\(name): C_Sign reported a \(length)-byte signature in \(signature.count) bytes") }
         return Array(signature.prefix(Int(length)))
     }
 }

@@ -11,6 +11,9 @@ final class PKCS11Token: @unchecked Sendable {
     /// The PIN, kept (zeroed on release) to log in again after a reset.
     private let pin: Passphrase?
     private let state = Mutex<CK_SESSION_HANDLE?>(nil)
+    /// Set once the token refused the PIN: it is never tried again in this process, so a
+    /// long-running server reopening lost sessions cannot lock the token with it.
+    private let pinRefused = Atomic<Bool>(false)
 
     /// The token `uri` names in `module`; nothing is opened until first use.
     init(module: PKCS11Module, uri: PKCS11URI, pin: Passphrase?) {
@@ -69,15 +72,18 @@ final class PKCS11Token: @unchecked Sendable {
     }
 
     private func login(_ session: CK_SESSION_HANDLE) throws {
+        guard !pinRefused.load(ordering: .acquiring) else {
+            throw BullaError(.wrongPassphrase, "\(name): the token refused this PIN before; it is not tried again (restart with the right PIN)")
+        }
         guard let pin else {
             throw BullaError(.passphraseRequired, "\(name) needs its PIN: give pin-source=file:… in the URI, set BULLA_PKCS11_PIN, or run on a terminal")
         }
         let rv = try pin.withBytes { bytes in
             try function(\.C_Login, "C_Login")(session, CK_USER_TYPE(CKU_USER), UnsafeMutablePointer(mutating: bytes.bindMemory(to: UInt8.self).baseAddress), CK_ULONG(bytes.count))
         }
-        guard rv != CK_RV(CKR_USER_ALREADY_LOGGED_IN) else { return }
+        guard rv != CKR_OK, rv != CK_RV(CKR_USER_ALREADY_LOGGED_IN) else { return }
         var error = PKCS11Module.error(rv, "\(name): logging in")
-        if rv == CKR_OK { return }
+        if error.code == .wrongPassphrase { pinRefused.store(true, ordering: .releasing) }
         if let source = pin.source { error.message += " (the PIN from \(source))" }
         throw error
     }
@@ -91,6 +97,8 @@ final class PKCS11Token: @unchecked Sendable {
         guard count <= 256 else { throw BullaError(.limitExceeded, "\(module.path) lists \(count) slots; Bulla reads at most 256") }
         var slots = [CK_SLOT_ID](repeating: 0, count: Int(count))
         try PKCS11Module.check(list(CK_BBOOL(1), &slots, &count), "\(module.path): C_GetSlotList")
+        // A module claiming more slots than the room it was given is not believed.
+        guard count <= CK_ULONG(slots.count) else { throw BullaError(.malformedInput, "\(module.path): C_GetSlotList reported \(count) slots after \(slots.count)") }
         var matching: [CK_SLOT_ID] = []
         var seen: [String] = []
         for slot in slots.prefix(Int(count)) {

@@ -16,7 +16,7 @@ struct AttestCommand: ParsableCommand {
               bulla attest oci:build/app --key release.key --statement statement.json
             """)
 
-    @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
+    @Option(help: ArgumentHelp("Private key file, env://VAR, or pkcs11: URI of a key in a token.", valueName: "key"))
     var key: String
 
     @Option(help: ArgumentHelp("The predicate: a JSON object in a file.", valueName: "file"))

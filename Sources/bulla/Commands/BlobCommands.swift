@@ -15,7 +15,7 @@ struct SignBlobCommand: ParsableCommand {
     @Argument(help: "The file to sign.")
     var file: String
 
-    @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
+    @Option(help: ArgumentHelp("Private key file, env://VAR, or pkcs11: URI of a key in a token.", valueName: "key"))
     var key: String
 
     @Option(help: ArgumentHelp("Where to write the bundle.", valueName: "file"))

@@ -49,7 +49,8 @@ struct KeyCommand: ParsableCommand {
                 try files.checkFree(publicOnly: true)
                 let key = try TokenKey.generate(pkcs11, algorithm: algorithm, pin: { PassphraseOptions.pinPrompt(pkcs11) })
                 var report = try files.writePublic(key)
-                report.token = key.tokenURI?.description
+                // Without pin-value: the URI is given back to be used, and "***" is no PIN.
+                report.token = key.tokenURI?.withoutPINValue.description
                 try Output.emit(report, confirmation: true) {
                     "made a \(algorithm) key pair in \(report.token ?? pkcs11) (private key sensitive, not extractable); wrote \(files.publicKey); key ID \(report.keyID)"
                 }

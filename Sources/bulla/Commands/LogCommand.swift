@@ -30,7 +30,7 @@ struct LogCommand: ParsableCommand {
 
         @Argument(help: "The log directory.") var directory: String
         @Option(help: ArgumentHelp("The log's name: the checkpoint origin and the key name.", valueName: "name")) var origin: String
-        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("An existing private key to sign checkpoints with.", valueName: "key")) var logSigningKey: String?
+        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("An existing private key to sign checkpoints with (a file, env://VAR or pkcs11: URI).", valueName: "key")) var logSigningKey: String?
         @Option(name: .customLong("key"), help: .hidden) var oldKey: String?
         @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
@@ -113,7 +113,7 @@ struct LogCommand: ParsableCommand {
                 """)
 
         @Argument(help: "The log directory.") var directory: String
-        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The log's private key (default DIR/log.key).", valueName: "key")) var logSigningKey: String?
+        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The log's private key (default DIR/log.key; a file, env://VAR or pkcs11: URI).", valueName: "key")) var logSigningKey: String?
         @Option(name: .customLong("key"), help: .hidden) var oldKey: String?
         @OptionGroup var output: OutputOptions
         @OptionGroup var passphrase: PassphraseOptions
@@ -241,7 +241,7 @@ extension LogCommand {
         @Argument(help: "The log directory.") var directory: String
         @Option(help: ArgumentHelp("HOST:PORT, [IPv6]:PORT or :PORT (every interface); port 0 picks a free one.", valueName: "addr"))
         var listen = "127.0.0.1:8080"
-        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The log's private key (default DIR/log.key).", valueName: "key")) var logSigningKey: String?
+        @Option(name: .customLong("log-signing-key"), help: ArgumentHelp("The log's private key (default DIR/log.key; a file, env://VAR or pkcs11: URI).", valueName: "key")) var logSigningKey: String?
         @Option(name: .customLong("key"), help: .hidden) var oldKey: String?
         @Option(help: ArgumentHelp("At most this many entries per durable batch.", valueName: "n")) var maxBatch = 4096
         @OptionGroup var passphrase: PassphraseOptions

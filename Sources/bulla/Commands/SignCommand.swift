@@ -32,7 +32,7 @@ struct SignCommand: ParsableCommand {
               BULLA_PASSWORD=… bulla sign HOST/app:1 --key release.key -o json
             """)
 
-    @Option(help: ArgumentHelp("Private key file or env://VAR.", valueName: "key"))
+    @Option(help: ArgumentHelp("Private key file, env://VAR, or pkcs11: URI of a key in a token.", valueName: "key"))
     var key: String
 
     @Option(name: [.customShort("a"), .customLong("annotation")], help: ArgumentHelp("An annotation for the signature, key=value; repeatable.", valueName: "key=value"))
