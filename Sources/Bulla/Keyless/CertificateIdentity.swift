@@ -48,8 +48,10 @@ public struct CertificateIdentity: Sendable, Hashable, Codable {
             return "its OIDC issuer is \(identity.issuer ?? "absent"), not \(issuer)"
         }
         if let subject, Array(identity.subject.utf8) != Array(subject.utf8) { return "its identity is not \(subject)" }
-        if let pattern = try? regex, (try? pattern.firstMatch(in: identity.subject)) == nil {
-            return "its identity does not match \(subjectPattern ?? "")"
+        if let subjectPattern {
+            // A pattern that does not compile (one decoded or set after init) matches nothing: deny.
+            guard let pattern = try? regex else { return "the identity pattern \(subjectPattern) is not a regular expression" }
+            if (try? pattern.firstMatch(in: identity.subject)) == nil { return "its identity does not match \(subjectPattern)" }
         }
         for (name, wanted) in claims.sorted(by: { $0.key < $1.key }) where identity.claims[name].map({ Array($0.utf8) }) != Array(wanted.utf8) {
             return "its \(name) is \(identity.claims[name] ?? "absent"), not \(wanted)"
